@@ -1,0 +1,30 @@
+# Warning and sanitizer flags shared by every gradcodec target.
+add_library(gradcodec_compile_options INTERFACE)
+target_compile_options(gradcodec_compile_options INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
+  -Wnon-virtual-dtor -Wimplicit-fallthrough)
+if(GRADCODEC_WERROR)
+  target_compile_options(gradcodec_compile_options INTERFACE -Werror)
+endif()
+if(GRADCODEC_SANITIZE)
+  target_compile_options(gradcodec_compile_options INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=all
+    -fno-omit-frame-pointer)
+  target_link_options(gradcodec_compile_options INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=all)
+endif()
+
+# gradcodec_layer_root(<layer> <out_var>): a folder holding only a link named
+# <layer> to the source folder of that layer, so that a target can include
+# "<layer>/file.h" without the project root (and so every other layer) on its
+# include path. This is what makes the one-way layering a build error rather
+# than a convention.
+function(gradcodec_layer_root layer out_var)
+  set(root "${PROJECT_BINARY_DIR}/layer_roots/${layer}")
+  file(MAKE_DIRECTORY "${root}")
+  if(NOT EXISTS "${root}/${layer}")
+    file(CREATE_LINK "${PROJECT_SOURCE_DIR}/${layer}" "${root}/${layer}"
+         SYMBOLIC)
+  endif()
+  set(${out_var} "${root}" PARENT_SCOPE)
+endfunction()

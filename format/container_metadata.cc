@@ -1,0 +1,174 @@
+#include "format/container_metadata.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "format/byte_reader.h"
+#include "format/byte_writer.h"
+#include "format/container_format.h"
+#include "format/layout_section.h"
+#include "format/section_table.h"
+#include "format/section_types.h"
+#include "format/utf8.h"
+#include "gradcodec/error_code.h"
+#include "gradcodec/limits.h"
+
+namespace gradcodec::internal {
+namespace {
+
+absl::Status CheckSetting(size_t index, absl::string_view key,
+                          absl::string_view value) {
+  if (key.empty() || key.size() > kMaxSettingKeyLength) {
+    return MakeError(ErrorCode::kInvalidField,
+                     absl::StrCat("setting ", index, ": field `key_length` is ",
+                                  key.size(), "; it must be 1..",
+                                  kMaxSettingKeyLength));
+  }
+  if (value.size() > kMaxSettingValueLength) {
+    return MakeError(ErrorCode::kLimitExceeded,
+                     absl::StrCat("setting \"", key, "\": field `value_length` "
+                                  "is ", value.size(), "; the limit is ",
+                                  kMaxSettingValueLength));
+  }
+  if (!IsValidUtf8WithoutNul(key) || !IsValidUtf8WithoutNul(value)) {
+    return MakeError(ErrorCode::kInvalidField,
+                     absl::StrCat("setting ", index,
+                                  ": `key` or `value` is not UTF-8 without "
+                                  "NUL"));
+  }
+  return absl::OkStatus();
+}
+
+void SerializeSettings(
+    std::vector<std::pair<std::string, std::string>> settings,
+    std::vector<uint8_t>* out) {
+  std::sort(settings.begin(), settings.end());
+  ByteWriter writer(out);
+  writer.WriteVarint(settings.size());
+  for (const auto& [key, value] : settings) {
+    writer.WriteLengthPrefixed(key);
+    writer.WriteLengthPrefixed(value);
+  }
+}
+
+absl::Status ParseSettings(
+    absl::Span<const uint8_t> payload, size_t base_offset,
+    std::vector<std::pair<std::string, std::string>>* settings) {
+  ByteReader reader(payload, base_offset);
+  uint64_t count = 0;
+  if (absl::Status s =
+          reader.ReadVarintAtMost("setting_count", kMaxSettingCount, &count);
+      !s.ok()) {
+    return s;
+  }
+  if (count > reader.remaining() / kMinSettingSize) {
+    return MakeError(ErrorCode::kLengthOutOfBounds,
+                     absl::StrCat("field `setting_count` is ", count,
+                                  " but the ", reader.remaining(),
+                                  " remaining bytes hold at most ",
+                                  reader.remaining() / kMinSettingSize));
+  }
+  settings->reserve(static_cast<size_t>(count));
+  for (uint64_t i = 0; i < count; ++i) {
+    absl::Span<const uint8_t> key;
+    absl::Span<const uint8_t> value;
+    if (absl::Status s =
+            reader.ReadLengthPrefixed("key_length", kMaxSettingKeyLength, &key);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = reader.ReadLengthPrefixed(
+            "value_length", kMaxSettingValueLength, &value);
+        !s.ok()) {
+      return s;
+    }
+    auto& [k, v] = settings->emplace_back(std::string(key.begin(), key.end()),
+                                          std::string(value.begin(), value.end()));
+    if (absl::Status s = CheckSetting(i, k, v); !s.ok()) return s;
+    if (i > 0 && !((*settings)[i - 1].first < k)) {
+      return MakeError(ErrorCode::kInvalidField,
+                       absl::StrCat("setting ", i, ": field `key` \"", k,
+                                    "\" does not follow \"",
+                                    (*settings)[i - 1].first,
+                                    "\"; keys must strictly increase"));
+    }
+  }
+  return reader.ExpectEnd("the settings section");
+}
+
+}  // namespace
+
+absl::Status ValidateSettings(
+    absl::Span<const std::pair<std::string, std::string>> settings) {
+  if (settings.size() > kMaxSettingCount) {
+    return MakeError(ErrorCode::kLimitExceeded,
+                     absl::StrCat("there are ", settings.size(),
+                                  " settings; the limit is ",
+                                  kMaxSettingCount));
+  }
+  std::vector<absl::string_view> keys;
+  keys.reserve(settings.size());
+  for (size_t i = 0; i < settings.size(); ++i) {
+    if (absl::Status s = CheckSetting(i, settings[i].first, settings[i].second);
+        !s.ok()) {
+      return s;
+    }
+    keys.push_back(settings[i].first);
+  }
+  std::sort(keys.begin(), keys.end());
+  if (auto dup = std::adjacent_find(keys.begin(), keys.end());
+      dup != keys.end()) {
+    return MakeError(ErrorCode::kInvalidField,
+                     absl::StrCat("setting key \"", *dup, "\" appears twice"));
+  }
+  return absl::OkStatus();
+}
+
+void SerializeMetadata(const ContainerMetadata& metadata,
+                       std::vector<uint8_t>* out) {
+  ByteWriter writer(out);
+  std::vector<uint8_t> payload;
+  SerializeLayout(metadata.layout, &payload);
+  writer.WriteU8(kMetadataLayout);
+  writer.WriteLengthPrefixed(payload);
+  if (!metadata.settings.empty()) {
+    payload.clear();
+    SerializeSettings(metadata.settings, &payload);
+    writer.WriteU8(kMetadataSettings);
+    writer.WriteLengthPrefixed(payload);
+  }
+}
+
+absl::StatusOr<ContainerMetadata> ParseMetadata(
+    absl::Span<const uint8_t> bytes, size_t base_offset) {
+  ContainerMetadata metadata;
+  ByteReader reader(bytes, base_offset);
+  bool has_layout = false;
+  absl::Status status = ReadSectionTable(
+      reader, kMaxMetadataSize,
+      [](uint8_t type) {
+        return type == kMetadataLayout || type == kMetadataSettings;
+      },
+      [&](const SectionView& section, bool known) -> absl::Status {
+        if (!known) return absl::OkStatus();
+        if (section.type == kMetadataSettings) {
+          return ParseSettings(section.payload, section.offset,
+                               &metadata.settings);
+        }
+        absl::StatusOr<Layout> layout =
+            ParseLayout(section.payload, section.offset);
+        if (!layout.ok()) return layout.status();
+        metadata.layout = *std::move(layout);
+        has_layout = true;
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  if (!has_layout) {
+    return MakeError(ErrorCode::kSectionPresence,
+                     "the file header must carry a layout section (type 1)");
+  }
+  return metadata;
+}
+
+}  // namespace gradcodec::internal
