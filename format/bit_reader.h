@@ -56,14 +56,25 @@ class BitReader {
   }
 
   void Refill() {
-    // Tops the buffer up to at least 57 bits, whole bytes at a time.
+    // Tops the buffer up to at least 57 bits (up to 64), whole bytes at a
+    // time, so that any single Read of at most 57 bits is served.
     if (bytes_.size() - next_byte_ >= 8) {
       uint64_t word;
+      // GCC 12 cannot see that the size check above guards this load when it
+      // inlines a reader over a tiny constant buffer (-Warray-bounds false
+      // positive); the load is in bounds.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#endif
       std::memcpy(&word, bytes_.data() + next_byte_, 8);
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
       // The format is little-endian; this build only targets little-endian
       // hosts (checked in CMake), so the load needs no byte swap.
       buffer_ |= word << available_;
-      const int taken = (63 - available_) >> 3;
+      const int taken = (64 - available_) >> 3;
       next_byte_ += static_cast<size_t>(taken);
       available_ += taken * 8;
       buffer_ &= Mask(available_);

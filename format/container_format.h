@@ -23,8 +23,9 @@ inline constexpr uint8_t kIndexEntryKeyFlag = 0x01;
 // The fewest bytes of an index entry: one-byte sequence and offset varints
 // and the flags byte. Bounds `entry_count` before reserving.
 inline constexpr uint64_t kMinIndexEntrySize = 3;
-// The fewest bytes of one setting: key_length, a one-byte key, value_length.
-inline constexpr uint64_t kMinSettingSize = 3;
+// The fewest bytes of one setting: key_length and value_length (an empty
+// key is rejected later, with its own error).
+inline constexpr uint64_t kMinSettingSize = 2;
 
 }  // namespace gradcodec::internal
 

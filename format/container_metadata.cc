@@ -1,6 +1,7 @@
 #include "format/container_metadata.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -19,10 +20,16 @@ namespace {
 
 absl::Status CheckSetting(size_t index, absl::string_view key,
                           absl::string_view value) {
-  if (key.empty() || key.size() > kMaxSettingKeyLength) {
+  if (key.empty()) {
     return MakeError(ErrorCode::kInvalidField,
+                     absl::StrCat("setting ", index,
+                                  ": field `key_length` is 0; keys must not be "
+                                  "empty"));
+  }
+  if (key.size() > kMaxSettingKeyLength) {
+    return MakeError(ErrorCode::kLimitExceeded,
                      absl::StrCat("setting ", index, ": field `key_length` is ",
-                                  key.size(), "; it must be 1..",
+                                  key.size(), "; the limit is ",
                                   kMaxSettingKeyLength));
   }
   if (value.size() > kMaxSettingValueLength) {
@@ -142,31 +149,40 @@ void SerializeMetadata(const ContainerMetadata& metadata,
 
 absl::StatusOr<ContainerMetadata> ParseMetadata(
     absl::Span<const uint8_t> bytes, size_t base_offset) {
-  ContainerMetadata metadata;
+  // As in a packet, the whole section table is read before any section's
+  // contents, so errors come in the same order in both structures.
   ByteReader reader(bytes, base_offset);
-  bool has_layout = false;
+  std::optional<SectionView> layout_section;
+  std::optional<SectionView> settings_section;
   absl::Status status = ReadSectionTable(
       reader, kMaxMetadataSize,
       [](uint8_t type) {
         return type == kMetadataLayout || type == kMetadataSettings;
       },
-      [&](const SectionView& section, bool known) -> absl::Status {
-        if (!known) return absl::OkStatus();
-        if (section.type == kMetadataSettings) {
-          return ParseSettings(section.payload, section.offset,
-                               &metadata.settings);
+      [&](const SectionView& section, bool known) {
+        if (known) {
+          (section.type == kMetadataLayout ? layout_section
+                                           : settings_section) = section;
         }
-        absl::StatusOr<Layout> layout =
-            ParseLayout(section.payload, section.offset);
-        if (!layout.ok()) return layout.status();
-        metadata.layout = *std::move(layout);
-        has_layout = true;
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
-  if (!has_layout) {
+  if (!layout_section.has_value()) {
     return MakeError(ErrorCode::kSectionPresence,
                      "the file header must carry a layout section (type 1)");
+  }
+  ContainerMetadata metadata;
+  absl::StatusOr<Layout> layout =
+      ParseLayout(layout_section->payload, layout_section->offset);
+  if (!layout.ok()) return layout.status();
+  metadata.layout = *std::move(layout);
+  if (settings_section.has_value()) {
+    if (absl::Status s = ParseSettings(settings_section->payload,
+                                       settings_section->offset,
+                                       &metadata.settings);
+        !s.ok()) {
+      return s;
+    }
   }
   return metadata;
 }

@@ -115,20 +115,24 @@ absl::Status ReadPacketRecordFraming(absl::Span<const uint8_t> file,
                                   " is 0x", absl::Hex(tag, absl::kZeroPad2),
                                   "; expected 0x50 ('P')"));
   }
-  absl::Span<const uint8_t> packet;
+  uint64_t packet_size = 0;
   if (absl::Status s =
-          reader.ReadLengthPrefixed("packet_size", kMaxPacketSize, &packet);
+          reader.ReadVarintAtMost("packet_size", kMaxPacketSize, &packet_size);
       !s.ok()) {
-    // A record cut short by the end of the file is a truncation, whatever
-    // the length field's own rule would call it.
-    if (GetErrorCode(s) == ErrorCode::kLengthOutOfBounds) {
-      return MakeError(ErrorCode::kTruncated, s.message());
-    }
     return s;
   }
+  // A record that runs past the end is a file cut short: TRUNCATED, where a
+  // length inside a packet would be LENGTH_OUT_OF_BOUNDS.
+  if (packet_size > reader.remaining()) {
+    return MakeError(ErrorCode::kTruncated,
+                     absl::StrCat("packet record at offset ", offset,
+                                  ": field `packet_size` is ", packet_size,
+                                  " but only ", reader.remaining(),
+                                  " bytes remain"));
+  }
   entry->record_offset = offset;
-  entry->packet_offset = reader.absolute_position() - packet.size();
-  entry->packet_size = packet.size();
+  entry->packet_offset = reader.absolute_position();
+  entry->packet_size = packet_size;
   return absl::OkStatus();
 }
 
@@ -165,11 +169,13 @@ absl::Status ContainerReader::ReadIndex(uint64_t data_start) {
   tail.ReadU64("index_offset", &index_offset).IgnoreError();
   tail.ReadBytes("tail_magic", 4, &magic).IgnoreError();
   if (std::memcmp(magic.data(), internal::kContainerTailMagic, 4) != 0) {
-    return MakeError(ErrorCode::kBadMagic,
+    // Not BAD_MAGIC: the usual cause is a file cut short, by a writer that
+    // died or a copy that stopped, and the reader goes on to scan it.
+    return MakeError(ErrorCode::kTruncated,
                      absl::StrCat("field `tail_magic` at offset ",
                                   tail_offset + 8,
-                                  " is not \"GCSE\": the file has no index "
-                                  "(was its writer stopped?)"));
+                                  " is not \"GCSE\": the file does not end "
+                                  "with an index (was its writer stopped?)"));
   }
   if (index_offset < data_start || index_offset >= tail_offset) {
     return MakeError(ErrorCode::kInvalidField,
@@ -178,7 +184,31 @@ absl::Status ContainerReader::ReadIndex(uint64_t data_start) {
                                   "; it must be in [", data_start, ", ",
                                   tail_offset, ")"));
   }
-  ByteReader reader(file_.subspan(index_offset, tail_offset - index_offset),
+  // The index record runs from index_offset to the tail and ends with its
+  // checksum, so the checksum is verified before any entry is trusted.
+  if (tail_offset - index_offset < 1 + 1 + 8) {
+    return MakeError(ErrorCode::kInvalidField,
+                     absl::StrCat("field `index_offset` is ", index_offset,
+                                  ", leaving ", tail_offset - index_offset,
+                                  " bytes for the index record; it needs at "
+                                  "least 10"));
+  }
+  const uint64_t checksum_offset = tail_offset - 8;
+  uint64_t stored_checksum = 0;
+  ByteReader(file_.subspan(checksum_offset, 8), checksum_offset)
+      .ReadU64("index_checksum", &stored_checksum)
+      .IgnoreError();
+  const uint64_t actual =
+      Xxh3(file_.subspan(index_offset, checksum_offset - index_offset));
+  if (actual != stored_checksum) {
+    return MakeError(ErrorCode::kChecksumMismatch,
+                     absl::StrCat("field `index_checksum` at offset ",
+                                  checksum_offset, " is 0x",
+                                  absl::Hex(stored_checksum, absl::kZeroPad16),
+                                  " but the index record's XXH3-64 is 0x",
+                                  absl::Hex(actual, absl::kZeroPad16)));
+  }
+  ByteReader reader(file_.subspan(index_offset, checksum_offset - index_offset),
                     index_offset);
   uint8_t tag = 0;
   reader.ReadU8("record_tag", &tag).IgnoreError();
@@ -223,20 +253,7 @@ absl::Status ContainerReader::ReadIndex(uint64_t data_start) {
     }
     entry.is_key = (flags & internal::kIndexEntryKeyFlag) != 0;
   }
-  const size_t checked_end = reader.absolute_position();
-  uint64_t stored_checksum = 0;
-  if (absl::Status s = reader.ReadU64("index_checksum", &stored_checksum);
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = reader.ExpectEnd("the index record"); !s.ok()) return s;
-  const uint64_t actual =
-      Xxh3(file_.subspan(index_offset, checked_end - index_offset));
-  if (actual != stored_checksum) {
-    return MakeError(ErrorCode::kChecksumMismatch,
-                     absl::StrCat("field `index_checksum` at offset ",
-                                  checked_end, " does not match the index"));
-  }
+  if (absl::Status s = reader.ExpectEnd("the index entries"); !s.ok()) return s;
   // The records the index names must tile [data_start, index_offset) exactly,
   // in order, and agree with the headers of the packets they hold.
   uint64_t expected_offset = data_start;

@@ -39,11 +39,16 @@ absl::Status ValidateLayout(const Layout& layout) {
   for (size_t t = 0; t < layout.tensors.size(); ++t) {
     const TensorSpec& tensor = layout.tensors[t];
     const std::string where = absl::StrCat("tensor ", t);
-    if (tensor.name.empty() || tensor.name.size() > kMaxTensorNameLength) {
+    if (tensor.name.empty()) {
+      return MakeError(ErrorCode::kInvalidField,
+                       absl::StrCat(where, ": field `name_length` is 0; names "
+                                           "must not be empty"));
+    }
+    if (tensor.name.size() > kMaxTensorNameLength) {
       return MakeError(
-          ErrorCode::kInvalidField,
+          ErrorCode::kLimitExceeded,
           absl::StrCat(where, ": field `name_length` is ", tensor.name.size(),
-                       "; it must be 1..", kMaxTensorNameLength));
+                       "; the limit is ", kMaxTensorNameLength));
     }
     if (!internal::IsValidUtf8WithoutNul(tensor.name)) {
       return MakeError(ErrorCode::kInvalidField,
@@ -76,11 +81,23 @@ absl::Status ValidateLayout(const Layout& layout) {
                                     tensor.block_size, "; the limit is ",
                                     kMaxBlockSize));
     }
-    // Multiply with an overflow guard: every partial product stays at or
-    // below kMaxCoordinateCount, so it fits comfortably in 64 bits.
-    uint64_t elements = 1;
+    // A zero dimension makes the tensor empty whatever the others are;
+    // otherwise multiply with an overflow guard: every partial product stays
+    // at or below kMaxCoordinateCount, so it fits comfortably in 64 bits.
+    bool has_zero_dim = false;
     for (uint64_t dim : tensor.shape) {
-      if (dim != 0 && elements > kMaxCoordinateCount / dim) {
+      if (dim > kMaxCoordinateCount) {
+        return MakeError(ErrorCode::kLimitExceeded,
+                         absl::StrCat("tensor \"", tensor.name,
+                                      "\": field `dims` holds ", dim,
+                                      "; the limit is ", kMaxCoordinateCount));
+      }
+      has_zero_dim |= dim == 0;
+    }
+    uint64_t elements = has_zero_dim ? 0 : 1;
+    for (uint64_t dim : tensor.shape) {
+      if (has_zero_dim) break;
+      if (elements > kMaxCoordinateCount / dim) {
         return MakeError(ErrorCode::kLimitExceeded,
                          absl::StrCat("tensor \"", tensor.name,
                                       "\": field `dims` multiply past the "

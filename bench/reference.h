@@ -1,0 +1,33 @@
+// Reference points for every benchmark binary (DESIGN.md section 6).
+//
+// The machines are shared and noisy, so codec figures are reported as
+// ratios against these, measured in the same process on the same buffer:
+// a streaming read (sum of the floats, which the compiler cannot skip) and a
+// memcpy. Register them beside each codec benchmark with the same sizes.
+#ifndef GRADCODEC_BENCH_REFERENCE_H_
+#define GRADCODEC_BENCH_REFERENCE_H_
+
+#include <benchmark/benchmark.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace gradcodec::bench {
+
+// Sums `values` with four independent accumulators (so the loop is bound by
+// memory, not by the latency of one dependency chain).
+float StreamingSum(const float* values, size_t count);
+
+// Items = floats, bytes = float bytes, for one streaming read per iteration.
+void RunStreamingRead(benchmark::State& state, const std::vector<float>& data);
+// Items = floats, bytes = float bytes, for one memcpy per iteration.
+void RunMemcpy(benchmark::State& state, const std::vector<float>& data);
+
+// The same for an arbitrary byte buffer (items = bytes).
+void RunStreamingReadBytes(benchmark::State& state,
+                           const std::vector<uint8_t>& data);
+
+}  // namespace gradcodec::bench
+
+#endif  // GRADCODEC_BENCH_REFERENCE_H_
