@@ -73,7 +73,7 @@ class ContainerReader {
 
   // True when the file ended with a valid index and tail. Otherwise
   // index_status() says why the index could not be used (for example
-  // BAD_MAGIC when the tail is missing) and the entries come from a scan.
+  // TRUNCATED when the tail is missing) and the entries come from a scan.
   bool has_index() const { return has_index_; }
   const absl::Status& index_status() const { return index_status_; }
   // Without an index: why reading stopped (OK when the records simply ended
