@@ -1,11 +1,19 @@
 # Warning and sanitizer flags shared by every gradcodec target.
 add_library(gradcodec_compile_options INTERFACE)
 target_compile_options(gradcodec_compile_options INTERFACE
-  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
-  -Wnon-virtual-dtor -Wimplicit-fallthrough)
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wimplicit-fallthrough)
 if(GRADCODEC_WERROR)
   target_compile_options(gradcodec_compile_options INTERFACE -Werror)
 endif()
+# Stricter warnings for the libraries: every narrowing is explicit there.
+# Tests and benches, which mix counts and floating-point ratios freely, do
+# without.
+add_library(gradcodec_library_warnings INTERFACE)
+target_compile_options(gradcodec_library_warnings INTERFACE
+  -Wconversion -Wno-sign-conversion)
+target_link_libraries(gradcodec_library_warnings INTERFACE
+  gradcodec_compile_options)
+
 if(GRADCODEC_SANITIZE)
   target_compile_options(gradcodec_compile_options INTERFACE
     -fsanitize=address,undefined -fno-sanitize-recover=all

@@ -1,0 +1,207 @@
+#include "codec/entropy/adaptive_context_coder.h"
+
+#include <bit>
+
+#include "absl/strings/str_cat.h"
+#include "codec/entropy/context_bit_coder.h"
+#include "format/byte_writer.h"
+#include "gradcodec/error_code.h"
+
+namespace gradcodec::internal {
+namespace {
+
+constexpr uint32_t kTopValue = 1u << 24;
+constexpr int kProbabilityBits = 16;
+
+// One context's adaptive estimate of P(bit = 1).
+struct AdaptiveBit {
+  uint32_t p = 1u << 31;  // Q32
+  uint32_t seen = 0;      // bits seen, saturating at 2^max_rate
+
+  uint32_t P16() const {
+    const uint32_t p16 = p >> 16;
+    return p16 == 0 ? 1 : p16;  // never 0, and at most 65535
+  }
+
+  void Update(uint32_t bit, uint32_t max_rate) {
+    const uint32_t rate =
+        std::min<uint32_t>(max_rate, static_cast<uint32_t>(std::bit_width(seen + 1)));
+    if (bit != 0) {
+      p += (~p) >> rate;
+    } else {
+      p -= p >> rate;
+    }
+    if (seen < (1u << max_rate)) ++seen;
+  }
+};
+
+class RangeEncoder {
+ public:
+  explicit RangeEncoder(std::vector<uint8_t>* out) : out_(out) {}
+
+  void Encode(uint32_t bit, uint32_t p16) {
+    const uint32_t bound = (range_ >> kProbabilityBits) * p16;
+    if (bit != 0) {
+      range_ = bound;
+    } else {
+      low_ += bound;
+      range_ -= bound;
+    }
+    while (range_ < kTopValue) {
+      range_ <<= 8;
+      ShiftLow();
+    }
+  }
+
+  void Finish() {
+    for (int i = 0; i < 5; ++i) ShiftLow();
+  }
+
+ private:
+  void ShiftLow() {
+    if (static_cast<uint32_t>(low_) < 0xFF000000u || (low_ >> 32) != 0) {
+      const auto carry = static_cast<uint8_t>(low_ >> 32);
+      uint8_t byte = cache_;
+      do {
+        out_->push_back(static_cast<uint8_t>(byte + carry));
+        byte = 0xFF;
+      } while (--pending_ != 0);
+      cache_ = static_cast<uint8_t>(low_ >> 24);
+    }
+    ++pending_;
+    low_ = (low_ & 0x00FFFFFF) << 8;
+  }
+
+  std::vector<uint8_t>* out_;
+  uint64_t low_ = 0;
+  uint32_t range_ = 0xFFFFFFFFu;
+  uint8_t cache_ = 0;
+  uint64_t pending_ = 1;
+};
+
+class RangeDecoder {
+ public:
+  explicit RangeDecoder(absl::Span<const uint8_t> in)
+      : cursor_(in.data()), end_(in.data() + in.size()) {
+    for (int i = 0; i < 5; ++i) code_ = (code_ << 8) | NextByte();
+  }
+
+  uint32_t Decode(uint32_t p16) {
+    const uint32_t bound = (range_ >> kProbabilityBits) * p16;
+    uint32_t bit;
+    if (code_ < bound) {
+      range_ = bound;
+      bit = 1;
+    } else {
+      code_ -= bound;
+      range_ -= bound;
+      bit = 0;
+    }
+    while (range_ < kTopValue) {
+      range_ <<= 8;
+      code_ = (code_ << 8) | NextByte();
+    }
+    return bit;
+  }
+
+  // The encoder's flush makes a correct stream end with every byte read and
+  // the code exhausted.
+  absl::Status Finish() const {
+    if (overrun_) {
+      return MakeError(ErrorCode::kCorruptPayload,
+                       "the range-coded stream ran out of bytes");
+    }
+    if (cursor_ != end_) {
+      return MakeError(ErrorCode::kCorruptPayload,
+                       absl::StrCat("the range-coded stream has ",
+                                    end_ - cursor_,
+                                    " bytes left after its last bit"));
+    }
+    if (code_ != 0) {
+      return MakeError(ErrorCode::kCorruptPayload,
+                       "the range-coded stream does not end on its flush");
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  uint32_t NextByte() {
+    if (cursor_ == end_) {
+      overrun_ = true;
+      return 0;
+    }
+    return *cursor_++;
+  }
+
+  const uint8_t* cursor_;
+  const uint8_t* end_;
+  uint32_t code_ = 0;
+  uint32_t range_ = 0xFFFFFFFFu;
+  bool overrun_ = false;
+};
+
+}  // namespace
+
+void EncodeAdaptiveContextBits(absl::Span<const uint64_t> bits,
+                               uint64_t bit_count,
+                               absl::Span<const uint8_t> contexts,
+                               uint32_t context_count, uint32_t max_rate,
+                               std::vector<uint8_t>* out) {
+  ByteWriter writer(out);
+  writer.WriteVarint(context_count);
+  writer.WriteU8(static_cast<uint8_t>(max_rate));
+  std::vector<AdaptiveBit> models(context_count);
+  RangeEncoder encoder(out);
+  for (uint64_t i = 0; i < bit_count; ++i) {
+    AdaptiveBit& model = models[contexts.empty() ? 0 : contexts[i]];
+    const uint32_t bit = (bits[i >> 6] >> (i & 63)) & 1;
+    encoder.Encode(bit, model.P16());
+    model.Update(bit, max_rate);
+  }
+  encoder.Finish();
+}
+
+absl::Status DecodeAdaptiveContextBits(ByteReader& reader,
+                                       absl::Span<const uint8_t> contexts,
+                                       uint32_t context_count,
+                                       uint64_t bit_count,
+                                       absl::Span<uint64_t> out) {
+  uint64_t declared_contexts = 0;
+  uint8_t max_rate = 0;
+  if (absl::Status s = reader.ReadVarint("context_count", &declared_contexts);
+      !s.ok()) {
+    return s;
+  }
+  if (declared_contexts != context_count) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     absl::StrCat("adaptive coder field `context_count` is ",
+                                  declared_contexts, "; the decoder uses ",
+                                  context_count));
+  }
+  if (absl::Status s = reader.ReadU8("max_rate", &max_rate); !s.ok()) return s;
+  if (max_rate < kMinAdaptiveRate || max_rate > kMaxAdaptiveRate) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     absl::StrCat("adaptive coder field `max_rate` is ",
+                                  max_rate, "; it must be 1..20"));
+  }
+  absl::Span<const uint8_t> stream;
+  reader.ReadBytes("range_coded_bits", reader.remaining(), &stream)
+      .IgnoreError();
+  std::vector<AdaptiveBit> models(context_count);
+  RangeDecoder decoder(stream);
+  uint64_t word = 0;
+  for (uint64_t i = 0; i < bit_count; ++i) {
+    AdaptiveBit& model = models[contexts.empty() ? 0 : contexts[i]];
+    const uint32_t bit = decoder.Decode(model.P16());
+    model.Update(bit, max_rate);
+    word |= static_cast<uint64_t>(bit) << (i & 63);
+    if ((i & 63) == 63) {
+      out[i >> 6] = word;
+      word = 0;
+    }
+  }
+  if ((bit_count & 63) != 0) out[bit_count >> 6] = word;
+  return decoder.Finish();
+}
+
+}  // namespace gradcodec::internal

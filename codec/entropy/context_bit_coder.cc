@@ -1,0 +1,137 @@
+#include "codec/entropy/context_bit_coder.h"
+
+#include <cassert>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "codec/entropy/adaptive_context_coder.h"
+#include "codec/entropy/fast_context_coder.h"
+#include "codec/entropy/zstd_coder.h"
+#include "format/byte_reader.h"
+#include "format/byte_writer.h"
+#include "gradcodec/error_code.h"
+
+namespace gradcodec::internal {
+namespace {
+
+uint64_t PackedBytes(uint64_t bit_count) { return (bit_count + 7) / 8; }
+
+// The bits as little-endian bytes (the host is little-endian, CMake checks).
+absl::Span<const uint8_t> AsBytes(absl::Span<const uint64_t> bits,
+                                  uint64_t bit_count) {
+  return absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(bits.data()),
+                                   PackedBytes(bit_count));
+}
+
+void WriteStored(absl::Span<const uint64_t> bits, uint64_t bit_count,
+                 std::vector<uint8_t>* out) {
+  ByteWriter writer(out);
+  writer.WriteU8(static_cast<uint8_t>(BitCoder::kStored));
+  writer.WriteBytes(AsBytes(bits, bit_count));
+}
+
+// Copies packed bytes into words, checking the padding bits are zero.
+absl::Status ReadPackedBytes(absl::Span<const uint8_t> bytes,
+                             uint64_t bit_count, absl::Span<uint64_t> out) {
+  if (bytes.size() != PackedBytes(bit_count)) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     absl::StrCat("packed bits are ", bytes.size(),
+                                  " bytes; ", bit_count, " bits need ",
+                                  PackedBytes(bit_count)));
+  }
+  std::fill(out.begin(), out.end(), 0);
+  if (!bytes.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
+  if ((bit_count & 63) != 0 &&
+      (out[bit_count >> 6] >> (bit_count & 63)) != 0) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     "padding bits after the last bit are not zero");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void EncodeContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
+                       absl::Span<const uint8_t> contexts,
+                       uint32_t context_count, const ContextBitOptions& options,
+                       std::vector<uint8_t>* out) {
+  assert(bits.size() >= BitWords(bit_count));
+  assert(context_count >= 1 && context_count <= kMaxContextCount);
+  assert(contexts.size() == bit_count ||
+         (contexts.empty() && context_count == 1));
+  const size_t start = out->size();
+  ByteWriter writer(out);
+  switch (options.coder) {
+    case BitCoder::kStored:
+      break;
+    case BitCoder::kFast:
+      writer.WriteU8(static_cast<uint8_t>(BitCoder::kFast));
+      EncodeFastContextBits(bits, bit_count, contexts, context_count, out);
+      if (out->size() - start <= 1 + PackedBytes(bit_count)) return;
+      out->resize(start);  // coding did not pay: store instead
+      break;
+    case BitCoder::kAdaptive:
+      writer.WriteU8(static_cast<uint8_t>(BitCoder::kAdaptive));
+      EncodeAdaptiveContextBits(bits, bit_count, contexts, context_count,
+                                options.adaptive_max_rate, out);
+      return;
+    case BitCoder::kZstd:
+      writer.WriteU8(static_cast<uint8_t>(BitCoder::kZstd));
+      ZstdCompress(AsBytes(bits, bit_count), options.zstd_level, out);
+      return;
+  }
+  WriteStored(bits, bit_count, out);
+}
+
+absl::Status DecodeContextBits(absl::Span<const uint8_t> payload,
+                               absl::Span<const uint8_t> contexts,
+                               uint32_t context_count, uint64_t bit_count,
+                               absl::Span<uint64_t> out) {
+  if (context_count < 1 || context_count > kMaxContextCount ||
+      out.size() < BitWords(bit_count) ||
+      !(contexts.size() == bit_count ||
+        (contexts.empty() && context_count == 1))) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     absl::StrCat("DecodeContextBits: ", bit_count, " bits, ",
+                                  contexts.size(), " contexts of ",
+                                  context_count, ", ", out.size(),
+                                  " output words"));
+  }
+  out = out.first(BitWords(bit_count));
+  ByteReader reader(payload);
+  uint8_t coder = 0;
+  if (absl::Status s = reader.ReadU8("bit_coder", &coder); !s.ok()) return s;
+  switch (static_cast<BitCoder>(coder)) {
+    case BitCoder::kStored: {
+      absl::Span<const uint8_t> bytes;
+      reader.ReadBytes("packed_bits", reader.remaining(), &bytes).IgnoreError();
+      return ReadPackedBytes(bytes, bit_count, out);
+    }
+    case BitCoder::kFast:
+      if (absl::Status s = DecodeFastContextBits(reader, contexts,
+                                                 context_count, bit_count, out);
+          !s.ok()) {
+        return s;
+      }
+      return reader.ExpectEnd("the fast context-coded bits");
+    case BitCoder::kAdaptive:
+      return DecodeAdaptiveContextBits(reader, contexts, context_count,
+                                       bit_count, out);
+    case BitCoder::kZstd: {
+      absl::Span<const uint8_t> frame;
+      reader.ReadBytes("zstd_frame", reader.remaining(), &frame).IgnoreError();
+      std::vector<uint8_t> bytes(PackedBytes(bit_count));
+      if (absl::Status s = ZstdDecompress(frame, bytes.size(), bytes.data());
+          !s.ok()) {
+        return s;
+      }
+      return ReadPackedBytes(bytes, bit_count, out);
+    }
+  }
+  return MakeError(ErrorCode::kInvalidField,
+                   absl::StrCat("field `bit_coder` is ", coder,
+                                "; it must be 0 (stored), 1 (fast), 2 "
+                                "(adaptive) or 3 (zstd)"));
+}
+
+}  // namespace gradcodec::internal

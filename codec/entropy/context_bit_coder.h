@@ -1,0 +1,73 @@
+// Coding bit vectors in which every bit comes with a context both sides can
+// compute (the codec uses a coordinate's flip history), with four
+// selectable coders (spec/FORMAT.md, "Context-coded bit streams"):
+//
+//   stored    the packed bits;
+//   fast      static per-context models sent as a few bytes each, bits
+//             grouped by context and coded at byte-symbol speed with one
+//             interleaved rANS stream (binary_models.h);
+//   adaptive  an adaptive binary range coder, one probability per context
+//             learned as it goes, no side information (the "max" mode);
+//   zstd      the packed bits through zstd, for comparison.
+//
+// Bits are packed least-significant first in 64-bit words: bit i of the
+// vector is bit (i mod 64) of word i / 64. Bits past the end of the last
+// word must be zero on input and are zero on output.
+#ifndef GRADCODEC_CODEC_ENTROPY_CONTEXT_BIT_CODER_H_
+#define GRADCODEC_CODEC_ENTROPY_CONTEXT_BIT_CODER_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+
+namespace gradcodec::internal {
+
+// Spec field `bit_coder`.
+enum class BitCoder : uint8_t {
+  kStored = 0,
+  kFast = 1,
+  kAdaptive = 2,
+  kZstd = 3,
+};
+
+inline constexpr uint32_t kMaxContextCount = 256;
+// Bounds of the adaptive coder's `max_rate`: its probabilities settle to
+// averaging over about 2^max_rate bits.
+inline constexpr uint32_t kMinAdaptiveRate = 1;
+inline constexpr uint32_t kMaxAdaptiveRate = 20;
+
+struct ContextBitOptions {
+  BitCoder coder = BitCoder::kFast;
+  int zstd_level = 3;
+  uint32_t adaptive_max_rate = 12;
+};
+
+// Words needed for `bit_count` bits.
+inline uint64_t BitWords(uint64_t bit_count) { return (bit_count + 63) / 64; }
+
+// Appends the payload for the first `bit_count` bits of `bits`.
+// `contexts` holds one context per bit, each below `context_count`
+// (1..kMaxContextCount); it may be empty when context_count is 1. With
+// kFast the payload falls back to stored bits when coding would not shrink
+// them.
+void EncodeContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
+                       absl::Span<const uint8_t> contexts,
+                       uint32_t context_count, const ContextBitOptions& options,
+                       std::vector<uint8_t>* out);
+
+// Decodes a whole payload into `out`, which must hold BitWords(bit_count)
+// words; `contexts` and `context_count` as given to the encoder. Errors:
+// TRUNCATED, MALFORMED_VARINT, INVALID_FIELD (an unknown `bit_coder` or
+// `context_mode`), CORRUPT_PAYLOAD (anything inconsistent, including a
+// stream that does not end exactly where it should). On error `out` holds
+// unspecified bits.
+absl::Status DecodeContextBits(absl::Span<const uint8_t> payload,
+                               absl::Span<const uint8_t> contexts,
+                               uint32_t context_count, uint64_t bit_count,
+                               absl::Span<uint64_t> out);
+
+}  // namespace gradcodec::internal
+
+#endif  // GRADCODEC_CODEC_ENTROPY_CONTEXT_BIT_CODER_H_

@@ -1,0 +1,54 @@
+// Splitting a bit vector into one bit vector per context (the bits of each
+// context in their original order) and merging them back. The fast context
+// coder codes each context's bits as one i.i.d. stream.
+#ifndef GRADCODEC_CODEC_ENTROPY_CONTEXT_SPLIT_H_
+#define GRADCODEC_CODEC_ENTROPY_CONTEXT_SPLIT_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+
+namespace gradcodec::internal {
+
+// Per-context bit vectors in one allocation. Context c's bits live in
+// words()[offset(c) .. offset(c) + BitWords(count(c))), zero past its end.
+class ContextBitVectors {
+ public:
+  // Sets up empty vectors for the given per-context bit counts.
+  explicit ContextBitVectors(absl::Span<const uint64_t> counts);
+
+  uint32_t context_count() const {
+    return static_cast<uint32_t>(counts_.size());
+  }
+  uint64_t count(uint32_t c) const { return counts_[c]; }
+  uint64_t* words(uint32_t c) { return storage_.data() + offsets_[c]; }
+  const uint64_t* words(uint32_t c) const {
+    return storage_.data() + offsets_[c];
+  }
+
+ private:
+  std::vector<uint64_t> counts_;
+  std::vector<uint64_t> offsets_;
+  std::vector<uint64_t> storage_;
+};
+
+// Counts the bits of each context.
+std::vector<uint64_t> CountContexts(absl::Span<const uint8_t> contexts,
+                                    uint32_t context_count);
+
+// Gathers the bits of each context from `bits` (contexts.size() bits).
+// `vectors` must have been built from CountContexts(contexts).
+void SplitByContext(const uint64_t* bits, absl::Span<const uint8_t> contexts,
+                    ContextBitVectors& vectors);
+
+// The inverse: writes contexts.size() bits to `out`, taking each bit from
+// its context's vector in order. CORRUPT_PAYLOAD if the contexts do not use
+// exactly the bits each vector holds.
+absl::Status MergeByContext(const ContextBitVectors& vectors,
+                            absl::Span<const uint8_t> contexts, uint64_t* out);
+
+}  // namespace gradcodec::internal
+
+#endif  // GRADCODEC_CODEC_ENTROPY_CONTEXT_SPLIT_H_

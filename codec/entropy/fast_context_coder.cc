@@ -1,0 +1,390 @@
+#include "codec/entropy/fast_context_coder.h"
+
+#include <bit>
+#include <memory>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "codec/entropy/binary_models.h"
+#include "codec/entropy/context_bit_coder.h"
+#include "codec/entropy/context_split.h"
+#include "codec/entropy/frequency_table.h"
+#include "codec/entropy/rans_stream.h"
+#include "format/bit_reader.h"
+#include "format/bit_writer.h"
+#include "format/byte_writer.h"
+#include "gradcodec/error_code.h"
+
+namespace gradcodec::internal {
+namespace {
+
+// One context's bits: `count` bits in `words`.
+struct BitRun {
+  const uint64_t* words;
+  uint64_t count;
+};
+
+// Mask of the valid bits of word `w` of a `count`-bit vector.
+uint64_t ValidMask(uint64_t w, uint64_t count) {
+  const uint64_t end = count - w * 64;
+  return end >= 64 ? ~uint64_t{0} : (uint64_t{1} << end) - 1;
+}
+
+bool IsInverted(ContextMode mode) {
+  return mode == ContextMode::kRunsInverted ||
+         mode == ContextMode::kBytesInverted;
+}
+bool IsRuns(ContextMode mode) {
+  return mode == ContextMode::kRuns || mode == ContextMode::kRunsInverted;
+}
+bool IsBytes(ContextMode mode) {
+  return mode == ContextMode::kBytes || mode == ContextMode::kBytesInverted;
+}
+
+uint64_t CountOnes(const BitRun& run) {
+  uint64_t ones = 0;
+  for (uint64_t w = 0; w < BitWords(run.count); ++w) {
+    ones += static_cast<uint64_t>(
+        std::popcount(run.words[w] & ValidMask(w, run.count)));
+  }
+  return ones;
+}
+
+// Appends the run-length phrases of `run` (inverted if asked), ending with
+// the virtual one at position run.count.
+void AppendRunSymbols(const BitRun& run, bool invert, uint32_t max_run,
+                      std::vector<uint8_t>& symbols) {
+  const uint64_t flip = invert ? ~uint64_t{0} : 0;
+  uint64_t position = 0;
+  auto emit = [&](uint64_t length) {
+    while (length >= max_run) {
+      symbols.push_back(static_cast<uint8_t>(max_run));
+      length -= max_run;
+    }
+    symbols.push_back(static_cast<uint8_t>(length));
+  };
+  for (uint64_t w = 0; w < BitWords(run.count); ++w) {
+    uint64_t word = (run.words[w] ^ flip) & ValidMask(w, run.count);
+    while (word != 0) {
+      const uint64_t one = w * 64 + static_cast<uint64_t>(std::countr_zero(word));
+      emit(one - position);
+      position = one + 1;
+      word &= word - 1;
+    }
+  }
+  emit(run.count - position);
+}
+
+void AppendByteSymbols(const BitRun& run, bool invert,
+                       std::vector<uint8_t>& symbols) {
+  const uint64_t flip = invert ? ~uint64_t{0} : 0;
+  const uint64_t byte_count = (run.count + 7) / 8;
+  for (uint64_t w = 0; w < BitWords(run.count); ++w) {
+    const uint64_t word = (run.words[w] ^ flip) & ValidMask(w, run.count);
+    for (uint64_t b = 0; b < 8 && w * 8 + b < byte_count; ++b) {
+      symbols.push_back(static_cast<uint8_t>(word >> (8 * b)));
+    }
+  }
+}
+
+void WriteStoredBits(const BitRun& run, BitWriter& writer) {
+  for (uint64_t w = 0; w < BitWords(run.count); ++w) {
+    const uint64_t word = run.words[w];
+    const uint64_t bits = std::min<uint64_t>(64, run.count - w * 64);
+    if (bits > 32) {
+      writer.Write(word & 0xFFFFFFFF, 32);
+      writer.Write((word >> 32) & ((uint64_t{1} << (bits - 32)) - 1),
+                   static_cast<int>(bits - 32));
+    } else {
+      writer.Write(word & ((uint64_t{1} << bits) - 1), static_cast<int>(bits));
+    }
+  }
+}
+
+FrequencyTable ModelTable(const ContextModel& model) {
+  return IsRuns(model.mode) ? RunLengthTable(model.p16, model.max_run)
+                            : ByteGroupTable(model.p16);
+}
+
+// Decodes the phrases of a runs context into `words` (zeroed, `count` bits).
+absl::Status DecodeRuns(RansStreamDecoder& decoder, size_t& index,
+                        const RansDecodeTable& table, uint32_t max_run,
+                        uint64_t count, uint64_t* words) {
+  uint64_t position = 0;
+  while (true) {
+    const uint32_t symbol = decoder.Get(index++, table);
+    position += symbol;
+    if (symbol == max_run) {
+      if (position > count) break;  // a run past the end: corrupt
+      continue;
+    }
+    if (position >= count) {
+      if (position == count) return absl::OkStatus();  // the virtual one
+      break;
+    }
+    words[position >> 6] |= uint64_t{1} << (position & 63);
+    ++position;
+  }
+  return MakeError(ErrorCode::kCorruptPayload,
+                   absl::StrCat("a run-length phrase ends at bit ", position,
+                                " of a context holding ", count, " bits"));
+}
+
+absl::Status DecodeBytes(RansStreamDecoder& decoder, size_t& index,
+                         const RansDecodeTable& table, uint64_t count,
+                         uint64_t* words) {
+  const uint64_t byte_count = (count + 7) / 8;
+  for (uint64_t b = 0; b < byte_count; ++b) {
+    words[b >> 3] |= static_cast<uint64_t>(decoder.Get(index++, table))
+                     << (8 * (b & 7));
+  }
+  const uint64_t last = BitWords(count) - 1;
+  if (count != 0 && (words[last] & ~ValidMask(last, count)) != 0) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     "padding bits of a byte-coded context are not zero");
+  }
+  return absl::OkStatus();
+}
+
+void Invert(uint64_t count, uint64_t* words) {
+  for (uint64_t w = 0; w < BitWords(count); ++w) {
+    words[w] = ~words[w] & ValidMask(w, count);
+  }
+}
+
+absl::Status ReadStoredBits(BitReader& reader, uint64_t count,
+                            uint64_t* words) {
+  for (uint64_t w = 0; w < BitWords(count); ++w) {
+    const uint64_t bits = std::min<uint64_t>(64, count - w * 64);
+    uint64_t word = reader.Read(static_cast<int>(std::min<uint64_t>(bits, 32)));
+    if (bits > 32) word |= reader.Read(static_cast<int>(bits - 32)) << 32;
+    words[w] = word;
+  }
+  if (reader.overrun()) {
+    return MakeError(ErrorCode::kTruncated,
+                     "the stored bits of the fast context coder end early");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
+                           absl::Span<const uint8_t> contexts,
+                           uint32_t context_count, std::vector<uint8_t>* out) {
+  // Each context's bits as a run of words: the input itself for a single
+  // context, else gathered per context.
+  std::optional<ContextBitVectors> split;
+  std::vector<BitRun> runs(context_count);
+  if (context_count == 1) {
+    runs[0] = {bits.data(), bit_count};
+  } else {
+    split.emplace(CountContexts(contexts, context_count));
+    SplitByContext(bits.data(), contexts, *split);
+    for (uint32_t c = 0; c < context_count; ++c) {
+      runs[c] = {split->words(c), split->count(c)};
+    }
+  }
+
+  ByteWriter writer(out);
+  writer.WriteVarint(context_count);
+  for (const BitRun& run : runs) writer.WriteVarint(run.count);
+
+  std::vector<ContextModel> models(context_count);
+  std::vector<uint8_t> symbols;
+  std::vector<size_t> symbol_starts(context_count + 1, 0);
+  for (uint32_t c = 0; c < context_count; ++c) {
+    symbol_starts[c] = symbols.size();
+    if (runs[c].count == 0) continue;
+    models[c] = ChooseContextModel(runs[c].count, CountOnes(runs[c]));
+    const ContextModel& model = models[c];
+    writer.WriteU8(static_cast<uint8_t>(model.mode));
+    if (IsRuns(model.mode) || IsBytes(model.mode)) {
+      writer.WriteU16(static_cast<uint16_t>(model.p16 - 1));
+    }
+    if (IsRuns(model.mode)) {
+      writer.WriteU8(static_cast<uint8_t>(model.max_run));
+      AppendRunSymbols(runs[c], IsInverted(model.mode), model.max_run, symbols);
+    } else if (IsBytes(model.mode)) {
+      AppendByteSymbols(runs[c], IsInverted(model.mode), symbols);
+    }
+  }
+  symbol_starts[context_count] = symbols.size();
+
+  // One interleaved rANS stream for every coded context, in context order;
+  // encoded backwards.
+  std::vector<uint8_t> stream;
+  if (!symbols.empty()) {
+    RansStreamEncoder encoder(symbols.size());
+    auto table = std::make_unique<RansEncodeTable>();
+    for (uint32_t c = context_count; c-- > 0;) {
+      const size_t begin = symbol_starts[c];
+      const size_t end = symbol_starts[c + 1];
+      if (begin == end) continue;
+      BuildEncodeTable(ModelTable(models[c]), table.get());
+      for (size_t i = end; i-- > begin;) {
+        encoder.Put(i, table->symbols[symbols[i]]);
+      }
+    }
+    encoder.Finish(&stream);
+  }
+  writer.WriteLengthPrefixed(stream);
+
+  BitWriter stored(out);
+  for (uint32_t c = 0; c < context_count; ++c) {
+    if (runs[c].count != 0 && models[c].mode == ContextMode::kStored) {
+      WriteStoredBits(runs[c], stored);
+    }
+  }
+  stored.Finish();
+}
+
+absl::Status DecodeFastContextBits(ByteReader& reader,
+                                   absl::Span<const uint8_t> contexts,
+                                   uint32_t context_count, uint64_t bit_count,
+                                   absl::Span<uint64_t> out) {
+  uint64_t declared_contexts = 0;
+  if (absl::Status s = reader.ReadVarint("context_count", &declared_contexts);
+      !s.ok()) {
+    return s;
+  }
+  if (declared_contexts != context_count) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     absl::StrCat("fast context coder field `context_count` "
+                                  "is ",
+                                  declared_contexts, "; the decoder uses ",
+                                  context_count));
+  }
+  std::vector<uint64_t> counts(context_count);
+  uint64_t total = 0;
+  for (uint64_t& count : counts) {
+    if (absl::Status s = reader.ReadVarintAtMost("context_bit_count",
+                                                 bit_count, &count);
+        !s.ok()) {
+      return s;
+    }
+    total += count;
+  }
+  if (total != bit_count) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     absl::StrCat("fast context coder bit counts sum to ",
+                                  total, "; the stream holds ", bit_count,
+                                  " bits"));
+  }
+  std::vector<ContextModel> models(context_count);
+  for (uint32_t c = 0; c < context_count; ++c) {
+    if (counts[c] == 0) continue;
+    uint8_t mode = 0;
+    if (absl::Status s = reader.ReadU8("context_mode", &mode); !s.ok()) {
+      return s;
+    }
+    if (mode > static_cast<uint8_t>(ContextMode::kBytesInverted)) {
+      return MakeError(ErrorCode::kInvalidField,
+                       absl::StrCat("context ", c, ": field `context_mode` is ",
+                                    mode, "; it must be 0..6"));
+    }
+    ContextModel& model = models[c];
+    model.mode = static_cast<ContextMode>(mode);
+    if (IsRuns(model.mode) || IsBytes(model.mode)) {
+      uint16_t p = 0;
+      if (absl::Status s = reader.ReadU16("model_p", &p); !s.ok()) return s;
+      model.p16 = uint32_t{p} + 1;
+      if (model.p16 > kMaxModelP16) {
+        return MakeError(ErrorCode::kCorruptPayload,
+                         absl::StrCat("context ", c, ": field `model_p` is ",
+                                      p, "; it must be at most 32767"));
+      }
+    }
+    if (IsRuns(model.mode)) {
+      uint8_t max_run = 0;
+      if (absl::Status s = reader.ReadU8("max_run", &max_run); !s.ok()) {
+        return s;
+      }
+      if (max_run == 0) {
+        return MakeError(ErrorCode::kCorruptPayload,
+                         absl::StrCat("context ", c,
+                                      ": field `max_run` is 0; it must be "
+                                      "1..255"));
+      }
+      model.max_run = max_run;
+    }
+  }
+  absl::Span<const uint8_t> stream;
+  if (absl::Status s = reader.ReadLengthPrefixed("rans_stream_size",
+                                                 reader.remaining(), &stream);
+      !s.ok()) {
+    return s;
+  }
+
+  std::optional<ContextBitVectors> split;
+  std::vector<uint64_t*> targets(context_count);
+  if (context_count == 1) {
+    std::fill(out.begin(), out.end(), 0);
+    targets[0] = out.data();
+  } else {
+    split.emplace(counts);
+    for (uint32_t c = 0; c < context_count; ++c) targets[c] = split->words(c);
+  }
+
+  bool any_coded = false;
+  for (const ContextModel& model : models) {
+    any_coded |= IsRuns(model.mode) || IsBytes(model.mode);
+  }
+  if (any_coded != !stream.empty()) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     "the rANS stream's presence does not match the context "
+                     "modes");
+  }
+  if (any_coded) {
+    RansStreamDecoder decoder;
+    if (absl::Status s = decoder.Init(stream); !s.ok()) return s;
+    auto table = std::make_unique<RansDecodeTable>();
+    size_t index = 0;
+    for (uint32_t c = 0; c < context_count; ++c) {
+      const ContextModel& model = models[c];
+      if (counts[c] == 0 || !(IsRuns(model.mode) || IsBytes(model.mode))) {
+        continue;
+      }
+      BuildDecodeTable(ModelTable(model), table.get());
+      absl::Status s =
+          IsRuns(model.mode)
+              ? DecodeRuns(decoder, index, *table, model.max_run, counts[c],
+                           targets[c])
+              : DecodeBytes(decoder, index, *table, counts[c], targets[c]);
+      if (!s.ok()) return s;
+      if (IsInverted(model.mode)) Invert(counts[c], targets[c]);
+    }
+    if (absl::Status s = decoder.Finish(); !s.ok()) return s;
+  }
+
+  absl::Span<const uint8_t> raw;
+  reader.ReadBytes("stored_bits", reader.remaining(), &raw).IgnoreError();
+  BitReader stored(raw);
+  for (uint32_t c = 0; c < context_count; ++c) {
+    if (counts[c] == 0) continue;
+    switch (models[c].mode) {
+      case ContextMode::kStored:
+        if (absl::Status s = ReadStoredBits(stored, counts[c], targets[c]);
+            !s.ok()) {
+          return s;
+        }
+        break;
+      case ContextMode::kAllOne:
+        Invert(counts[c], targets[c]);  // zeros -> ones
+        break;
+      default:
+        break;
+    }
+  }
+  // The stored bits must end in the last byte, padded with zeros.
+  if (stored.remaining_bits() >= 8 || stored.Read(static_cast<int>(
+                                          stored.remaining_bits())) != 0) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     "the fast context coder's stored bits do not end at the "
+                     "end of the payload with zero padding");
+  }
+  if (context_count == 1) return absl::OkStatus();
+  return MergeByContext(*split, contexts, out.data());
+}
+
+}  // namespace gradcodec::internal

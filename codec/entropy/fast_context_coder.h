@@ -1,0 +1,26 @@
+// The `fast` context coder's body (after the `bit_coder` byte); see
+// context_bit_coder.h and spec/FORMAT.md, "Fast context coding".
+#ifndef GRADCODEC_CODEC_ENTROPY_FAST_CONTEXT_CODER_H_
+#define GRADCODEC_CODEC_ENTROPY_FAST_CONTEXT_CODER_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "format/byte_reader.h"
+
+namespace gradcodec::internal {
+
+void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
+                           absl::Span<const uint8_t> contexts,
+                           uint32_t context_count, std::vector<uint8_t>* out);
+
+absl::Status DecodeFastContextBits(ByteReader& reader,
+                                   absl::Span<const uint8_t> contexts,
+                                   uint32_t context_count, uint64_t bit_count,
+                                   absl::Span<uint64_t> out);
+
+}  // namespace gradcodec::internal
+
+#endif  // GRADCODEC_CODEC_ENTROPY_FAST_CONTEXT_CODER_H_

@@ -1,0 +1,130 @@
+// Interleaved rANS over byte symbols: the engine under every static coder.
+//
+// ---- Read me first --------------------------------------------------------
+// rANS (Duda's range asymmetric numeral systems; this follows Fabian
+// Giesen's ryg_rans) keeps the coder state in an integer x. Encoding symbol s
+// with frequency f_s and cumulative start c_s out of M = 2^kScaleBits maps
+//   x -> (x / f_s) * M + (x mod f_s) + c_s
+// and decoding inverts it from the low bits of x. To keep x in a fixed
+// interval [L, L * 2^16) the encoder first pushes out 16-bit words while x is
+// too large for the symbol, and the decoder pulls words back in while x < L.
+//
+// Parameters (spec/FORMAT.md, "rANS streams"):
+//   - state x: 32 bits, interval [kRansLow, kRansLow << 16) = [2^15, 2^31);
+//   - words: 16 bits, little-endian;
+//   - M = 2^12: frequencies sum to 4096, so a decode table is 4096 u32
+//     (16 KiB) and stays in L1;
+//   - four interleaved states: symbol i is coded with state i mod 4, which
+//     lets a CPU overlap four independent dependency chains.
+//
+// rANS is LIFO: the encoder runs over the symbols backwards, writing words
+// from the end of its buffer towards the front, and the decoder then reads
+// forwards. The encoder starts every state at kRansLow; after the last
+// symbol a correct decoder is back there, which is the stream's end check.
+//
+// Division-free encoding: x / f_s is computed as a multiply by a 32-bit
+// reciprocal and a shift (Alverson's method as in ryg_rans), exact for the
+// 31-bit states used here.
+// ---------------------------------------------------------------------------
+#ifndef GRADCODEC_CODEC_ENTROPY_RANS_CORE_H_
+#define GRADCODEC_CODEC_ENTROPY_RANS_CORE_H_
+
+#include <array>
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+
+namespace gradcodec::internal {
+
+inline constexpr int kRansScaleBits = 12;
+inline constexpr uint32_t kRansScale = 1u << kRansScaleBits;  // M
+inline constexpr uint32_t kRansLow = 1u << 15;                // L
+inline constexpr int kRansLanes = 4;
+// Four u32 states at the front of every stream.
+inline constexpr size_t kRansStateBytes = kRansLanes * 4;
+
+// Everything the encoder needs to code one symbol without dividing.
+struct RansEncSymbol {
+  uint32_t x_max;      // renormalise (emit a word) while x >= x_max
+  uint32_t rcp_freq;   // reciprocal of freq, see RansEncSymbolInit
+  uint32_t bias;       // start, adjusted for freq == 1
+  uint16_t cmpl_freq;  // M - freq
+  uint16_t rcp_shift;
+};
+
+// `freq` in [1, M], start + freq <= M.
+inline RansEncSymbol MakeRansEncSymbol(uint32_t start, uint32_t freq) {
+  assert(freq >= 1 && start + freq <= kRansScale);
+  RansEncSymbol s;
+  s.x_max = ((kRansLow >> kRansScaleBits) << 16) * freq;
+  s.cmpl_freq = static_cast<uint16_t>(kRansScale - freq);
+  if (freq < 2) {
+    // x / 1 = x: a reciprocal of 2^32 - 1 with shift 0 gives x - 1 for
+    // x >= 1, which the bias corrects (ryg_rans, RansEncSymbolInit).
+    s.rcp_freq = ~0u;
+    s.rcp_shift = 0;
+    s.bias = start + kRansScale - 1;
+  } else {
+    uint32_t shift = 0;
+    while (freq > (1u << shift)) ++shift;
+    s.rcp_freq = static_cast<uint32_t>(
+        ((uint64_t{1} << (shift + 31)) + freq - 1) / freq);
+    s.rcp_shift = static_cast<uint16_t>(shift - 1);
+    s.bias = start;
+  }
+  return s;
+}
+
+// Encodes one symbol into state `x`, writing at most one 16-bit word (two
+// bytes, little-endian) just below `out`.
+inline void RansEncPut(uint32_t& x, uint8_t*& out, const RansEncSymbol& s) {
+  if (x >= s.x_max) {
+    out -= 2;
+    out[0] = static_cast<uint8_t>(x);
+    out[1] = static_cast<uint8_t>(x >> 8);
+    x >>= 16;
+  }
+  const uint32_t q = static_cast<uint32_t>(
+                         (static_cast<uint64_t>(x) * s.rcp_freq) >> 32) >>
+                     s.rcp_shift;
+  x = x + s.bias + q * s.cmpl_freq;
+}
+
+// A decode table entry per slot of [0, M): the symbol, its frequency minus
+// one and the slot's offset within the symbol's range, packed in 32 bits so
+// that the table is 16 KiB.
+struct RansDecodeTable {
+  std::array<uint32_t, kRansScale> slots;
+
+  static uint32_t Pack(uint8_t symbol, uint32_t freq, uint32_t offset) {
+    return static_cast<uint32_t>(symbol) | ((freq - 1) << 8) | (offset << 20);
+  }
+  static uint8_t Symbol(uint32_t entry) { return entry & 0xFF; }
+  static uint32_t Freq(uint32_t entry) { return ((entry >> 8) & 0xFFF) + 1; }
+  static uint32_t Offset(uint32_t entry) { return entry >> 20; }
+};
+
+// Decodes one symbol from state `x`. Reads a word from [in, end) when the
+// state runs low; past `end` it sets `overrun` and reads zeros, so a damaged
+// stream can never read out of bounds (the caller reports the overrun).
+inline uint8_t RansDecGet(uint32_t& x, const uint8_t*& in, const uint8_t* end,
+                          bool& overrun, const RansDecodeTable& table) {
+  const uint32_t entry = table.slots[x & (kRansScale - 1)];
+  x = RansDecodeTable::Freq(entry) * (x >> kRansScaleBits) +
+      RansDecodeTable::Offset(entry);
+  if (x < kRansLow) {
+    if (end - in >= 2) {
+      x = (x << 16) | static_cast<uint32_t>(in[0]) |
+          (static_cast<uint32_t>(in[1]) << 8);
+      in += 2;
+    } else {
+      overrun = true;
+      x <<= 16;
+    }
+  }
+  return RansDecodeTable::Symbol(entry);
+}
+
+}  // namespace gradcodec::internal
+
+#endif  // GRADCODEC_CODEC_ENTROPY_RANS_CORE_H_

@@ -1,0 +1,73 @@
+#include "codec/entropy/rans_stream.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "gradcodec/error_code.h"
+
+namespace gradcodec::internal {
+
+RansStreamEncoder::RansStreamEncoder(size_t max_symbols)
+    // Each symbol emits at most one 16-bit word.
+    : buffer_(new uint8_t[2 * max_symbols + 2]),
+      end_(buffer_.get() + 2 * max_symbols + 2),
+      cursor_(end_) {
+  for (uint32_t& state : states_) state = kRansLow;
+}
+
+void RansStreamEncoder::Finish(std::vector<uint8_t>* out) {
+  const size_t words = static_cast<size_t>(end_ - cursor_);
+  const size_t start = out->size();
+  out->resize(start + kRansStateBytes + words);
+  uint8_t* p = out->data() + start;
+  for (uint32_t state : states_) {
+    for (int i = 0; i < 4; ++i) *p++ = static_cast<uint8_t>(state >> (8 * i));
+  }
+  std::memcpy(p, cursor_, words);
+}
+
+absl::Status RansStreamDecoder::Init(absl::Span<const uint8_t> stream) {
+  if (stream.size() < kRansStateBytes || (stream.size() & 1) != 0) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     absl::StrCat("rANS stream is ", stream.size(),
+                                  " bytes; it needs 16 bytes of states and "
+                                  "whole 16-bit words"));
+  }
+  const uint8_t* p = stream.data();
+  for (int lane = 0; lane < kRansLanes; ++lane) {
+    uint32_t state = 0;
+    for (int i = 0; i < 4; ++i) state |= static_cast<uint32_t>(*p++) << (8 * i);
+    if (state < kRansLow || state >= (kRansLow << 16)) {
+      return MakeError(ErrorCode::kCorruptPayload,
+                       absl::StrCat("rANS field `state` ", lane, " is ", state,
+                                    "; it must be in [2^15, 2^31)"));
+    }
+    states_[lane] = state;
+  }
+  cursor_ = p;
+  end_ = stream.data() + stream.size();
+  overrun_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status RansStreamDecoder::Finish() const {
+  if (overrun_) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     "rANS stream ran out of words before its last symbol");
+  }
+  if (cursor_ != end_) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     absl::StrCat("rANS stream has ", end_ - cursor_,
+                                  " bytes left after its last symbol"));
+  }
+  for (int lane = 0; lane < kRansLanes; ++lane) {
+    if (states_[lane] != kRansLow) {
+      return MakeError(ErrorCode::kCorruptPayload,
+                       absl::StrCat("rANS state ", lane, " ends at ",
+                                    states_[lane], ", not at 2^15"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace gradcodec::internal

@@ -1,0 +1,71 @@
+// Encoding and decoding one interleaved rANS stream of byte symbols whose
+// tables may change from symbol to symbol (spec/FORMAT.md, "rANS streams").
+//
+//   stream = 4 x u32 initial decoder states, then 16-bit words
+//
+// Symbol i is coded with state i mod 4. A decoder checks, after its last
+// symbol, that every state is back at kRansLow and that every word was read.
+#ifndef GRADCODEC_CODEC_ENTROPY_RANS_STREAM_H_
+#define GRADCODEC_CODEC_ENTROPY_RANS_STREAM_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "codec/entropy/frequency_table.h"
+#include "codec/entropy/rans_core.h"
+
+namespace gradcodec::internal {
+
+// Encodes a stream backwards. Usage: Put() every symbol from the LAST to the
+// first, then Finish(). Index i (counting from the first symbol) must be
+// passed so the lane is right.
+class RansStreamEncoder {
+ public:
+  // `max_symbols` bounds the words the stream can take.
+  explicit RansStreamEncoder(size_t max_symbols);
+
+  void Put(size_t index, const RansEncSymbol& symbol) {
+    RansEncPut(states_[index % kRansLanes], cursor_, symbol);
+  }
+
+  // Appends the finished stream (states, then words) to `out`.
+  void Finish(std::vector<uint8_t>* out);
+
+ private:
+  // Written from the end towards the front; not zero-filled, since only
+  // the written tail is ever read.
+  std::unique_ptr<uint8_t[]> buffer_;
+  uint8_t* end_;
+  uint8_t* cursor_;
+  uint32_t states_[kRansLanes];
+};
+
+// Decodes a stream forwards.
+class RansStreamDecoder {
+ public:
+  // CORRUPT_PAYLOAD if `stream` is too short or a state is out of range.
+  absl::Status Init(absl::Span<const uint8_t> stream);
+
+  uint8_t Get(size_t index, const RansDecodeTable& table) {
+    return RansDecGet(states_[index % kRansLanes], cursor_, end_, overrun_,
+                      table);
+  }
+
+  // CORRUPT_PAYLOAD unless the stream ended exactly: every word read, no
+  // read past the end, every state back at kRansLow.
+  absl::Status Finish() const;
+
+ private:
+  const uint8_t* cursor_ = nullptr;
+  const uint8_t* end_ = nullptr;
+  bool overrun_ = false;
+  uint32_t states_[kRansLanes] = {};
+};
+
+}  // namespace gradcodec::internal
+
+#endif  // GRADCODEC_CODEC_ENTROPY_RANS_STREAM_H_

@@ -1,0 +1,49 @@
+#include "codec/entropy/zstd_coder.h"
+
+#include <zstd.h>
+
+#include "absl/strings/str_cat.h"
+#include "gradcodec/error_code.h"
+
+namespace gradcodec::internal {
+
+void ZstdCompress(absl::Span<const uint8_t> input, int level,
+                  std::vector<uint8_t>* out) {
+  const size_t start = out->size();
+  out->resize(start + ZSTD_compressBound(input.size()));
+  const size_t written = ZSTD_compress(out->data() + start, out->size() - start,
+                                       input.data(), input.size(), level);
+  // Compressing into a buffer of ZSTD_compressBound bytes cannot fail.
+  out->resize(start + (ZSTD_isError(written) ? 0 : written));
+}
+
+absl::Status ZstdDecompress(absl::Span<const uint8_t> frame,
+                            size_t expected_size, uint8_t* out) {
+  const unsigned long long content =
+      ZSTD_getFrameContentSize(frame.data(), frame.size());
+  if (content == ZSTD_CONTENTSIZE_ERROR ||
+      content == ZSTD_CONTENTSIZE_UNKNOWN || content != expected_size) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     absl::StrCat("zstd frame does not declare a content size "
+                                  "of ",
+                                  expected_size, " bytes"));
+  }
+  const size_t frame_size = ZSTD_findFrameCompressedSize(frame.data(),
+                                                         frame.size());
+  if (ZSTD_isError(frame_size) || frame_size != frame.size()) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     "zstd payload is not exactly one whole frame");
+  }
+  const size_t written =
+      ZSTD_decompress(out, expected_size, frame.data(), frame.size());
+  if (ZSTD_isError(written) || written != expected_size) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     absl::StrCat("zstd frame does not decode: ",
+                                  ZSTD_isError(written)
+                                      ? ZSTD_getErrorName(written)
+                                      : "short output"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace gradcodec::internal
