@@ -14,6 +14,7 @@
 #include "format/layout_section.h"
 #include "format/packet.h"
 #include "gradcodec/container.h"
+#include "ratio_reporter.h"
 #include "reference.h"
 
 namespace gradcodec {
@@ -110,4 +111,4 @@ BENCHMARK(BM_OpenContainer)->Arg(1)->Arg(0);
 }  // namespace
 }  // namespace gradcodec
 
-BENCHMARK_MAIN();
+GRADCODEC_BENCHMARK_MAIN();

@@ -2,6 +2,16 @@
 add_library(gradcodec_compile_options INTERFACE)
 target_compile_options(gradcodec_compile_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wimplicit-fallthrough)
+# The x86-64 baseline lacks POPCNT, which the bit coders use in every word;
+# x86-64-v2 (any x86-64 CPU since 2009) has it. Paths that want AVX2/BMI2
+# choose them at run time instead (see codec/entropy/cpu_features.h).
+set(GRADCODEC_MARCH "x86-64-v2" CACHE STRING
+    "-march for x86-64 builds (empty: the compiler's default)")
+if(GRADCODEC_MARCH AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  target_compile_options(gradcodec_compile_options INTERFACE
+    -march=${GRADCODEC_MARCH})
+endif()
+
 if(GRADCODEC_WERROR)
   target_compile_options(gradcodec_compile_options INTERFACE -Werror)
 endif()

@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it (.ci/run calls this script):
 #   1. a release build with -Werror, then ctest (unit tests, spec vectors,
 #      fuzz corpus and regression replays);
-#   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer, less the
+#      tests labelled "slow" (10^8-element round trips, run in step 1);
 #   3. the libFuzzer targets built with clang-14, each run over its corpus,
 #      so the fuzzing build never rots.
 # Installs what it needs first. Build folders: build/{release,asan,fuzz}.
@@ -24,7 +25,7 @@ cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DGRADCODEC_WERROR=ON \
 cmake --build build/asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build/asan --output-on-failure -j "$jobs"
+  ctest --test-dir build/asan --output-on-failure -j "$jobs" -LE slow
 
 section "libFuzzer targets over their corpora"
 CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz \

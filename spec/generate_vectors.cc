@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
   const std::filesystem::path root = argv[1];
   const auto vectors = gradcodec::spec::BuildVectorSet();
   // Start clean so that a vector dropped from the set disappears from disk.
-  for (const char* sub : {"packets", "containers"}) {
+  for (const char* sub :
+       {"packets", "containers", "byte_streams", "bit_streams"}) {
     std::filesystem::remove_all(root / sub);
   }
   for (const auto& vector : vectors) {

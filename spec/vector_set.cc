@@ -12,6 +12,7 @@
 #include "format/packet.h"
 #include "gradcodec/container.h"
 #include "gradcodec/limits.h"
+#include "spec/entropy_vectors.h"
 
 namespace gradcodec::spec {
 namespace {
@@ -134,6 +135,11 @@ class VectorList {
                  Bytes bytes) {
     vectors_.push_back({absl::StrCat("containers/", name, ".gcs"),
                         VectorKind::kContainer, std::move(expect),
+                        std::move(description), std::move(bytes)});
+  }
+  void Add(VectorKind kind, std::string path, std::string expect,
+           std::string description, Bytes bytes) {
+    vectors_.push_back({std::move(path), kind, std::move(expect),
                         std::move(description), std::move(bytes)});
   }
   std::vector<TestVector> Take() { return std::move(vectors_); }
@@ -681,6 +687,16 @@ void AddContainerVectors(VectorList& v) {
 
 }  // namespace
 
+const char* KindName(VectorKind kind) {
+  switch (kind) {
+    case VectorKind::kPacket: return "packet";
+    case VectorKind::kContainer: return "container";
+    case VectorKind::kByteStream: return "byte_stream";
+    case VectorKind::kBitStream: return "bit_stream";
+  }
+  return "?";
+}
+
 std::vector<TestVector> BuildVectorSet() {
   VectorList v;
   AddValidPackets(v);
@@ -689,6 +705,11 @@ std::vector<TestVector> BuildVectorSet() {
   AddSectionVectors(v);
   AddLayoutVectors(v);
   AddContainerVectors(v);
+  AddEntropyVectors([&](VectorKind kind, std::string path, std::string expect,
+                        std::string description, Bytes bytes) {
+    v.Add(kind, std::move(path), std::move(expect), std::move(description),
+          std::move(bytes));
+  });
   std::vector<TestVector> vectors = v.Take();
   std::sort(vectors.begin(), vectors.end(),
             [](const TestVector& a, const TestVector& b) {
@@ -700,9 +721,8 @@ std::vector<TestVector> BuildVectorSet() {
 std::string ManifestText(const std::vector<TestVector>& vectors) {
   std::string text = "# path\tkind\texpect\tdescription\n";
   for (const TestVector& vector : vectors) {
-    absl::StrAppend(&text, vector.path, "\t",
-                    vector.kind == VectorKind::kPacket ? "packet" : "container",
-                    "\t", vector.expect, "\t", vector.description, "\n");
+    absl::StrAppend(&text, vector.path, "\t", KindName(vector.kind), "\t",
+                    vector.expect, "\t", vector.description, "\n");
   }
   return text;
 }

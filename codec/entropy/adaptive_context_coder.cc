@@ -23,15 +23,16 @@ struct AdaptiveBit {
     return p16 == 0 ? 1 : p16;  // never 0, and at most 65535
   }
 
+  // Both outcomes are computed before the bit is known and the bit only
+  // selects (a conditional move, not a branch: the bit is as unpredictable
+  // as the data), which keeps the bit-to-bit dependency chain short.
   void Update(uint32_t bit, uint32_t max_rate) {
-    const uint32_t rate =
-        std::min<uint32_t>(max_rate, static_cast<uint32_t>(std::bit_width(seen + 1)));
-    if (bit != 0) {
-      p += (~p) >> rate;
-    } else {
-      p -= p >> rate;
-    }
-    if (seen < (1u << max_rate)) ++seen;
+    const uint32_t rate = std::min<uint32_t>(
+        max_rate, static_cast<uint32_t>(std::bit_width(seen + 1)));
+    const uint32_t up = p + ((~p) >> rate);
+    const uint32_t down = p - (p >> rate);
+    p = bit != 0 ? up : down;
+    seen += seen < (1u << max_rate) ? 1 : 0;
   }
 };
 
@@ -41,12 +42,9 @@ class RangeEncoder {
 
   void Encode(uint32_t bit, uint32_t p16) {
     const uint32_t bound = (range_ >> kProbabilityBits) * p16;
-    if (bit != 0) {
-      range_ = bound;
-    } else {
-      low_ += bound;
-      range_ -= bound;
-    }
+    const uint32_t select = 0u - bit;  // all ones for a one
+    low_ += bound & ~select;
+    range_ = (bound & select) | ((range_ - bound) & ~select);
     while (range_ < kTopValue) {
       range_ <<= 8;
       ShiftLow();
@@ -88,15 +86,10 @@ class RangeDecoder {
 
   uint32_t Decode(uint32_t p16) {
     const uint32_t bound = (range_ >> kProbabilityBits) * p16;
-    uint32_t bit;
-    if (code_ < bound) {
-      range_ = bound;
-      bit = 1;
-    } else {
-      code_ -= bound;
-      range_ -= bound;
-      bit = 0;
-    }
+    const uint32_t bit = code_ < bound ? 1 : 0;
+    const uint32_t select = 0u - bit;  // all ones for a one
+    code_ -= bound & ~select;
+    range_ = (bound & select) | ((range_ - bound) & ~select);
     while (range_ < kTopValue) {
       range_ <<= 8;
       code_ = (code_ << 8) | NextByte();
@@ -140,6 +133,44 @@ class RangeDecoder {
   bool overrun_ = false;
 };
 
+// The per-bit loops, templated on how a bit's context is found so that the
+// single-context case keeps its model in registers.
+template <typename ContextOf>
+void EncodeLoop(absl::Span<const uint64_t> bits, uint64_t bit_count,
+                ContextOf context_of, uint32_t context_count,
+                uint32_t max_rate, RangeEncoder& encoder) {
+  std::vector<AdaptiveBit> models(context_count);
+  for (uint64_t i = 0; i < bit_count; ++i) {
+    AdaptiveBit& model = models[context_of(i)];
+    const auto bit = static_cast<uint32_t>((bits[i >> 6] >> (i & 63)) & 1);
+    encoder.Encode(bit, model.P16());
+    model.Update(bit, max_rate);
+  }
+}
+
+template <typename ContextOf>
+void DecodeLoop(ContextOf context_of, uint32_t context_count,
+                uint64_t bit_count, uint32_t max_rate,
+                RangeDecoder& decoder_state, absl::Span<uint64_t> out) {
+  // A local copy, so that the compiler keeps the coder in registers rather
+  // than reloading it after every store to `out`.
+  RangeDecoder decoder = decoder_state;
+  std::vector<AdaptiveBit> models(context_count);
+  uint64_t word = 0;
+  for (uint64_t i = 0; i < bit_count; ++i) {
+    AdaptiveBit& model = models[context_of(i)];
+    const uint32_t bit = decoder.Decode(model.P16());
+    model.Update(bit, max_rate);
+    word |= static_cast<uint64_t>(bit) << (i & 63);
+    if ((i & 63) == 63) {
+      out[i >> 6] = word;
+      word = 0;
+    }
+  }
+  if ((bit_count & 63) != 0) out[bit_count >> 6] = word;
+  decoder_state = decoder;
+}
+
 }  // namespace
 
 void EncodeAdaptiveContextBits(absl::Span<const uint64_t> bits,
@@ -150,13 +181,13 @@ void EncodeAdaptiveContextBits(absl::Span<const uint64_t> bits,
   ByteWriter writer(out);
   writer.WriteVarint(context_count);
   writer.WriteU8(static_cast<uint8_t>(max_rate));
-  std::vector<AdaptiveBit> models(context_count);
   RangeEncoder encoder(out);
-  for (uint64_t i = 0; i < bit_count; ++i) {
-    AdaptiveBit& model = models[contexts.empty() ? 0 : contexts[i]];
-    const uint32_t bit = (bits[i >> 6] >> (i & 63)) & 1;
-    encoder.Encode(bit, model.P16());
-    model.Update(bit, max_rate);
+  if (contexts.empty()) {
+    EncodeLoop(bits, bit_count, [](uint64_t) { return 0; }, 1, max_rate,
+               encoder);
+  } else {
+    EncodeLoop(bits, bit_count, [&](uint64_t i) { return contexts[i]; },
+               context_count, max_rate, encoder);
   }
   encoder.Finish();
 }
@@ -187,20 +218,14 @@ absl::Status DecodeAdaptiveContextBits(ByteReader& reader,
   absl::Span<const uint8_t> stream;
   reader.ReadBytes("range_coded_bits", reader.remaining(), &stream)
       .IgnoreError();
-  std::vector<AdaptiveBit> models(context_count);
   RangeDecoder decoder(stream);
-  uint64_t word = 0;
-  for (uint64_t i = 0; i < bit_count; ++i) {
-    AdaptiveBit& model = models[contexts.empty() ? 0 : contexts[i]];
-    const uint32_t bit = decoder.Decode(model.P16());
-    model.Update(bit, max_rate);
-    word |= static_cast<uint64_t>(bit) << (i & 63);
-    if ((i & 63) == 63) {
-      out[i >> 6] = word;
-      word = 0;
-    }
+  if (contexts.empty()) {
+    DecodeLoop([](uint64_t) { return 0; }, 1, bit_count, max_rate, decoder,
+               out);
+  } else {
+    DecodeLoop([&](uint64_t i) { return contexts[i]; }, context_count,
+               bit_count, max_rate, decoder, out);
   }
-  if ((bit_count & 63) != 0) out[bit_count >> 6] = word;
   return decoder.Finish();
 }
 

@@ -42,6 +42,9 @@ struct ContextModel {
   ContextMode mode = ContextMode::kStored;
   uint32_t p16 = 0;      // runs and bytes modes
   uint32_t max_run = 0;  // runs modes
+  // Decoder side: rANS symbols the context takes (runs: sent; bytes:
+  // ceil(bits / 8)).
+  uint64_t symbol_count = 0;
 };
 
 // Chooses the cheapest model for `bit_count` bits of which `one_count` are

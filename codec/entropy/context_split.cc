@@ -1,17 +1,41 @@
 #include "codec/entropy/context_split.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "codec/entropy/context_bit_coder.h"
 #include "gradcodec/error_code.h"
 
 namespace gradcodec::internal {
 
+namespace {
+
+absl::Status ContextTooShort(uint32_t context) {
+  return MakeError(ErrorCode::kCorruptPayload,
+                   absl::StrCat("context ", context,
+                                " has fewer bits than the contexts use"));
+}
+
+absl::Status ContextTooLong(uint32_t context, uint64_t extra) {
+  return MakeError(ErrorCode::kCorruptPayload,
+                   absl::StrCat("context ", context, " has ", extra,
+                                " bits more than the contexts use"));
+}
+
+}  // namespace
+
 ContextBitVectors::ContextBitVectors(absl::Span<const uint64_t> counts)
     : counts_(counts.begin(), counts.end()), offsets_(counts.size()) {
   uint64_t total = 0;
   for (size_t c = 0; c < counts.size(); ++c) {
     offsets_[c] = total;
-    total += BitWords(counts[c]);
+    // One spare word per context: the branch-free split and merge loops
+    // store and load one word past a context's last.
+    total += BitWords(counts[c]) + 1;
   }
   storage_.assign(total, 0);
 }
@@ -38,8 +62,11 @@ std::vector<uint64_t> CountContexts(absl::Span<const uint8_t> contexts,
   return result;
 }
 
-void SplitByContext(const uint64_t* bits, absl::Span<const uint8_t> contexts,
-                    ContextBitVectors& vectors) {
+// ---- Portable versions: one bit at a time. --------------------------------
+
+void SplitByContextPortable(const uint64_t* bits,
+                          absl::Span<const uint8_t> contexts,
+                          ContextBitVectors& vectors) {
   struct Sink {
     uint64_t* out;
     uint64_t accumulator;
@@ -64,8 +91,9 @@ void SplitByContext(const uint64_t* bits, absl::Span<const uint8_t> contexts,
   }
 }
 
-absl::Status MergeByContext(const ContextBitVectors& vectors,
-                            absl::Span<const uint8_t> contexts, uint64_t* out) {
+absl::Status MergeByContextPortable(const ContextBitVectors& vectors,
+                                    absl::Span<const uint8_t> contexts,
+                                    uint64_t* out) {
   struct Source {
     const uint64_t* in;
     uint64_t remaining;  // bits left in this context's vector
@@ -81,12 +109,7 @@ absl::Status MergeByContext(const ContextBitVectors& vectors,
   for (size_t i = 0; i < n; ++i) {
     Source& source = sources[contexts[i]];
     if (source.available == 0) {
-      if (source.remaining == 0) {
-        return MakeError(ErrorCode::kCorruptPayload,
-                         absl::StrCat("context ", contexts[i],
-                                      " has fewer bits than the contexts "
-                                      "use"));
-      }
+      if (source.remaining == 0) return ContextTooShort(contexts[i]);
       source.buffer = *source.in++;
       source.available = 64;
     }
@@ -101,14 +124,340 @@ absl::Status MergeByContext(const ContextBitVectors& vectors,
   }
   if ((n & 63) != 0) out[n >> 6] = word;
   for (uint32_t c = 0; c < vectors.context_count(); ++c) {
-    if (sources[c].remaining != 0) {
-      return MakeError(ErrorCode::kCorruptPayload,
-                       absl::StrCat("context ", c, " has ",
-                                    sources[c].remaining,
-                                    " bits more than the contexts use"));
-    }
+    if (sources[c].remaining != 0) return ContextTooLong(c, sources[c].remaining);
   }
   return absl::OkStatus();
+}
+
+
+namespace {
+
+#if defined(__x86_64__)
+// ---- AVX2 + BMI2 versions: 64 coordinates at a time. ----------------------
+//
+// For each group of 64 coordinates, one pass per distinct context in the
+// group: compare the 64 context bytes with it (two AVX2 compares), and move
+// that context's bits with PEXT (split) or PDEP (merge). Flip histories make
+// most groups hold a handful of contexts, so this is a few instructions per
+// coordinate instead of a dozen.
+
+// For up to 64 contexts, the masks of every context in a group come from
+// the contexts' bit planes (one movemask per plane and half) combined in a
+// binary tree, with no dependency between contexts; above 64, one pass per
+// distinct context in the group.
+constexpr uint32_t kMaxPlaneContexts = 64;
+
+__attribute__((target("avx2,bmi,bmi2,popcnt")))
+uint64_t ContextMask(const uint8_t* contexts, uint8_t context) {
+  const __m256i wanted = _mm256_set1_epi8(static_cast<char>(context));
+  const __m256i low =
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(contexts));
+  const __m256i high =
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(contexts + 32));
+  const auto low_mask = static_cast<uint32_t>(
+      _mm256_movemask_epi8(_mm256_cmpeq_epi8(low, wanted)));
+  const auto high_mask = static_cast<uint32_t>(
+      _mm256_movemask_epi8(_mm256_cmpeq_epi8(high, wanted)));
+  return (static_cast<uint64_t>(high_mask) << 32) | low_mask;
+}
+
+
+// masks[c] = the coordinates of the 64-coordinate group whose context is c,
+// for every c < 2^kPlanes.
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline void
+ContextMasks(const uint8_t* group, uint64_t* masks) {
+  const __m256i low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group));
+  const __m256i high =
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group + 32));
+  masks[0] = ~uint64_t{0};
+#pragma GCC unroll 8
+  for (int k = 0; k < kPlanes; ++k) {
+    // Bit k of every byte moved to bit 7, where movemask takes it.
+    const auto plane_low = static_cast<uint32_t>(
+        _mm256_movemask_epi8(_mm256_slli_epi64(low, 7 - k)));
+    const auto plane_high = static_cast<uint32_t>(
+        _mm256_movemask_epi8(_mm256_slli_epi64(high, 7 - k)));
+    const uint64_t plane =
+        (static_cast<uint64_t>(plane_high) << 32) | plane_low;
+    // Contexts c and c + 2^k split the coordinates that agree on bits < k.
+    const int width = 1 << k;
+#pragma GCC unroll 64
+    for (int c = width - 1; c >= 0; --c) {
+      masks[c + width] = masks[c] & plane;
+      masks[c] &= ~plane;
+    }
+  }
+}
+
+// Appends `count` (0..64) bits to a context's vector without branching on
+// where the word boundary falls: the accumulator is stored every time and
+// the pointer only moves on when a word fills up (hence the spare word).
+// Appending 0 bits changes nothing, so callers need not branch on that
+// either.
+struct SplitSink {
+  uint64_t* out;
+  uint64_t accumulator;
+  uint64_t filled;  // < 64
+
+  __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline void
+  Append(uint64_t taken, uint64_t count) {
+    accumulator |= taken << filled;
+    const uint64_t spill = (filled + count) >> 6;  // 0 or 1
+    *out = accumulator;
+    out += spill;
+    // On a spill the bits of `taken` that did not fit start the next word
+    // ((x >> 1) >> (63 - f) is x >> (64 - f), and 0 for f = 0).
+    const uint64_t carried = (taken >> 1) >> (63 - filled);
+    const uint64_t select = 0 - spill;  // by mask: a ?: becomes a branch
+    accumulator = (carried & select) | (accumulator & ~select);
+    filled = (filled + count) & 63;
+  }
+};
+
+// Takes the next `count` (0..64) bits of a context's vector, branch-free in
+// the same way: it always peeks at the next word (hence the spare word).
+// Taking 0 bits changes nothing.
+struct MergeSource {
+  const uint64_t* in;
+  uint64_t remaining;  // bits not yet taken
+  uint64_t buffer;     // the next `available` bits, lowest first
+  uint64_t available;  // < 64
+
+  __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
+  Take(uint64_t count, uint64_t* taken) {
+    if (count > remaining) return false;
+    remaining -= count;
+    const uint64_t next = *in;
+    *taken = _bzhi_u64(buffer | (next << available),
+                       static_cast<unsigned>(count));
+    // Selects by mask arithmetic: compilers turn a ?: here into a branch,
+    // which mispredicts on about every other call.
+    const uint64_t need = count > available ? 1 : 0;
+    const uint64_t select = 0 - need;
+    const uint64_t from_next = count - available;  // valid when need
+    const uint64_t refilled = (next >> 1) >> ((from_next - 1) & 63);
+    const uint64_t shifted = buffer >> (count & 63);  // valid when !need
+    buffer = (refilled & select) | (shifted & ~select);
+    in += need;
+    available = available + (need << 6) - count;
+    return true;
+  }
+};
+
+// The plane paths work on blocks of groups: first every context's mask in
+// every group of the block, then one context at a time over the block, so
+// that a context's stream state stays in registers through its inner loop
+// and nothing in that loop branches on the data. A block's masks take at
+// most 32 KiB and stay in L1.
+constexpr size_t kMaskBlockBytes = 32 * 1024;
+
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupsByPlanes(
+    const uint64_t* bits, const uint8_t* contexts, size_t groups,
+    SplitSink* sinks) {
+  constexpr uint32_t kContexts = 1u << kPlanes;
+  constexpr size_t kBlock = kMaskBlockBytes / (8 * kContexts);
+  std::vector<uint64_t> masks(kBlock * kContexts);
+  for (size_t first = 0; first < groups; first += kBlock) {
+    const size_t size = std::min(kBlock, groups - first);
+    for (size_t g = 0; g < size; ++g) {
+      ContextMasks<kPlanes>(contexts + (first + g) * 64, &masks[g * kContexts]);
+    }
+    for (uint32_t c = 0; c < kContexts; ++c) {
+      SplitSink sink = sinks[c];
+      for (size_t g = 0; g < size; ++g) {
+        const uint64_t mask = masks[g * kContexts + c];
+        sink.Append(_pext_u64(bits[first + g], mask),
+                    static_cast<uint64_t>(_mm_popcnt_u64(mask)));
+      }
+      sinks[c] = sink;
+    }
+  }
+}
+
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeGroupsByPlanes(
+    const uint8_t* contexts, size_t groups, MergeSource* sources,
+    uint64_t* out, uint32_t* bad_context) {
+  constexpr uint32_t kContexts = 1u << kPlanes;
+  constexpr size_t kBlock = kMaskBlockBytes / (8 * kContexts);
+  std::vector<uint64_t> masks(kBlock * kContexts);
+  for (size_t first = 0; first < groups; first += kBlock) {
+    const size_t size = std::min(kBlock, groups - first);
+    for (size_t g = 0; g < size; ++g) {
+      ContextMasks<kPlanes>(contexts + (first + g) * 64, &masks[g * kContexts]);
+      out[first + g] = 0;
+    }
+    for (uint32_t c = 0; c < kContexts; ++c) {
+      MergeSource source = sources[c];
+      bool ok = true;
+      for (size_t g = 0; g < size; ++g) {
+        const uint64_t mask = masks[g * kContexts + c];
+        uint64_t taken = 0;
+        ok &= source.Take(static_cast<uint64_t>(_mm_popcnt_u64(mask)), &taken);
+        out[first + g] |= _pdep_u64(taken, mask);
+      }
+      sources[c] = source;
+      if (!ok) {
+        *bad_context = c;
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// Above kMaxPlaneContexts: one pass per distinct context in each group.
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupsByDistinct(
+    const uint64_t* bits, const uint8_t* contexts, size_t groups,
+    SplitSink* sinks) {
+  for (size_t g = 0; g < groups; ++g) {
+    const uint8_t* group = contexts + g * 64;
+    const uint64_t word = bits[g];
+    uint64_t left = ~uint64_t{0};
+    while (left != 0) {
+      const uint8_t context = group[_tzcnt_u64(left)];
+      const uint64_t mask = ContextMask(group, context) & left;
+      left &= ~mask;
+      sinks[context].Append(_pext_u64(word, mask),
+                            static_cast<uint64_t>(_mm_popcnt_u64(mask)));
+    }
+  }
+}
+
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeGroupsByDistinct(
+    const uint8_t* contexts, size_t groups, MergeSource* sources,
+    uint64_t* out, uint32_t* bad_context) {
+  for (size_t g = 0; g < groups; ++g) {
+    const uint8_t* group = contexts + g * 64;
+    uint64_t word = 0;
+    uint64_t left = ~uint64_t{0};
+    while (left != 0) {
+      const uint8_t context = group[_tzcnt_u64(left)];
+      const uint64_t mask = ContextMask(group, context) & left;
+      left &= ~mask;
+      uint64_t taken;
+      if (!sources[context].Take(
+              static_cast<uint64_t>(_mm_popcnt_u64(mask)), &taken)) {
+        *bad_context = context;
+        return false;
+      }
+      word |= _pdep_u64(taken, mask);
+    }
+    out[g] = word;
+  }
+  return true;
+}
+
+int PlaneCount(uint32_t context_count) {
+  int planes = 0;
+  while ((1u << planes) < context_count) ++planes;
+  return planes;
+}
+
+__attribute__((target("avx2,bmi,bmi2,popcnt")))
+void SplitByContextAvx2(const uint64_t* bits,
+                        absl::Span<const uint8_t> contexts,
+                        ContextBitVectors& vectors) {
+  const uint32_t context_count = vectors.context_count();
+  // Sinks for every context the plane masks can name (unused ones get none).
+  std::vector<SplitSink> sinks(std::max(context_count, kMaxPlaneContexts));
+  uint64_t unused = 0;
+  for (uint32_t c = 0; c < sinks.size(); ++c) {
+    sinks[c] = {c < context_count ? vectors.words(c) : &unused, 0, 0};
+  }
+  const size_t groups = contexts.size() / 64;
+  switch (context_count <= kMaxPlaneContexts ? PlaneCount(context_count) : -1) {
+    case 0: SplitGroupsByPlanes<0>(bits, contexts.data(), groups, sinks.data()); break;
+    case 1: SplitGroupsByPlanes<1>(bits, contexts.data(), groups, sinks.data()); break;
+    case 2: SplitGroupsByPlanes<2>(bits, contexts.data(), groups, sinks.data()); break;
+    case 3: SplitGroupsByPlanes<3>(bits, contexts.data(), groups, sinks.data()); break;
+    case 4: SplitGroupsByPlanes<4>(bits, contexts.data(), groups, sinks.data()); break;
+    case 5: SplitGroupsByPlanes<5>(bits, contexts.data(), groups, sinks.data()); break;
+    case 6: SplitGroupsByPlanes<6>(bits, contexts.data(), groups, sinks.data()); break;
+    default: SplitGroupsByDistinct(bits, contexts.data(), groups, sinks.data()); break;
+  }
+  // The last partial group, one bit at a time.
+  for (size_t i = groups * 64; i < contexts.size(); ++i) {
+    sinks[contexts[i]].Append((bits[i >> 6] >> (i & 63)) & 1, 1);
+  }
+  // Append stores before it carries: store what the last carry left.
+  for (SplitSink& sink : sinks) *sink.out = sink.accumulator;
+}
+
+__attribute__((target("avx2,bmi,bmi2,popcnt")))
+absl::Status MergeByContextAvx2(const ContextBitVectors& vectors,
+                                absl::Span<const uint8_t> contexts,
+                                uint64_t* out) {
+  const uint32_t context_count = vectors.context_count();
+  // Sources for every context the plane masks can name; one that a bad
+  // context array would use has no bits and fails Take().
+  static const uint64_t kNoBits = 0;
+  std::vector<MergeSource> sources(std::max(context_count, kMaxPlaneContexts));
+  for (uint32_t c = 0; c < sources.size(); ++c) {
+    sources[c] = c < context_count
+                     ? MergeSource{vectors.words(c), vectors.count(c), 0, 0}
+                     : MergeSource{&kNoBits, 0, 0, 0};
+  }
+  const size_t n = contexts.size();
+  const size_t groups = n / 64;
+  uint32_t bad = 0;
+  bool ok = false;
+  switch (context_count <= kMaxPlaneContexts ? PlaneCount(context_count) : -1) {
+    case 0: ok = MergeGroupsByPlanes<0>(contexts.data(), groups, sources.data(), out, &bad); break;
+    case 1: ok = MergeGroupsByPlanes<1>(contexts.data(), groups, sources.data(), out, &bad); break;
+    case 2: ok = MergeGroupsByPlanes<2>(contexts.data(), groups, sources.data(), out, &bad); break;
+    case 3: ok = MergeGroupsByPlanes<3>(contexts.data(), groups, sources.data(), out, &bad); break;
+    case 4: ok = MergeGroupsByPlanes<4>(contexts.data(), groups, sources.data(), out, &bad); break;
+    case 5: ok = MergeGroupsByPlanes<5>(contexts.data(), groups, sources.data(), out, &bad); break;
+    case 6: ok = MergeGroupsByPlanes<6>(contexts.data(), groups, sources.data(), out, &bad); break;
+    default: ok = MergeGroupsByDistinct(contexts.data(), groups, sources.data(), out, &bad); break;
+  }
+  if (!ok) return ContextTooShort(bad);
+  // The last partial group, one bit at a time.
+  if (groups * 64 < n) {
+    uint64_t word = 0;
+    uint64_t taken = 0;
+    for (size_t i = groups * 64; i < n; ++i) {
+      if (!sources[contexts[i]].Take(1, &taken)) {
+        return ContextTooShort(contexts[i]);
+      }
+      word |= taken << (i & 63);
+    }
+    out[groups] = word;
+  }
+  for (uint32_t c = 0; c < context_count; ++c) {
+    if (sources[c].remaining != 0) return ContextTooLong(c, sources[c].remaining);
+  }
+  return absl::OkStatus();
+}
+
+bool HasAvx2Bmi2() {  static const bool has = __builtin_cpu_supports("avx2") &&
+                          __builtin_cpu_supports("bmi2") &&
+                          __builtin_cpu_supports("popcnt");
+  return has;
+}
+#else
+bool HasAvx2Bmi2() { return false; }
+#endif
+
+}  // namespace
+
+void SplitByContext(const uint64_t* bits, absl::Span<const uint8_t> contexts,
+                    ContextBitVectors& vectors) {
+#if defined(__x86_64__)
+  if (HasAvx2Bmi2()) return SplitByContextAvx2(bits, contexts, vectors);
+#endif
+  SplitByContextPortable(bits, contexts, vectors);
+}
+
+absl::Status MergeByContext(const ContextBitVectors& vectors,
+                            absl::Span<const uint8_t> contexts, uint64_t* out) {
+#if defined(__x86_64__)
+  if (HasAvx2Bmi2()) return MergeByContextAvx2(vectors, contexts, out);
+#endif
+  return MergeByContextPortable(vectors, contexts, out);
 }
 
 }  // namespace gradcodec::internal

@@ -49,6 +49,15 @@ void SplitByContext(const uint64_t* bits, absl::Span<const uint8_t> contexts,
 absl::Status MergeByContext(const ContextBitVectors& vectors,
                             absl::Span<const uint8_t> contexts, uint64_t* out);
 
+// The portable versions of the two, which the ones above use when the CPU
+// lacks AVX2 and BMI2 (tests compare them).
+void SplitByContextPortable(const uint64_t* bits,
+                            absl::Span<const uint8_t> contexts,
+                            ContextBitVectors& vectors);
+absl::Status MergeByContextPortable(const ContextBitVectors& vectors,
+                                    absl::Span<const uint8_t> contexts,
+                                    uint64_t* out);
+
 }  // namespace gradcodec::internal
 
 #endif  // GRADCODEC_CODEC_ENTROPY_CONTEXT_SPLIT_H_

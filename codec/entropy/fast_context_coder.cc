@@ -1,6 +1,7 @@
 #include "codec/entropy/fast_context_coder.h"
 
 #include <bit>
+#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -50,41 +51,50 @@ uint64_t CountOnes(const BitRun& run) {
   return ones;
 }
 
-// Appends the run-length phrases of `run` (inverted if asked), ending with
-// the virtual one at position run.count.
-void AppendRunSymbols(const BitRun& run, bool invert, uint32_t max_run,
-                      std::vector<uint8_t>& symbols) {
+// An upper bound on the phrases WriteRunSymbols writes for `run`.
+uint64_t MaxRunSymbols(uint64_t count, uint64_t ones, uint32_t max_run) {
+  return ones + 1 + count / max_run;
+}
+
+// Writes the run-length phrases of `run` (inverted if asked), ending with
+// the virtual one at position run.count; returns the end of what it wrote.
+uint8_t* WriteRunSymbols(const BitRun& run, bool invert, uint32_t max_run,
+                         uint8_t* out) {
   const uint64_t flip = invert ? ~uint64_t{0} : 0;
+  const auto escape = static_cast<uint8_t>(max_run);
   uint64_t position = 0;
   auto emit = [&](uint64_t length) {
     while (length >= max_run) {
-      symbols.push_back(static_cast<uint8_t>(max_run));
+      *out++ = escape;
       length -= max_run;
     }
-    symbols.push_back(static_cast<uint8_t>(length));
+    *out++ = static_cast<uint8_t>(length);
   };
   for (uint64_t w = 0; w < BitWords(run.count); ++w) {
     uint64_t word = (run.words[w] ^ flip) & ValidMask(w, run.count);
     while (word != 0) {
-      const uint64_t one = w * 64 + static_cast<uint64_t>(std::countr_zero(word));
+      const uint64_t one =
+          w * 64 + static_cast<uint64_t>(std::countr_zero(word));
       emit(one - position);
       position = one + 1;
       word &= word - 1;
     }
   }
   emit(run.count - position);
+  return out;
 }
 
-void AppendByteSymbols(const BitRun& run, bool invert,
-                       std::vector<uint8_t>& symbols) {
-  const uint64_t flip = invert ? ~uint64_t{0} : 0;
+// Writes the bits of `run` (inverted if asked) as ceil(count / 8) bytes.
+uint8_t* WriteByteSymbols(const BitRun& run, bool invert, uint8_t* out) {
   const uint64_t byte_count = (run.count + 7) / 8;
-  for (uint64_t w = 0; w < BitWords(run.count); ++w) {
-    const uint64_t word = (run.words[w] ^ flip) & ValidMask(w, run.count);
-    for (uint64_t b = 0; b < 8 && w * 8 + b < byte_count; ++b) {
-      symbols.push_back(static_cast<uint8_t>(word >> (8 * b)));
+  std::memcpy(out, run.words, byte_count);  // little-endian words
+  if (invert) {
+    for (uint64_t b = 0; b < byte_count; ++b) out[b] = ~out[b];
+    if ((run.count & 7) != 0) {
+      out[byte_count - 1] &= static_cast<uint8_t>((1u << (run.count & 7)) - 1);
     }
   }
+  return out + byte_count;
 }
 
 void WriteStoredBits(const BitRun& run, BitWriter& writer) {
@@ -106,38 +116,31 @@ FrequencyTable ModelTable(const ContextModel& model) {
                             : ByteGroupTable(model.p16);
 }
 
-// Decodes the phrases of a runs context into `words` (zeroed, `count` bits).
-absl::Status DecodeRuns(RansStreamDecoder& decoder, size_t& index,
-                        const RansDecodeTable& table, uint32_t max_run,
+// Expands run-length phrases into `words` (zeroed, `count` bits). The last
+// phrase must end exactly on the virtual one at position `count`.
+absl::Status ExpandRuns(absl::Span<const uint8_t> symbols, uint32_t max_run,
                         uint64_t count, uint64_t* words) {
   uint64_t position = 0;
-  while (true) {
-    const uint32_t symbol = decoder.Get(index++, table);
+  for (size_t k = 0; k < symbols.size(); ++k) {
+    const uint32_t symbol = symbols[k];
     position += symbol;
-    if (symbol == max_run) {
-      if (position > count) break;  // a run past the end: corrupt
-      continue;
-    }
+    if (symbol == max_run) continue;
     if (position >= count) {
-      if (position == count) return absl::OkStatus();  // the virtual one
+      if (position == count && k + 1 == symbols.size()) {
+        return absl::OkStatus();
+      }
       break;
     }
     words[position >> 6] |= uint64_t{1} << (position & 63);
     ++position;
   }
   return MakeError(ErrorCode::kCorruptPayload,
-                   absl::StrCat("a run-length phrase ends at bit ", position,
-                                " of a context holding ", count, " bits"));
+                   absl::StrCat("run-length phrases do not end on bit ", count,
+                                " of their context"));
 }
 
-absl::Status DecodeBytes(RansStreamDecoder& decoder, size_t& index,
-                         const RansDecodeTable& table, uint64_t count,
-                         uint64_t* words) {
-  const uint64_t byte_count = (count + 7) / 8;
-  for (uint64_t b = 0; b < byte_count; ++b) {
-    words[b >> 3] |= static_cast<uint64_t>(decoder.Get(index++, table))
-                     << (8 * (b & 7));
-  }
+// Checks the padding bits after `count` bits of byte-coded output.
+absl::Status CheckBytePadding(uint64_t count, const uint64_t* words) {
   const uint64_t last = BitWords(count) - 1;
   if (count != 0 && (words[last] & ~ValidMask(last, count)) != 0) {
     return MakeError(ErrorCode::kCorruptPayload,
@@ -190,41 +193,62 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
   writer.WriteVarint(context_count);
   for (const BitRun& run : runs) writer.WriteVarint(run.count);
 
+  // Models first, so that the symbol buffer can be sized exactly.
   std::vector<ContextModel> models(context_count);
-  std::vector<uint8_t> symbols;
-  std::vector<size_t> symbol_starts(context_count + 1, 0);
+  std::vector<uint64_t> ones(context_count, 0);
+  uint64_t capacity = 0;
   for (uint32_t c = 0; c < context_count; ++c) {
-    symbol_starts[c] = symbols.size();
     if (runs[c].count == 0) continue;
-    models[c] = ChooseContextModel(runs[c].count, CountOnes(runs[c]));
+    ones[c] = CountOnes(runs[c]);
+    models[c] = ChooseContextModel(runs[c].count, ones[c]);
+    if (IsRuns(models[c].mode)) {
+      const uint64_t minority = IsInverted(models[c].mode)
+                                    ? runs[c].count - ones[c]
+                                    : ones[c];
+      capacity += MaxRunSymbols(runs[c].count, minority, models[c].max_run);
+    } else if (IsBytes(models[c].mode)) {
+      capacity += (runs[c].count + 7) / 8;
+    }
+  }
+  std::unique_ptr<uint8_t[]> symbols(new uint8_t[capacity + 1]);
+  std::vector<uint64_t> symbol_starts(context_count + 1, 0);
+  uint8_t* cursor = symbols.get();
+  for (uint32_t c = 0; c < context_count; ++c) {
+    symbol_starts[c] = static_cast<uint64_t>(cursor - symbols.get());
+    if (runs[c].count == 0) continue;
     const ContextModel& model = models[c];
     writer.WriteU8(static_cast<uint8_t>(model.mode));
     if (IsRuns(model.mode) || IsBytes(model.mode)) {
       writer.WriteU16(static_cast<uint16_t>(model.p16 - 1));
     }
     if (IsRuns(model.mode)) {
+      uint8_t* end =
+          WriteRunSymbols(runs[c], IsInverted(model.mode), model.max_run,
+                          cursor);
       writer.WriteU8(static_cast<uint8_t>(model.max_run));
-      AppendRunSymbols(runs[c], IsInverted(model.mode), model.max_run, symbols);
+      writer.WriteVarint(static_cast<uint64_t>(end - cursor));
+      cursor = end;
     } else if (IsBytes(model.mode)) {
-      AppendByteSymbols(runs[c], IsInverted(model.mode), symbols);
+      cursor = WriteByteSymbols(runs[c], IsInverted(model.mode), cursor);
     }
   }
-  symbol_starts[context_count] = symbols.size();
+  symbol_starts[context_count] = static_cast<uint64_t>(cursor - symbols.get());
+  const uint64_t symbol_count = symbol_starts[context_count];
 
   // One interleaved rANS stream for every coded context, in context order;
   // encoded backwards.
   std::vector<uint8_t> stream;
-  if (!symbols.empty()) {
-    RansStreamEncoder encoder(symbols.size());
+  if (symbol_count != 0) {
+    RansStreamEncoder encoder(symbol_count);
     auto table = std::make_unique<RansEncodeTable>();
     for (uint32_t c = context_count; c-- > 0;) {
-      const size_t begin = symbol_starts[c];
-      const size_t end = symbol_starts[c + 1];
+      const uint64_t begin = symbol_starts[c];
+      const uint64_t end = symbol_starts[c + 1];
       if (begin == end) continue;
       BuildEncodeTable(ModelTable(models[c]), table.get());
-      for (size_t i = end; i-- > begin;) {
-        encoder.Put(i, table->symbols[symbols[i]]);
-      }
+      encoder.PutAll(begin,
+                     absl::MakeConstSpan(symbols.get() + begin, end - begin),
+                     *table);
     }
     encoder.Finish(&stream);
   }
@@ -307,6 +331,14 @@ absl::Status DecodeFastContextBits(ByteReader& reader,
                                       "1..255"));
       }
       model.max_run = max_run;
+      // Each phrase covers at least one bit, plus the terminating one.
+      if (absl::Status s = reader.ReadVarintAtMost(
+              "symbol_count", counts[c] + 1, &model.symbol_count);
+          !s.ok()) {
+        return s;
+      }
+    } else if (IsBytes(model.mode)) {
+      model.symbol_count = (counts[c] + 7) / 8;
     }
   }
   absl::Span<const uint8_t> stream;
@@ -339,6 +371,7 @@ absl::Status DecodeFastContextBits(ByteReader& reader,
     RansStreamDecoder decoder;
     if (absl::Status s = decoder.Init(stream); !s.ok()) return s;
     auto table = std::make_unique<RansDecodeTable>();
+    std::vector<uint8_t> symbols;
     size_t index = 0;
     for (uint32_t c = 0; c < context_count; ++c) {
       const ContextModel& model = models[c];
@@ -346,13 +379,27 @@ absl::Status DecodeFastContextBits(ByteReader& reader,
         continue;
       }
       BuildDecodeTable(ModelTable(model), table.get());
-      absl::Status s =
-          IsRuns(model.mode)
-              ? DecodeRuns(decoder, index, *table, model.max_run, counts[c],
-                           targets[c])
-              : DecodeBytes(decoder, index, *table, counts[c], targets[c]);
-      if (!s.ok()) return s;
-      if (IsInverted(model.mode)) Invert(counts[c], targets[c]);
+      if (IsBytes(model.mode)) {
+        // Byte symbols are the context's bits: decode them in place.
+        decoder.GetAll(index,
+                       absl::MakeSpan(reinterpret_cast<uint8_t*>(targets[c]),
+                                      model.symbol_count),
+                       *table);
+        if (absl::Status s = CheckBytePadding(counts[c], targets[c]); !s.ok()) {
+          return s;
+        }
+        if (IsInverted(model.mode)) Invert(counts[c], targets[c]);
+      } else {
+        symbols.resize(model.symbol_count);
+        decoder.GetAll(index, absl::MakeSpan(symbols), *table);
+        if (absl::Status s = ExpandRuns(symbols, model.max_run, counts[c],
+                                        targets[c]);
+            !s.ok()) {
+          return s;
+        }
+        if (IsInverted(model.mode)) Invert(counts[c], targets[c]);
+      }
+      index += model.symbol_count;
     }
     if (absl::Status s = decoder.Finish(); !s.ok()) return s;
   }

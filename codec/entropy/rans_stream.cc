@@ -26,6 +26,54 @@ void RansStreamEncoder::Finish(std::vector<uint8_t>* out) {
   std::memcpy(p, cursor_, words);
 }
 
+void RansStreamEncoder::PutAll(size_t first_index,
+                               absl::Span<const uint8_t> symbols,
+                               const RansEncodeTable& table) {
+  size_t k = symbols.size();
+  // Single steps until the next index to put is the last of a lane group.
+  while (k > 0 && (first_index + k) % kRansLanes != 0) {
+    --k;
+    Put(first_index + k, table.symbols[symbols[k]]);
+  }
+  uint32_t x0 = states_[0], x1 = states_[1], x2 = states_[2], x3 = states_[3];
+  uint8_t* cursor = cursor_;
+  for (; k >= kRansLanes; k -= kRansLanes) {
+    RansEncPut(x3, cursor, table.symbols[symbols[k - 1]]);
+    RansEncPut(x2, cursor, table.symbols[symbols[k - 2]]);
+    RansEncPut(x1, cursor, table.symbols[symbols[k - 3]]);
+    RansEncPut(x0, cursor, table.symbols[symbols[k - 4]]);
+  }
+  states_[0] = x0, states_[1] = x1, states_[2] = x2, states_[3] = x3;
+  cursor_ = cursor;
+  while (k > 0) {
+    --k;
+    Put(first_index + k, table.symbols[symbols[k]]);
+  }
+}
+
+void RansStreamDecoder::GetAll(size_t first_index, absl::Span<uint8_t> out,
+                               const RansDecodeTable& table) {
+  size_t k = 0;
+  const size_t n = out.size();
+  while (k < n && (first_index + k) % kRansLanes != 0) {
+    out[k] = Get(first_index + k, table);
+    ++k;
+  }
+  uint32_t x0 = states_[0], x1 = states_[1], x2 = states_[2], x3 = states_[3];
+  const uint8_t* cursor = cursor_;
+  bool overrun = overrun_;
+  for (; k + kRansLanes <= n; k += kRansLanes) {
+    out[k] = RansDecGet(x0, cursor, end_, overrun, table);
+    out[k + 1] = RansDecGet(x1, cursor, end_, overrun, table);
+    out[k + 2] = RansDecGet(x2, cursor, end_, overrun, table);
+    out[k + 3] = RansDecGet(x3, cursor, end_, overrun, table);
+  }
+  states_[0] = x0, states_[1] = x1, states_[2] = x2, states_[3] = x3;
+  cursor_ = cursor;
+  overrun_ = overrun;
+  for (; k < n; ++k) out[k] = Get(first_index + k, table);
+}
+
 absl::Status RansStreamDecoder::Init(absl::Span<const uint8_t> stream) {
   if (stream.size() < kRansStateBytes || (stream.size() & 1) != 0) {
     return MakeError(ErrorCode::kCorruptPayload,

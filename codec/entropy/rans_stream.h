@@ -32,6 +32,11 @@ class RansStreamEncoder {
     RansEncPut(states_[index % kRansLanes], cursor_, symbol);
   }
 
+  // Puts symbols[k] as stream index first_index + k, for k from the last
+  // down to 0, all with one table. Keeps the four states in registers.
+  void PutAll(size_t first_index, absl::Span<const uint8_t> symbols,
+              const RansEncodeTable& table);
+
   // Appends the finished stream (states, then words) to `out`.
   void Finish(std::vector<uint8_t>* out);
 
@@ -54,6 +59,11 @@ class RansStreamDecoder {
     return RansDecGet(states_[index % kRansLanes], cursor_, end_, overrun_,
                       table);
   }
+
+  // Decodes out.size() symbols with one table, stream indices first_index
+  // onwards. Keeps the four states in registers.
+  void GetAll(size_t first_index, absl::Span<uint8_t> out,
+              const RansDecodeTable& table);
 
   // CORRUPT_PAYLOAD unless the stream ended exactly: every word read, no
   // read past the end, every state back at kRansLow.

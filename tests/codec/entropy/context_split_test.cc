@@ -1,0 +1,87 @@
+#include "codec/entropy/context_split.h"
+
+#include <random>
+#include <vector>
+
+#include "codec/entropy/context_bit_coder.h"
+#include "gradcodec/error_code.h"
+#include "gtest/gtest.h"
+
+namespace gradcodec::internal {
+namespace {
+
+struct Case {
+  std::vector<uint64_t> bits;
+  std::vector<uint8_t> contexts;
+  uint32_t context_count;
+};
+
+Case MakeCase(size_t n, uint32_t context_count, uint64_t seed, bool runs) {
+  std::mt19937_64 rng(seed);
+  Case c;
+  c.context_count = context_count;
+  c.bits.assign(BitWords(n), 0);
+  for (size_t i = 0; i < n; ++i) {
+    if (rng() & 1) c.bits[i >> 6] |= uint64_t{1} << (i & 63);
+  }
+  c.contexts.resize(n);
+  uint8_t current = 0;
+  for (auto& ctx : c.contexts) {
+    // Runs of one context (as flip histories give) or fully random.
+    if (!runs || rng() % 50 == 0) {
+      current = static_cast<uint8_t>(rng() % context_count);
+    }
+    ctx = current;
+  }
+  return c;
+}
+
+// The dispatched (AVX2 where available) and portable paths agree and
+// invert each other, at every tail length.
+TEST(ContextSplitTest, FastAndPortablePathsAgree) {
+  uint64_t seed = 1;
+  for (size_t n : {0, 1, 63, 64, 65, 127, 128, 1000, 4097, 100003}) {
+    for (uint32_t contexts : {1u, 2u, 16u, 256u}) {
+      for (bool runs : {false, true}) {
+        const Case c = MakeCase(n, contexts, seed++, runs);
+        const std::vector<uint64_t> counts =
+            CountContexts(c.contexts, c.context_count);
+        ContextBitVectors fast(counts), portable(counts);
+        SplitByContext(c.bits.data(), c.contexts, fast);
+        SplitByContextPortable(c.bits.data(), c.contexts, portable);
+        for (uint32_t k = 0; k < contexts; ++k) {
+          ASSERT_TRUE(std::equal(fast.words(k),
+                                 fast.words(k) + BitWords(counts[k]),
+                                 portable.words(k)))
+              << "n=" << n << " contexts=" << contexts << " runs=" << runs
+              << " context " << k;
+        }
+        std::vector<uint64_t> merged(BitWords(n), ~uint64_t{0});
+        std::vector<uint64_t> merged_portable(BitWords(n), ~uint64_t{0});
+        ASSERT_TRUE(MergeByContext(fast, c.contexts, merged.data()).ok());
+        ASSERT_TRUE(MergeByContextPortable(fast, c.contexts,
+                                           merged_portable.data())
+                        .ok());
+        EXPECT_EQ(merged, c.bits) << "n=" << n;
+        EXPECT_EQ(merged_portable, c.bits) << "n=" << n;
+      }
+    }
+  }
+}
+
+TEST(ContextSplitTest, MergeRejectsCountsThatDoNotMatchTheContexts) {
+  const Case c = MakeCase(1000, 4, 99, false);
+  std::vector<uint64_t> counts = CountContexts(c.contexts, 4);
+  ++counts[0];
+  --counts[1];
+  ContextBitVectors vectors(counts);
+  std::vector<uint64_t> out(BitWords(1000));
+  EXPECT_EQ(GetErrorCode(MergeByContext(vectors, c.contexts, out.data())),
+            ErrorCode::kCorruptPayload);
+  EXPECT_EQ(GetErrorCode(
+                MergeByContextPortable(vectors, c.contexts, out.data())),
+            ErrorCode::kCorruptPayload);
+}
+
+}  // namespace
+}  // namespace gradcodec::internal
