@@ -18,6 +18,7 @@
 
 #include "codec/entropy/byte_stream_coder.h"
 #include "codec/entropy/context_bit_coder.h"
+#include "entropy_measures.h"
 #include "flip_streams.h"
 #include "ratio_reporter.h"
 #include "reference.h"
@@ -32,11 +33,6 @@ using internal::BitWords;
 
 constexpr uint64_t kCoordinates = uint64_t{1} << 24;  // 16M
 
-double BinaryEntropy(double p) {
-  if (p <= 0 || p >= 1) return 0;
-  return -(p * std::log2(p) + (1 - p) * std::log2(1 - p));
-}
-
 // Bits with their contexts and the entropy figures they are judged by.
 struct BitInput {
   std::vector<uint64_t> words;
@@ -48,23 +44,10 @@ struct BitInput {
 };
 
 void ComputeEntropies(BitInput& input) {
-  std::vector<uint64_t> ones(input.context_count), total(input.context_count);
-  for (uint64_t i = 0; i < input.count; ++i) {
-    const uint32_t c = input.contexts.empty() ? 0 : input.contexts[i];
-    ++total[c];
-    ones[c] += (input.words[i >> 6] >> (i & 63)) & 1;
-  }
-  uint64_t all_ones = 0;
-  input.entropy_bits = 0;
-  for (uint32_t c = 0; c < input.context_count; ++c) {
-    all_ones += ones[c];
-    if (total[c] != 0) {
-      input.entropy_bits +=
-          total[c] * BinaryEntropy(static_cast<double>(ones[c]) / total[c]);
-    }
-  }
-  input.order0_entropy_bits =
-      input.count * BinaryEntropy(static_cast<double>(all_ones) / input.count);
+  const testing::BitEntropy entropy = testing::MeasureBitEntropy(
+      input.words, input.count, input.contexts, input.context_count);
+  input.entropy_bits = entropy.conditional_bits;
+  input.order0_entropy_bits = entropy.order0_bits;
 }
 
 // 16M i.i.d. bits with P(1) = ppm / 1e6, built once per probability.
@@ -228,16 +211,6 @@ const std::vector<uint8_t>& ByteInput() {
   return bytes;
 }
 
-double ByteEntropyBits(const std::vector<uint8_t>& bytes) {
-  std::vector<uint64_t> counts(256);
-  for (uint8_t b : bytes) ++counts[b];
-  double h = 0;
-  for (uint64_t c : counts) {
-    if (c != 0) h -= c * std::log2(static_cast<double>(c) / bytes.size());
-  }
-  return h;
-}
-
 void BM_ByteStreamEncode(benchmark::State& state) {
   const auto& bytes = ByteInput();
   internal::ByteStreamOptions options;
@@ -249,7 +222,7 @@ void BM_ByteStreamEncode(benchmark::State& state) {
     internal::EncodeByteStream(bytes, options, &out);
     benchmark::DoNotOptimize(out.data());
   }
-  state.counters["x_entropy"] = 8.0 * out.size() / ByteEntropyBits(bytes);
+  state.counters["x_entropy"] = 8.0 * out.size() / testing::ByteEntropyBits(bytes);
   state.SetItemsProcessed(state.iterations() *
                           static_cast<int64_t>(bytes.size()));
   state.SetBytesProcessed(state.iterations() *

@@ -1,5 +1,7 @@
 #include "format/byte_reader.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "format/varint.h"
 #include "gradcodec/error_code.h"
@@ -111,6 +113,42 @@ absl::Status ByteReader::Skip(absl::string_view field, size_t size) {
   if (remaining() < size) return Truncated(field, size);
   position_ += size;
   return absl::OkStatus();
+}
+
+absl::Status ByteReader::ReadCount(absl::string_view field, uint64_t max,
+                                   uint64_t min_item_size, uint64_t* count) {
+  const size_t start = absolute_position();
+  uint64_t value = 0;
+  if (absl::Status s = ReadVarintAtMost(field, max, &value); !s.ok()) return s;
+  if (value > remaining() / min_item_size) {
+    return MakeError(
+        ErrorCode::kLengthOutOfBounds,
+        absl::StrCat("field `", field, "` at offset ", start, " is ", value,
+                     " but the ", remaining(), " remaining bytes hold at most ",
+                     remaining() / min_item_size));
+  }
+  *count = value;
+  return absl::OkStatus();
+}
+
+absl::Status ByteReader::ReadMagic(absl::string_view structure,
+                                   const uint8_t (&expected)[4]) {
+  const size_t start = absolute_position();
+  absl::Span<const uint8_t> magic;
+  if (absl::Status s = ReadBytes("magic", 4, &magic); !s.ok()) return s;
+  if (std::equal(magic.begin(), magic.end(), expected)) {
+    return absl::OkStatus();
+  }
+  position_ -= 4;
+  return MakeError(
+      ErrorCode::kBadMagic,
+      absl::StrCat(structure, " field `magic` at offset ", start, " is 0x",
+                   absl::Hex(magic[0], absl::kZeroPad2),
+                   absl::Hex(magic[1], absl::kZeroPad2),
+                   absl::Hex(magic[2], absl::kZeroPad2),
+                   absl::Hex(magic[3], absl::kZeroPad2), "; expected \"",
+                   absl::string_view(reinterpret_cast<const char*>(expected), 4),
+                   "\""));
 }
 
 absl::Status ByteReader::ExpectEnd(absl::string_view structure) const {

@@ -48,6 +48,18 @@ class ByteReader {
                                   absl::Span<const uint8_t>* bytes);
   absl::Status Skip(absl::string_view field, size_t size);
 
+  // A varint count of items that each take at least `min_item_size` bytes:
+  // LIMIT_EXCEEDED above `max`, LENGTH_OUT_OF_BOUNDS when the remaining
+  // bytes cannot hold that many items. Bounds every allocation sized by a
+  // count read from input.
+  absl::Status ReadCount(absl::string_view field, uint64_t max,
+                         uint64_t min_item_size, uint64_t* count);
+
+  // Reads a 4-byte magic number: BAD_MAGIC unless it is `expected`, with
+  // `structure` (e.g. "packet") and the value found in the message.
+  absl::Status ReadMagic(absl::string_view structure,
+                         const uint8_t (&expected)[4]);
+
   // TRAILING_BYTES if anything is left, naming `structure`.
   absl::Status ExpectEnd(absl::string_view structure) const;
 

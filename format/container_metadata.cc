@@ -64,17 +64,10 @@ absl::Status ParseSettings(
     std::vector<std::pair<std::string, std::string>>* settings) {
   ByteReader reader(payload, base_offset);
   uint64_t count = 0;
-  if (absl::Status s =
-          reader.ReadVarintAtMost("setting_count", kMaxSettingCount, &count);
+  if (absl::Status s = reader.ReadCount("setting_count", kMaxSettingCount,
+                                        kMinSettingSize, &count);
       !s.ok()) {
     return s;
-  }
-  if (count > reader.remaining() / kMinSettingSize) {
-    return MakeError(ErrorCode::kLengthOutOfBounds,
-                     absl::StrCat("field `setting_count` is ", count,
-                                  " but the ", reader.remaining(),
-                                  " remaining bytes hold at most ",
-                                  reader.remaining() / kMinSettingSize));
   }
   settings->reserve(static_cast<size_t>(count));
   for (uint64_t i = 0; i < count; ++i) {

@@ -24,16 +24,9 @@ absl::StatusOr<uint64_t> ReadFileHeader(absl::Span<const uint8_t> file,
                                          ContainerMetadata* metadata,
                                          uint64_t* layout_fingerprint) {
   ByteReader reader(file);
-  absl::Span<const uint8_t> magic;
-  if (absl::Status s = reader.ReadBytes("magic", 4, &magic); !s.ok()) return s;
-  if (std::memcmp(magic.data(), internal::kContainerMagic, 4) != 0) {
-    return MakeError(ErrorCode::kBadMagic,
-                     absl::StrCat("file field `magic` at offset 0 is 0x",
-                                  absl::Hex(magic[0], absl::kZeroPad2),
-                                  absl::Hex(magic[1], absl::kZeroPad2),
-                                  absl::Hex(magic[2], absl::kZeroPad2),
-                                  absl::Hex(magic[3], absl::kZeroPad2),
-                                  "; expected \"GCSF\" (0x47435346)"));
+  if (absl::Status s = reader.ReadMagic("file", internal::kContainerMagic);
+      !s.ok()) {
+    return s;
   }
   uint8_t major = 0;
   uint8_t minor = 0;
@@ -219,15 +212,10 @@ absl::Status ContainerReader::ReadIndex(uint64_t data_start) {
                                   "; expected 0x49 ('I')"));
   }
   uint64_t count = 0;
-  if (absl::Status s = reader.ReadVarint("entry_count", &count); !s.ok()) {
+  if (absl::Status s = reader.ReadCount("entry_count", ~uint64_t{0},
+                                        internal::kMinIndexEntrySize, &count);
+      !s.ok()) {
     return s;
-  }
-  if (count > reader.remaining() / internal::kMinIndexEntrySize) {
-    return MakeError(ErrorCode::kLengthOutOfBounds,
-                     absl::StrCat("field `entry_count` is ", count,
-                                  " but the index holds at most ",
-                                  reader.remaining() /
-                                      internal::kMinIndexEntrySize));
   }
   entries_.reserve(static_cast<size_t>(count));
   for (uint64_t i = 0; i < count; ++i) {

@@ -34,18 +34,10 @@ absl::StatusOr<Layout> ParseLayout(absl::Span<const uint8_t> payload,
                                    size_t base_offset) {
   ByteReader reader(payload, base_offset);
   uint64_t tensor_count = 0;
-  if (absl::Status s =
-          reader.ReadVarintAtMost("tensor_count", kMaxTensorCount, &tensor_count);
+  if (absl::Status s = reader.ReadCount("tensor_count", kMaxTensorCount,
+                                        kMinTensorEntrySize, &tensor_count);
       !s.ok()) {
     return s;
-  }
-  if (tensor_count > reader.remaining() / kMinTensorEntrySize) {
-    return MakeError(
-        ErrorCode::kLengthOutOfBounds,
-        absl::StrCat("field `tensor_count` is ", tensor_count, " but the ",
-                     reader.remaining(),
-                     " remaining bytes of the layout section hold at most ",
-                     reader.remaining() / kMinTensorEntrySize, " tensors"));
   }
   Layout layout;
   layout.tensors.reserve(static_cast<size_t>(tensor_count));

@@ -1,6 +1,5 @@
 #include "format/packet.h"
 
-#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "format/byte_reader.h"
@@ -26,16 +25,8 @@ absl::Status InvalidHeaderField(absl::string_view field, size_t offset,
 absl::Status CheckFraming(absl::Span<const uint8_t> packet,
                           uint16_t* header_size) {
   ByteReader reader(packet);
-  absl::Span<const uint8_t> magic;
-  if (absl::Status s = reader.ReadBytes("magic", 4, &magic); !s.ok()) return s;
-  if (std::memcmp(magic.data(), kPacketMagic, 4) != 0) {
-    return MakeError(ErrorCode::kBadMagic,
-                     absl::StrCat("packet field `magic` at offset 0 is 0x",
-                                  absl::Hex(magic[0], absl::kZeroPad2),
-                                  absl::Hex(magic[1], absl::kZeroPad2),
-                                  absl::Hex(magic[2], absl::kZeroPad2),
-                                  absl::Hex(magic[3], absl::kZeroPad2),
-                                  "; expected \"GCPK\" (0x4743504b)"));
+  if (absl::Status s = reader.ReadMagic("packet", kPacketMagic); !s.ok()) {
+    return s;
   }
   uint8_t major = 0;
   uint8_t minor = 0;

@@ -9,6 +9,7 @@
 #include "codec/entropy/byte_stream_coder.h"
 #include "codec/entropy/context_bit_coder.h"
 #include "codec/entropy/frequency_table.h"
+#include "codec/splitmix64.h"
 #include "format/byte_writer.h"
 #include "format/checksum.h"
 #include "gradcodec/error_code.h"
@@ -29,30 +30,13 @@ std::string ErrorName(const absl::Status& status) {
   return std::string(ErrorCodeName(GetErrorCode(status)));
 }
 
-// A deterministic byte source (SplitMix64), so vectors never depend on a
-// standard library's random distributions.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double Unit() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
-
- private:
-  uint64_t state_;
-};
-
 // Geometric-like bytes with mean about `scale`.
 Bytes SkewedBytes(size_t count, uint64_t seed, double scale) {
-  Rng rng(seed);
+  internal::SplitMix64 rng(seed);
   Bytes bytes(count);
   for (auto& b : bytes) {
     b = static_cast<uint8_t>(
-        std::min(255.0, std::floor(-std::log(1.0 - rng.Unit()) * scale)));
+        std::min(255.0, std::floor(-std::log(1.0 - rng.NextDouble()) * scale)));
   }
   return bytes;
 }
@@ -80,11 +64,11 @@ Bytes BitFile(uint64_t bit_count, uint32_t context_count,
 // probs[context(i)].
 std::vector<uint64_t> BitsFor(uint64_t count, const std::vector<double>& probs,
                               uint64_t seed) {
-  Rng rng(seed);
+  internal::SplitMix64 rng(seed);
   std::vector<uint64_t> words(internal::BitWords(count), 0);
   const auto context_count = static_cast<uint32_t>(probs.size());
   for (uint64_t i = 0; i < count; ++i) {
-    if (rng.Unit() < probs[VectorContext(i, context_count)]) {
+    if (rng.NextDouble() < probs[VectorContext(i, context_count)]) {
       words[i >> 6] |= uint64_t{1} << (i & 63);
     }
   }
@@ -228,9 +212,10 @@ void AddEntropyVectors(
                 "listed symbols out of order", bad);
   }
   {
-    // rans_all = coder, symbol_count varint (4096: 2 bytes), the table's
-    // symbol_count varint, then the 32-byte presence bitmap; clear symbol
-    // 255's bit.
+    // rans_all = byte_coder, symbol_count varint (4096: 2 bytes), the
+    // table's table_symbol_count varint, then the 32-byte presence bitmap;
+    // toggle the bit of symbol 255 (absent, so the bitmap has one bit more
+    // than table_symbol_count says).
     std::array<bool, 256> present{};
     for (uint8_t b : all) present[b] = true;
     const uint64_t distinct =
@@ -238,7 +223,7 @@ void AddEntropyVectors(
     Bytes bad = rans_all;
     bad[3 + internal::VarintLength(distinct) + 31] ^= 0x80;
     byte_vector("table_bitmap_count", "CORRUPT_PAYLOAD",
-                "a presence bitmap with one bit fewer than symbol_count", bad);
+                "a presence bitmap with one bit more than table_symbol_count", bad);
   }
   {
     Bytes bad = rans_skewed;
@@ -262,6 +247,16 @@ void AddEntropyVectors(
     byte_vector("stream_long", "CORRUPT_PAYLOAD",
                 "a rANS stream with a word left over", bad);
   }
+  {
+    // A lone skippable frame (magic 0x184D2A50, 0 bytes of user data).
+    const Bytes skippable = {2, 0, 0x50, 0x2A, 0x4D, 0x18, 0, 0, 0, 0};
+    byte_vector("zstd_skippable", "CORRUPT_PAYLOAD",
+                "a skippable frame instead of a zstd frame", skippable);
+  }
+  byte_vector("unknown_coder_first", "INVALID_FIELD",
+              "byte_coder 3 followed by a malformed varint: the coder is "
+              "checked first",
+              Bytes{3, 0x80});
   {
     Bytes bad = EncodeBytes(skewed, ByteCoder::kZstd);
     bad[1] = static_cast<uint8_t>(bad[1] - 1);  // symbol_count 999
@@ -357,8 +352,12 @@ void AddEntropyVectors(
                "a padding bit set after 100 stored bits",
                BitFile(100, 1, bad));
     bad.pop_back();
-    bit_vector("stored_short", "CORRUPT_PAYLOAD",
-               "stored bits one byte short", BitFile(100, 1, bad));
+    bit_vector("stored_short", "TRUNCATED", "stored bits one byte short",
+               BitFile(100, 1, bad));
+    bad = EncodeBits(100, {0.5}, BitCoder::kStored, 7);
+    bad.push_back(0);
+    bit_vector("stored_long", "TRAILING_BYTES",
+               "a byte after 100 stored bits", BitFile(100, 1, bad));
   }
   {
     Bytes bad = adaptive;
@@ -367,6 +366,11 @@ void AddEntropyVectors(
                BitFile(3000, 4, bad));
     bad[2] = 21;
     bit_vector("adaptive_rate_21", "CORRUPT_PAYLOAD", "max_rate 21",
+               BitFile(3000, 4, bad));
+    bad = adaptive;
+    bad[3] = 1;  // the range coder's first byte, always 0 from an encoder
+    bit_vector("adaptive_first_byte", "CORRUPT_PAYLOAD",
+               "a range-coded stream whose first byte is not 0",
                BitFile(3000, 4, bad));
     bad = adaptive;
     bad.push_back(0);

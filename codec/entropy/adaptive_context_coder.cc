@@ -81,7 +81,10 @@ class RangeDecoder {
  public:
   explicit RangeDecoder(absl::Span<const uint8_t> in)
       : cursor_(in.data()), end_(in.data() + in.size()) {
-    for (int i = 0; i < 5; ++i) code_ = (code_ << 8) | NextByte();
+    // The encoder's first byte is always 0 (its cache starts empty), so a
+    // payload with anything else there is not one it wrote.
+    first_byte_ = NextByte();
+    for (int i = 0; i < 4; ++i) code_ = (code_ << 8) | NextByte();
   }
 
   uint32_t Decode(uint32_t p16) {
@@ -100,6 +103,11 @@ class RangeDecoder {
   // The encoder's flush makes a correct stream end with every byte read and
   // the code exhausted.
   absl::Status Finish() const {
+    if (first_byte_ != 0) {
+      return MakeError(ErrorCode::kCorruptPayload,
+                       absl::StrCat("the range-coded stream starts with ",
+                                    first_byte_, "; an encoder writes 0"));
+    }
     if (overrun_) {
       return MakeError(ErrorCode::kCorruptPayload,
                        "the range-coded stream ran out of bytes");
@@ -130,6 +138,7 @@ class RangeDecoder {
   const uint8_t* end_;
   uint32_t code_ = 0;
   uint32_t range_ = 0xFFFFFFFFu;
+  uint32_t first_byte_ = 0;
   bool overrun_ = false;
 };
 
@@ -137,9 +146,11 @@ class RangeDecoder {
 // single-context case keeps its model in registers.
 template <typename ContextOf>
 void EncodeLoop(absl::Span<const uint64_t> bits, uint64_t bit_count,
-                ContextOf context_of, uint32_t context_count,
+                ContextOf context_of, uint32_t /*context_count*/,
                 uint32_t max_rate, RangeEncoder& encoder) {
-  std::vector<AdaptiveBit> models(context_count);
+  // One model per possible context value, so that no context value can
+  // index outside the array.
+  std::vector<AdaptiveBit> models(kMaxContextCount);
   for (uint64_t i = 0; i < bit_count; ++i) {
     AdaptiveBit& model = models[context_of(i)];
     const auto bit = static_cast<uint32_t>((bits[i >> 6] >> (i & 63)) & 1);
@@ -149,13 +160,13 @@ void EncodeLoop(absl::Span<const uint64_t> bits, uint64_t bit_count,
 }
 
 template <typename ContextOf>
-void DecodeLoop(ContextOf context_of, uint32_t context_count,
+void DecodeLoop(ContextOf context_of, uint32_t /*context_count*/,
                 uint64_t bit_count, uint32_t max_rate,
                 RangeDecoder& decoder_state, absl::Span<uint64_t> out) {
   // A local copy, so that the compiler keeps the coder in registers rather
   // than reloading it after every store to `out`.
   RangeDecoder decoder = decoder_state;
-  std::vector<AdaptiveBit> models(context_count);
+  std::vector<AdaptiveBit> models(kMaxContextCount);  // see EncodeLoop
   uint64_t word = 0;
   for (uint64_t i = 0; i < bit_count; ++i) {
     AdaptiveBit& model = models[context_of(i)];

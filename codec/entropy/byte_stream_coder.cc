@@ -77,6 +77,12 @@ absl::Status DecodeByteStream(absl::Span<const uint8_t> payload,
   uint8_t coder = 0;
   uint64_t count = 0;
   if (absl::Status s = reader.ReadU8("byte_coder", &coder); !s.ok()) return s;
+  if (coder > static_cast<uint8_t>(ByteCoder::kZstd)) {
+    return MakeError(ErrorCode::kInvalidField,
+                     absl::StrCat("byte stream field `byte_coder` is ", coder,
+                                  "; it must be 0 (stored), 1 (rans) or 2 "
+                                  "(zstd)"));
+  }
   if (absl::Status s = reader.ReadVarintAtMost("symbol_count", max_count,
                                                &count);
       !s.ok()) {
@@ -105,10 +111,7 @@ absl::Status DecodeByteStream(absl::Span<const uint8_t> payload,
       return ZstdDecompress(frame, out->size(), out->data());
     }
   }
-  return MakeError(ErrorCode::kInvalidField,
-                   absl::StrCat("byte stream field `byte_coder` is ", coder,
-                                "; it must be 0 (stored), 1 (rans) or 2 "
-                                "(zstd)"));
+  return MakeError(ErrorCode::kInternal, "unreachable byte_coder");
 }
 
 }  // namespace gradcodec::internal

@@ -34,7 +34,9 @@ void WriteStored(absl::Span<const uint64_t> bits, uint64_t bit_count,
 absl::Status ReadPackedBytes(absl::Span<const uint8_t> bytes,
                              uint64_t bit_count, absl::Span<uint64_t> out) {
   if (bytes.size() != PackedBytes(bit_count)) {
-    return MakeError(ErrorCode::kCorruptPayload,
+    return MakeError(bytes.size() < PackedBytes(bit_count)
+                         ? ErrorCode::kTruncated
+                         : ErrorCode::kTrailingBytes,
                      absl::StrCat("packed bits are ", bytes.size(),
                                   " bytes; ", bit_count, " bits need ",
                                   PackedBytes(bit_count)));
@@ -59,6 +61,9 @@ void EncodeContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
   assert(context_count >= 1 && context_count <= kMaxContextCount);
   assert(contexts.size() == bit_count ||
          (contexts.empty() && context_count == 1));
+#ifndef NDEBUG
+  for (uint8_t c : contexts) assert(c < context_count);
+#endif
   const size_t start = out->size();
   ByteWriter writer(out);
   switch (options.coder) {

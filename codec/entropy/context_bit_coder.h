@@ -58,7 +58,9 @@ void EncodeContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
                        std::vector<uint8_t>* out);
 
 // Decodes a whole payload into `out`, which must hold BitWords(bit_count)
-// words; `contexts` and `context_count` as given to the encoder. Errors:
+// words; `contexts` and `context_count` as given to the encoder. A context
+// value at or above context_count cannot make the decoder touch memory out
+// of bounds; it makes the payload fail to decode. Errors:
 // TRUNCATED, MALFORMED_VARINT, INVALID_FIELD (an unknown `bit_coder` or
 // `context_mode`), CORRUPT_PAYLOAD (anything inconsistent, including a
 // stream that does not end exactly where it should). On error `out` holds

@@ -72,6 +72,8 @@ void SplitByContextPortable(const uint64_t* bits,
     uint64_t accumulator;
     uint32_t filled;
   };
+  // Contexts at or above context_count are a caller's bug (the encoder
+  // asserts against it); split is only ever run on the encoder's own input.
   std::vector<Sink> sinks(vectors.context_count());
   for (uint32_t c = 0; c < vectors.context_count(); ++c) {
     sinks[c] = {vectors.words(c), 0, 0};
@@ -100,7 +102,9 @@ absl::Status MergeByContextPortable(const ContextBitVectors& vectors,
     uint64_t buffer;
     uint32_t available;
   };
-  std::vector<Source> sources(vectors.context_count());
+  // A source per possible context value; values at or above context_count
+  // have no bits, which is reported as corrupt.
+  std::vector<Source> sources(kMaxContextCount, Source{nullptr, 0, 0, 0});
   for (uint32_t c = 0; c < vectors.context_count(); ++c) {
     sources[c] = {vectors.words(c), vectors.count(c), 0, 0};
   }
@@ -361,8 +365,8 @@ void SplitByContextAvx2(const uint64_t* bits,
                         absl::Span<const uint8_t> contexts,
                         ContextBitVectors& vectors) {
   const uint32_t context_count = vectors.context_count();
-  // Sinks for every context the plane masks can name (unused ones get none).
-  std::vector<SplitSink> sinks(std::max(context_count, kMaxPlaneContexts));
+  // A sink per possible context value (unused ones get none).
+  std::vector<SplitSink> sinks(kMaxContextCount);
   uint64_t unused = 0;
   for (uint32_t c = 0; c < sinks.size(); ++c) {
     sinks[c] = {c < context_count ? vectors.words(c) : &unused, 0, 0};
@@ -391,10 +395,10 @@ absl::Status MergeByContextAvx2(const ContextBitVectors& vectors,
                                 absl::Span<const uint8_t> contexts,
                                 uint64_t* out) {
   const uint32_t context_count = vectors.context_count();
-  // Sources for every context the plane masks can name; one that a bad
-  // context array would use has no bits and fails Take().
+  // A source per possible context value; one that a bad context array
+  // would use has no bits and fails Take().
   static const uint64_t kNoBits = 0;
-  std::vector<MergeSource> sources(std::max(context_count, kMaxPlaneContexts));
+  std::vector<MergeSource> sources(kMaxContextCount);
   for (uint32_t c = 0; c < sources.size(); ++c) {
     sources[c] = c < context_count
                      ? MergeSource{vectors.words(c), vectors.count(c), 0, 0}

@@ -333,7 +333,7 @@ absl::Status DecodeFastContextBits(ByteReader& reader,
       model.max_run = max_run;
       // Each phrase covers at least one bit, plus the terminating one.
       if (absl::Status s = reader.ReadVarintAtMost(
-              "symbol_count", counts[c] + 1, &model.symbol_count);
+              "run_symbol_count", counts[c] + 1, &model.symbol_count);
           !s.ok()) {
         return s;
       }
@@ -343,7 +343,7 @@ absl::Status DecodeFastContextBits(ByteReader& reader,
   }
   absl::Span<const uint8_t> stream;
   if (absl::Status s = reader.ReadLengthPrefixed("rans_stream_size",
-                                                 reader.remaining(), &stream);
+                                                 ~uint64_t{0}, &stream);
       !s.ok()) {
     return s;
   }
@@ -423,12 +423,17 @@ absl::Status DecodeFastContextBits(ByteReader& reader,
         break;
     }
   }
-  // The stored bits must end in the last byte, padded with zeros.
-  if (stored.remaining_bits() >= 8 || stored.Read(static_cast<int>(
-                                          stored.remaining_bits())) != 0) {
+  // The stored bits end in the payload's last byte, padded with zeros.
+  if (stored.remaining_bits() >= 8) {
+    return MakeError(ErrorCode::kTrailingBytes,
+                     absl::StrCat(stored.remaining_bits() / 8,
+                                  " bytes follow the fast context coder's "
+                                  "stored bits"));
+  }
+  if (stored.Read(static_cast<int>(stored.remaining_bits())) != 0) {
     return MakeError(ErrorCode::kCorruptPayload,
-                     "the fast context coder's stored bits do not end at the "
-                     "end of the payload with zero padding");
+                     "padding bits after the fast context coder's stored "
+                     "bits are not zero");
   }
   if (context_count == 1) return absl::OkStatus();
   return MergeByContext(*split, contexts, out.data());

@@ -112,12 +112,14 @@ void SerializeFrequencyTable(const FrequencyTable& table,
 
 absl::StatusOr<FrequencyTable> ParseFrequencyTable(ByteReader& reader) {
   uint64_t count = 0;
-  if (absl::Status s = reader.ReadVarint("symbol_count", &count); !s.ok()) {
+  if (absl::Status s = reader.ReadVarint("table_symbol_count", &count);
+      !s.ok()) {
     return s;
   }
   if (count < 1 || count > 256) {
     return MakeError(ErrorCode::kCorruptPayload,
-                     absl::StrCat("frequency table field `symbol_count` is ",
+                     absl::StrCat("frequency table field `table_symbol_count` "
+                                  "is ",
                                   count, "; it must be 1..256"));
   }
   std::array<bool, 256> present{};
@@ -151,7 +153,7 @@ absl::StatusOr<FrequencyTable> ParseFrequencyTable(ByteReader& reader) {
       return MakeError(ErrorCode::kCorruptPayload,
                        absl::StrCat("frequency table field `symbol_bitmap` "
                                     "has ",
-                                    listed, " bits set; `symbol_count` is ",
+                                    listed, " bits set; `table_symbol_count` is ",
                                     count));
     }
   }

@@ -26,7 +26,7 @@ using FrequencyTable = std::array<uint32_t, 256>;
 // non-zero and at most kRansScale weights may be.
 FrequencyTable NormalizeFrequencies(absl::Span<const uint64_t> weights);
 
-// Appends the table: varint symbol_count; the symbols (a list when there are
+// Appends the table: varint table_symbol_count; the symbols (a list when there are
 // at most 32, else a 32-byte presence bitmap); a varint frequency each.
 void SerializeFrequencyTable(const FrequencyTable& table,
                              std::vector<uint8_t>* out);

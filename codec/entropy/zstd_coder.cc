@@ -19,6 +19,14 @@ void ZstdCompress(absl::Span<const uint8_t> input, int level,
 
 absl::Status ZstdDecompress(absl::Span<const uint8_t> frame,
                             size_t expected_size, uint8_t* out) {
+  // Only a standard (RFC 8878) frame: not a skippable frame, which libzstd
+  // would take for empty content, nor the legacy formats some builds read.
+  if (frame.size() < 4 || frame[0] != 0x28 || frame[1] != 0xB5 ||
+      frame[2] != 0x2F || frame[3] != 0xFD) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     "zstd payload does not start with the frame magic "
+                     "0xFD2FB528");
+  }
   const unsigned long long content =
       ZSTD_getFrameContentSize(frame.data(), frame.size());
   if (content == ZSTD_CONTENTSIZE_ERROR ||

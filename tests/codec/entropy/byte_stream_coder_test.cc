@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "entropy_measures.h"
 #include "gradcodec/error_code.h"
 #include "gtest/gtest.h"
 
@@ -72,21 +73,11 @@ TEST(ByteStreamCoderTest, EveryShapeRoundTripsWithEveryCoder) {
   }
 }
 
-double EntropyBytes(const Bytes& symbols) {
-  std::vector<double> counts(256);
-  for (uint8_t s : symbols) ++counts[s];
-  double bits = 0;
-  for (double c : counts) {
-    if (c > 0) bits -= c * std::log2(c / symbols.size());
-  }
-  return bits / 8;
-}
-
 TEST(ByteStreamCoderTest, RansApproachesTheEntropy) {
   for (double mean : {0.3, 2.0, 12.0}) {
     const Bytes symbols = Geometric(200000, mean, 6);
     const double coded = static_cast<double>(Encode(symbols, ByteCoder::kRans).size());
-    EXPECT_LE(coded, 1.01 * EntropyBytes(symbols) + 64) << "mean " << mean;
+    EXPECT_LE(coded, 1.01 * testing::ByteEntropyBits(symbols) / 8 + 64) << "mean " << mean;
   }
   // A single symbol costs the header and the 16 bytes of states only.
   EXPECT_LE(Encode(Bytes(1000000, 9), ByteCoder::kRans).size(), 32u);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "entropy_measures.h"
 #include "gradcodec/error_code.h"
 #include "gtest/gtest.h"
 
@@ -147,26 +148,10 @@ TEST(ContextBitCoderTest, RoundTripsAdversarialContexts) {
   }
 }
 
-double BinaryEntropy(double p) {
-  if (p <= 0 || p >= 1) return 0;
-  return -(p * std::log2(p) + (1 - p) * std::log2(1 - p));
-}
-
-// Empirical conditional entropy of the bits given their contexts, in bits.
 double ConditionalEntropyBits(const Bits& bits) {
-  std::vector<uint64_t> ones(bits.context_count), total(bits.context_count);
-  for (uint64_t i = 0; i < bits.count; ++i) {
-    const uint32_t c = bits.contexts.empty() ? 0 : bits.contexts[i];
-    ++total[c];
-    ones[c] += (bits.words[i >> 6] >> (i & 63)) & 1;
-  }
-  double h = 0;
-  for (uint32_t c = 0; c < bits.context_count; ++c) {
-    if (total[c] == 0) continue;
-    h += static_cast<double>(total[c]) *
-         BinaryEntropy(static_cast<double>(ones[c]) / total[c]);
-  }
-  return h;
+  return testing::MeasureBitEntropy(bits.words, bits.count, bits.contexts,
+                                    bits.context_count)
+      .conditional_bits;
 }
 
 TEST(ContextBitCoderTest, CodersApproachTheConditionalEntropy) {
