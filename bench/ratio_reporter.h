@@ -5,7 +5,8 @@
 //
 // Each benchmark is compared with the most recent run whose name starts
 // with "BM_StreamingRead" before it, so register the reference first for
-// each input size.
+// each input size. With --benchmark_repetitions=N the medians are compared
+// (run with N >= 3 for figures worth quoting).
 #ifndef GRADCODEC_BENCH_RATIO_REPORTER_H_
 #define GRADCODEC_BENCH_RATIO_REPORTER_H_
 

@@ -17,6 +17,7 @@ constexpr int kProbabilityBits = 16;
 struct AdaptiveBit {
   uint32_t p = 1u << 31;  // Q32
   uint32_t seen = 0;      // bits seen, saturating at 2^max_rate
+  uint32_t rate = 1;      // min(max_rate, bit_width(seen + 1)), kept current
 
   uint32_t P16() const {
     const uint32_t p16 = p >> 16;
@@ -25,14 +26,17 @@ struct AdaptiveBit {
 
   // Both outcomes are computed before the bit is known and the bit only
   // selects (a conditional move, not a branch: the bit is as unpredictable
-  // as the data), which keeps the bit-to-bit dependency chain short.
+  // as the data), which keeps the bit-to-bit dependency chain short. The
+  // rate only changes while `seen` grows, a branch that soon settles.
   void Update(uint32_t bit, uint32_t max_rate) {
-    const uint32_t rate = std::min<uint32_t>(
-        max_rate, static_cast<uint32_t>(std::bit_width(seen + 1)));
     const uint32_t up = p + ((~p) >> rate);
     const uint32_t down = p - (p >> rate);
     p = bit != 0 ? up : down;
-    seen += seen < (1u << max_rate) ? 1 : 0;
+    if (seen < (1u << max_rate)) {
+      ++seen;
+      rate = std::min<uint32_t>(
+          max_rate, static_cast<uint32_t>(std::bit_width(seen + 1)));
+    }
   }
 };
 
@@ -144,32 +148,36 @@ class RangeDecoder {
 
 // The per-bit loops, templated on how a bit's context is found so that the
 // single-context case keeps its model in registers.
-template <typename ContextOf>
+// The per-bit loops. With one context the model lives in a local (and so in
+// registers); with several, in an array indexed by the context.
+template <bool kSingleContext>
 void EncodeLoop(absl::Span<const uint64_t> bits, uint64_t bit_count,
-                ContextOf context_of, uint32_t /*context_count*/,
-                uint32_t max_rate, RangeEncoder& encoder) {
+                absl::Span<const uint8_t> contexts, uint32_t max_rate,
+                RangeEncoder& encoder) {
   // One model per possible context value, so that no context value can
   // index outside the array.
-  std::vector<AdaptiveBit> models(kMaxContextCount);
+  std::vector<AdaptiveBit> models(kSingleContext ? 0 : kMaxContextCount);
+  AdaptiveBit single;
   for (uint64_t i = 0; i < bit_count; ++i) {
-    AdaptiveBit& model = models[context_of(i)];
+    AdaptiveBit& model = kSingleContext ? single : models[contexts[i]];
     const auto bit = static_cast<uint32_t>((bits[i >> 6] >> (i & 63)) & 1);
     encoder.Encode(bit, model.P16());
     model.Update(bit, max_rate);
   }
 }
 
-template <typename ContextOf>
-void DecodeLoop(ContextOf context_of, uint32_t /*context_count*/,
-                uint64_t bit_count, uint32_t max_rate,
-                RangeDecoder& decoder_state, absl::Span<uint64_t> out) {
+template <bool kSingleContext>
+void DecodeLoop(absl::Span<const uint8_t> contexts, uint64_t bit_count,
+                uint32_t max_rate, RangeDecoder& decoder_state,
+                absl::Span<uint64_t> out) {
   // A local copy, so that the compiler keeps the coder in registers rather
   // than reloading it after every store to `out`.
   RangeDecoder decoder = decoder_state;
-  std::vector<AdaptiveBit> models(kMaxContextCount);  // see EncodeLoop
+  std::vector<AdaptiveBit> models(kSingleContext ? 0 : kMaxContextCount);
+  AdaptiveBit single;
   uint64_t word = 0;
   for (uint64_t i = 0; i < bit_count; ++i) {
-    AdaptiveBit& model = models[context_of(i)];
+    AdaptiveBit& model = kSingleContext ? single : models[contexts[i]];
     const uint32_t bit = decoder.Decode(model.P16());
     model.Update(bit, max_rate);
     word |= static_cast<uint64_t>(bit) << (i & 63);
@@ -194,11 +202,9 @@ void EncodeAdaptiveContextBits(absl::Span<const uint64_t> bits,
   writer.WriteU8(static_cast<uint8_t>(max_rate));
   RangeEncoder encoder(out);
   if (contexts.empty()) {
-    EncodeLoop(bits, bit_count, [](uint64_t) { return 0; }, 1, max_rate,
-               encoder);
+    EncodeLoop<true>(bits, bit_count, contexts, max_rate, encoder);
   } else {
-    EncodeLoop(bits, bit_count, [&](uint64_t i) { return contexts[i]; },
-               context_count, max_rate, encoder);
+    EncodeLoop<false>(bits, bit_count, contexts, max_rate, encoder);
   }
   encoder.Finish();
 }
@@ -231,11 +237,9 @@ absl::Status DecodeAdaptiveContextBits(ByteReader& reader,
       .IgnoreError();
   RangeDecoder decoder(stream);
   if (contexts.empty()) {
-    DecodeLoop([](uint64_t) { return 0; }, 1, bit_count, max_rate, decoder,
-               out);
+    DecodeLoop<true>(contexts, bit_count, max_rate, decoder, out);
   } else {
-    DecodeLoop([&](uint64_t i) { return contexts[i]; }, context_count,
-               bit_count, max_rate, decoder, out);
+    DecodeLoop<false>(contexts, bit_count, max_rate, decoder, out);
   }
   return decoder.Finish();
 }

@@ -22,9 +22,7 @@ void EncodeRansBody(absl::Span<const uint8_t> symbols,
   auto encode = std::make_unique<RansEncodeTable>();
   BuildEncodeTable(table, encode.get());
   RansStreamEncoder encoder(symbols.size());
-  for (size_t i = symbols.size(); i-- > 0;) {
-    encoder.Put(i, encode->symbols[symbols[i]]);
-  }
+  encoder.PutAll(0, symbols, *encode);
   encoder.Finish(out);
 }
 
@@ -39,8 +37,7 @@ absl::Status DecodeRansBody(ByteReader& reader, size_t count,
   RansStreamDecoder decoder;
   if (absl::Status s = decoder.Init(stream); !s.ok()) return s;
   out->resize(count);
-  uint8_t* data = out->data();
-  for (size_t i = 0; i < count; ++i) data[i] = decoder.Get(i, *decode);
+  decoder.GetAll(0, absl::MakeSpan(*out), *decode);
   return decoder.Finish();
 }
 

@@ -76,14 +76,16 @@ inline RansEncSymbol MakeRansEncSymbol(uint32_t start, uint32_t freq) {
 }
 
 // Encodes one symbol into state `x`, writing at most one 16-bit word (two
-// bytes, little-endian) just below `out`.
+// bytes, little-endian) just below `out`. Branch-free: whether a word goes
+// out is as unpredictable as the data, so the word is always stored and
+// the pointer only moves when it counts (the two bytes below `out` must be
+// writable).
 inline void RansEncPut(uint32_t& x, uint8_t*& out, const RansEncSymbol& s) {
-  if (x >= s.x_max) {
-    out -= 2;
-    out[0] = static_cast<uint8_t>(x);
-    out[1] = static_cast<uint8_t>(x >> 8);
-    x >>= 16;
-  }
+  const uint32_t emit = x >= s.x_max ? 1 : 0;
+  out[-2] = static_cast<uint8_t>(x);
+  out[-1] = static_cast<uint8_t>(x >> 8);
+  out -= 2 * emit;
+  x >>= 16 * emit;
   const uint32_t q = static_cast<uint32_t>(
                          (static_cast<uint64_t>(x) * s.rcp_freq) >> 32) >>
                      s.rcp_shift;
@@ -107,20 +109,43 @@ struct RansDecodeTable {
 // Decodes one symbol from state `x`. Reads a word from [in, end) when the
 // state runs low; past `end` it sets `overrun` and reads zeros, so a damaged
 // stream can never read out of bounds (the caller reports the overrun).
+// The two halves of a decode step, for loops that decode a group of lanes
+// at once: first every lane's symbol (RansDecStep), then every lane's
+// renormalisation (RansDecRenorm) at word offsets computed together, so the
+// word loads do not wait on each other.
+inline uint8_t RansDecStep(uint32_t& x, const RansDecodeTable& table) {
+  const uint32_t entry = table.slots[x & (kRansScale - 1)];
+  x = RansDecodeTable::Freq(entry) * (x >> kRansScaleBits) +
+      RansDecodeTable::Offset(entry);
+  return RansDecodeTable::Symbol(entry);
+}
+
+// Pulls in the word at `in` if the state needs one; returns 1 if it did.
+// Two bytes must be readable at `in`.
+inline uint32_t RansDecRenorm(uint32_t& x, const uint8_t* in) {
+  const uint32_t take = x < kRansLow ? 1 : 0;
+  const uint32_t word =
+      static_cast<uint32_t>(in[0]) | (static_cast<uint32_t>(in[1]) << 8);
+  x = (x << (16 * take)) | (word & (0u - take));
+  return take;
+}
+
 inline uint8_t RansDecGet(uint32_t& x, const uint8_t*& in, const uint8_t* end,
                           bool& overrun, const RansDecodeTable& table) {
   const uint32_t entry = table.slots[x & (kRansScale - 1)];
   x = RansDecodeTable::Freq(entry) * (x >> kRansScaleBits) +
       RansDecodeTable::Offset(entry);
-  if (x < kRansLow) {
-    if (end - in >= 2) {
-      x = (x << 16) | static_cast<uint32_t>(in[0]) |
-          (static_cast<uint32_t>(in[1]) << 8);
-      in += 2;
-    } else {
-      overrun = true;
-      x <<= 16;
-    }
+  if (end - in >= 2) {
+    // Branch-free while a word remains: it is always loaded and only
+    // consumed when the state needs it.
+    const uint32_t take = x < kRansLow ? 1 : 0;
+    const uint32_t word =
+        static_cast<uint32_t>(in[0]) | (static_cast<uint32_t>(in[1]) << 8);
+    x = (x << (16 * take)) | (word & (0u - take));
+    in += 2 * take;
+  } else if (x < kRansLow) {
+    overrun = true;
+    x <<= 16;
   }
   return RansDecodeTable::Symbol(entry);
 }

@@ -8,9 +8,10 @@
 namespace gradcodec::internal {
 
 RansStreamEncoder::RansStreamEncoder(size_t max_symbols)
-    // Each symbol emits at most one 16-bit word.
-    : buffer_(new uint8_t[2 * max_symbols + 2]),
-      end_(buffer_.get() + 2 * max_symbols + 2),
+    // Each symbol emits at most one 16-bit word, and RansEncPut stores one
+    // below the cursor even when it keeps it: room for one word more.
+    : buffer_(new uint8_t[2 * max_symbols + 4]),
+      end_(buffer_.get() + 2 * max_symbols + 4),
       cursor_(end_) {
   for (uint32_t& state : states_) state = kRansLow;
 }
@@ -60,13 +61,31 @@ void RansStreamDecoder::GetAll(size_t first_index, absl::Span<uint8_t> out,
     ++k;
   }
   uint32_t x0 = states_[0], x1 = states_[1], x2 = states_[2], x3 = states_[3];
+  // Locals, not members: stores to `out` (bytes, which may alias anything)
+  // would otherwise make the compiler reload them for every symbol.
   const uint8_t* cursor = cursor_;
+  const uint8_t* const end = end_;
   bool overrun = overrun_;
+  // A group of four symbols reads at most four words: check once per group.
+  for (; k + kRansLanes <= n && end - cursor >= 2 * kRansLanes;
+       k += kRansLanes) {
+    out[k] = RansDecStep(x0, table);
+    out[k + 1] = RansDecStep(x1, table);
+    out[k + 2] = RansDecStep(x2, table);
+    out[k + 3] = RansDecStep(x3, table);
+    // Lane i's word, if it takes one, follows the words of lanes < i.
+    const uint8_t* at = cursor;
+    at += 2 * RansDecRenorm(x0, at);
+    at += 2 * RansDecRenorm(x1, at);
+    at += 2 * RansDecRenorm(x2, at);
+    at += 2 * RansDecRenorm(x3, at);
+    cursor = at;
+  }
   for (; k + kRansLanes <= n; k += kRansLanes) {
-    out[k] = RansDecGet(x0, cursor, end_, overrun, table);
-    out[k + 1] = RansDecGet(x1, cursor, end_, overrun, table);
-    out[k + 2] = RansDecGet(x2, cursor, end_, overrun, table);
-    out[k + 3] = RansDecGet(x3, cursor, end_, overrun, table);
+    out[k] = RansDecGet(x0, cursor, end, overrun, table);
+    out[k + 1] = RansDecGet(x1, cursor, end, overrun, table);
+    out[k + 2] = RansDecGet(x2, cursor, end, overrun, table);
+    out[k + 3] = RansDecGet(x3, cursor, end, overrun, table);
   }
   states_[0] = x0, states_[1] = x1, states_[2] = x2, states_[3] = x3;
   cursor_ = cursor;
