@@ -24,12 +24,11 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
  private:
   struct Row {
-    std::string name;
+    std::string name;  // without the aggregate suffix
     double items_per_second;
-    double reference_items_per_second;
+    bool median;  // the median of --benchmark_repetitions
   };
   std::vector<Row> rows_;
-  double reference_ = 0;
 };
 
 // main() for a benchmark binary using RatioReporter.

@@ -33,6 +33,7 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace gradcodec::internal {
 
@@ -82,8 +83,8 @@ inline RansEncSymbol MakeRansEncSymbol(uint32_t start, uint32_t freq) {
 // writable).
 inline void RansEncPut(uint32_t& x, uint8_t*& out, const RansEncSymbol& s) {
   const uint32_t emit = x >= s.x_max ? 1 : 0;
-  out[-2] = static_cast<uint8_t>(x);
-  out[-1] = static_cast<uint8_t>(x >> 8);
+  const auto word = static_cast<uint16_t>(x);  // little-endian host
+  std::memcpy(out - 2, &word, 2);
   out -= 2 * emit;
   x >>= 16 * emit;
   const uint32_t q = static_cast<uint32_t>(
