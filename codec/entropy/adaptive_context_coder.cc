@@ -158,9 +158,12 @@ void EncodeLoop(absl::Span<const uint64_t> bits, uint64_t bit_count,
   // index outside the array.
   std::vector<AdaptiveBit> models(kSingleContext ? 0 : kMaxContextCount);
   AdaptiveBit single;
+  // Raw pointers: Debian's Abseil checks every Span index.
+  const uint8_t* const context = contexts.data();
+  const uint64_t* const words = bits.data();
   for (uint64_t i = 0; i < bit_count; ++i) {
-    AdaptiveBit& model = kSingleContext ? single : models[contexts[i]];
-    const auto bit = static_cast<uint32_t>((bits[i >> 6] >> (i & 63)) & 1);
+    AdaptiveBit& model = kSingleContext ? single : models[context[i]];
+    const auto bit = static_cast<uint32_t>((words[i >> 6] >> (i & 63)) & 1);
     encoder.Encode(bit, model.P16());
     model.Update(bit, max_rate);
   }
@@ -175,18 +178,20 @@ void DecodeLoop(absl::Span<const uint8_t> contexts, uint64_t bit_count,
   RangeDecoder decoder = decoder_state;
   std::vector<AdaptiveBit> models(kSingleContext ? 0 : kMaxContextCount);
   AdaptiveBit single;
+  const uint8_t* const context = contexts.data();  // raw: see EncodeLoop
+  uint64_t* const words = out.data();
   uint64_t word = 0;
   for (uint64_t i = 0; i < bit_count; ++i) {
-    AdaptiveBit& model = kSingleContext ? single : models[contexts[i]];
+    AdaptiveBit& model = kSingleContext ? single : models[context[i]];
     const uint32_t bit = decoder.Decode(model.P16());
     model.Update(bit, max_rate);
     word |= static_cast<uint64_t>(bit) << (i & 63);
     if ((i & 63) == 63) {
-      out[i >> 6] = word;
+      words[i >> 6] = word;
       word = 0;
     }
   }
-  if ((bit_count & 63) != 0) out[bit_count >> 6] = word;
+  if ((bit_count & 63) != 0) words[bit_count >> 6] = word;
   decoder_state = decoder;
 }
 

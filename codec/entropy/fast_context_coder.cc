@@ -130,8 +130,9 @@ FrequencyTable ModelTable(const ContextModel& model) {
 absl::Status ExpandRuns(absl::Span<const uint8_t> symbols, uint32_t max_run,
                         uint64_t count, uint64_t* words) {
   uint64_t position = 0;
+  const uint8_t* const in = symbols.data();  // raw: Span indexing is checked
   for (size_t k = 0; k < symbols.size(); ++k) {
-    const uint32_t symbol = symbols[k];
+    const uint32_t symbol = in[k];
     position += symbol;
     if (symbol == max_run) continue;
     if (position >= count) {

@@ -22,9 +22,10 @@
 // forwards. The encoder starts every state at kRansLow; after the last
 // symbol a correct decoder is back there, which is the stream's end check.
 //
-// Division-free encoding: x / f_s is computed as a multiply by a 32-bit
-// reciprocal and a shift (Alverson's method as in ryg_rans), exact for the
-// 31-bit states used here.
+// Division-free encoding: x / f_s is the high half of one 64x64-bit
+// multiply by a reciprocal scaled by 2^64 (Alverson's method, as in
+// ryg_rans, with the shift folded into the reciprocal), exact for the
+// 31-bit states and 12-bit frequencies used here.
 // ---------------------------------------------------------------------------
 #ifndef GRADCODEC_CODEC_ENTROPY_RANS_CORE_H_
 #define GRADCODEC_CODEC_ENTROPY_RANS_CORE_H_
@@ -34,6 +35,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+
+#include "absl/numeric/int128.h"
 
 namespace gradcodec::internal {
 
@@ -46,11 +49,10 @@ inline constexpr size_t kRansStateBytes = kRansLanes * 4;
 
 // Everything the encoder needs to code one symbol without dividing.
 struct RansEncSymbol {
+  uint64_t rcp_freq;   // x / freq = high 64 bits of x * rcp_freq
   uint32_t x_max;      // renormalise (emit a word) while x >= x_max
-  uint32_t rcp_freq;   // reciprocal of freq, see RansEncSymbolInit
   uint32_t bias;       // start, adjusted for freq == 1
-  uint16_t cmpl_freq;  // M - freq
-  uint16_t rcp_shift;
+  uint32_t cmpl_freq;  // M - freq
 };
 
 // `freq` in [1, M], start + freq <= M.
@@ -58,19 +60,16 @@ inline RansEncSymbol MakeRansEncSymbol(uint32_t start, uint32_t freq) {
   assert(freq >= 1 && start + freq <= kRansScale);
   RansEncSymbol s;
   s.x_max = ((kRansLow >> kRansScaleBits) << 16) * freq;
-  s.cmpl_freq = static_cast<uint16_t>(kRansScale - freq);
+  s.cmpl_freq = kRansScale - freq;
   if (freq < 2) {
-    // x / 1 = x: a reciprocal of 2^32 - 1 with shift 0 gives x - 1 for
-    // x >= 1, which the bias corrects (ryg_rans, RansEncSymbolInit).
-    s.rcp_freq = ~0u;
-    s.rcp_shift = 0;
+    // x / 1 = x, but 2^64 does not fit: a reciprocal of 2^64 - 1 gives
+    // x - 1 for x >= 1, which the bias corrects (ryg_rans, freq < 2).
+    s.rcp_freq = ~uint64_t{0};
     s.bias = start + kRansScale - 1;
   } else {
-    uint32_t shift = 0;
-    while (freq > (1u << shift)) ++shift;
-    s.rcp_freq = static_cast<uint32_t>(
-        ((uint64_t{1} << (shift + 31)) + freq - 1) / freq);
-    s.rcp_shift = static_cast<uint16_t>(shift - 1);
+    // ceil(2^43 / freq) << 21: exact division for x < 2^31 because
+    // 43 >= 31 + log2(freq).
+    s.rcp_freq = (((uint64_t{1} << 43) + freq - 1) / freq) << 21;
     s.bias = start;
   }
   return s;
@@ -87,9 +86,8 @@ inline void RansEncPut(uint32_t& x, uint8_t*& out, const RansEncSymbol& s) {
   std::memcpy(out - 2, &word, 2);
   out -= 2 * emit;
   x >>= 16 * emit;
-  const uint32_t q = static_cast<uint32_t>(
-                         (static_cast<uint64_t>(x) * s.rcp_freq) >> 32) >>
-                     s.rcp_shift;
+  const auto q = static_cast<uint32_t>(
+      absl::Uint128High64(absl::uint128(x) * s.rcp_freq));
   x = x + s.bias + q * s.cmpl_freq;
 }
 

@@ -30,32 +30,36 @@ void RansStreamEncoder::Finish(std::vector<uint8_t>* out) {
 void RansStreamEncoder::PutAll(size_t first_index,
                                absl::Span<const uint8_t> symbols,
                                const RansEncodeTable& table) {
+  // Raw pointers in the hot loops: Debian's Abseil is built hardened, and a
+  // bounds check per Span index costs more than the rest of a symbol.
+  const uint8_t* const in = symbols.data();
   size_t k = symbols.size();
   // Single steps until the next index to put is the last of a lane group.
   while (k > 0 && (first_index + k) % kRansLanes != 0) {
     --k;
-    Put(first_index + k, table.symbols[symbols[k]]);
+    Put(first_index + k, table.symbols[in[k]]);
   }
   uint32_t x0 = states_[0], x1 = states_[1], x2 = states_[2], x3 = states_[3];
   uint8_t* cursor = cursor_;
   for (; k >= kRansLanes; k -= kRansLanes) {
-    RansEncPut(x3, cursor, table.symbols[symbols[k - 1]]);
-    RansEncPut(x2, cursor, table.symbols[symbols[k - 2]]);
-    RansEncPut(x1, cursor, table.symbols[symbols[k - 3]]);
-    RansEncPut(x0, cursor, table.symbols[symbols[k - 4]]);
+    RansEncPut(x3, cursor, table.symbols[in[k - 1]]);
+    RansEncPut(x2, cursor, table.symbols[in[k - 2]]);
+    RansEncPut(x1, cursor, table.symbols[in[k - 3]]);
+    RansEncPut(x0, cursor, table.symbols[in[k - 4]]);
   }
   states_[0] = x0, states_[1] = x1, states_[2] = x2, states_[3] = x3;
   cursor_ = cursor;
   while (k > 0) {
     --k;
-    Put(first_index + k, table.symbols[symbols[k]]);
+    Put(first_index + k, table.symbols[in[k]]);
   }
 }
 
-void RansStreamDecoder::GetAll(size_t first_index, absl::Span<uint8_t> out,
+void RansStreamDecoder::GetAll(size_t first_index, absl::Span<uint8_t> symbols,
                                const RansDecodeTable& table) {
+  uint8_t* const out = symbols.data();  // raw: see PutAll
   size_t k = 0;
-  const size_t n = out.size();
+  const size_t n = symbols.size();
   while (k < n && (first_index + k) % kRansLanes != 0) {
     out[k] = Get(first_index + k, table);
     ++k;
