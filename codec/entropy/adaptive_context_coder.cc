@@ -200,10 +200,8 @@ void DecodeLoop(absl::Span<const uint8_t> contexts, uint64_t bit_count,
 void EncodeAdaptiveContextBits(absl::Span<const uint64_t> bits,
                                uint64_t bit_count,
                                absl::Span<const uint8_t> contexts,
-                               uint32_t context_count, uint32_t max_rate,
-                               std::vector<uint8_t>* out) {
+                               uint32_t max_rate, std::vector<uint8_t>* out) {
   ByteWriter writer(out);
-  writer.WriteVarint(context_count);
   writer.WriteU8(static_cast<uint8_t>(max_rate));
   RangeEncoder encoder(out);
   if (contexts.empty()) {
@@ -216,21 +214,9 @@ void EncodeAdaptiveContextBits(absl::Span<const uint64_t> bits,
 
 absl::Status DecodeAdaptiveContextBits(ByteReader& reader,
                                        absl::Span<const uint8_t> contexts,
-                                       uint32_t context_count,
                                        uint64_t bit_count,
                                        absl::Span<uint64_t> out) {
-  uint64_t declared_contexts = 0;
   uint8_t max_rate = 0;
-  if (absl::Status s = reader.ReadVarint("context_count", &declared_contexts);
-      !s.ok()) {
-    return s;
-  }
-  if (declared_contexts != context_count) {
-    return MakeError(ErrorCode::kCorruptPayload,
-                     absl::StrCat("adaptive coder field `context_count` is ",
-                                  declared_contexts, "; the decoder uses ",
-                                  context_count));
-  }
   if (absl::Status s = reader.ReadU8("max_rate", &max_rate); !s.ok()) return s;
   if (max_rate < kMinAdaptiveRate || max_rate > kMaxAdaptiveRate) {
     return MakeError(ErrorCode::kCorruptPayload,

@@ -17,6 +17,10 @@
 // can get as small as a rare context needs (1e-4 and below), which a
 // 12-bit LZMA probability cannot.
 // ---------------------------------------------------------------------------
+//
+// These functions handle the body after the `bit_coder` byte and the
+// `context_count` field (context_bit_coder.cc handles both for every
+// context coder).
 #ifndef GRADCODEC_CODEC_ENTROPY_ADAPTIVE_CONTEXT_CODER_H_
 #define GRADCODEC_CODEC_ENTROPY_ADAPTIVE_CONTEXT_CODER_H_
 
@@ -32,12 +36,10 @@ namespace gradcodec::internal {
 void EncodeAdaptiveContextBits(absl::Span<const uint64_t> bits,
                                uint64_t bit_count,
                                absl::Span<const uint8_t> contexts,
-                               uint32_t context_count, uint32_t max_rate,
-                               std::vector<uint8_t>* out);
+                               uint32_t max_rate, std::vector<uint8_t>* out);
 
 absl::Status DecodeAdaptiveContextBits(ByteReader& reader,
                                        absl::Span<const uint8_t> contexts,
-                                       uint32_t context_count,
                                        uint64_t bit_count,
                                        absl::Span<uint64_t> out);
 

@@ -51,6 +51,22 @@ absl::Status ReadPackedBytes(absl::Span<const uint8_t> bytes,
   return absl::OkStatus();
 }
 
+// The `context_count` field that starts the fast and adaptive bodies: the
+// encoder's context count, which must be the decoder's.
+absl::Status ReadContextCount(ByteReader& reader, uint32_t context_count) {
+  uint64_t declared = 0;
+  if (absl::Status s = reader.ReadVarint("context_count", &declared);
+      !s.ok()) {
+    return s;
+  }
+  if (declared != context_count) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     absl::StrCat("field `context_count` is ", declared,
+                                  "; the decoder uses ", context_count));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void EncodeContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
@@ -71,13 +87,15 @@ void EncodeContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
       break;
     case BitCoder::kFast:
       writer.WriteU8(static_cast<uint8_t>(BitCoder::kFast));
+      writer.WriteVarint(context_count);
       EncodeFastContextBits(bits, bit_count, contexts, context_count, out);
       if (out->size() - start <= 1 + PackedBytes(bit_count)) return;
       out->resize(start);  // coding did not pay: store instead
       break;
     case BitCoder::kAdaptive:
       writer.WriteU8(static_cast<uint8_t>(BitCoder::kAdaptive));
-      EncodeAdaptiveContextBits(bits, bit_count, contexts, context_count,
+      writer.WriteVarint(context_count);
+      EncodeAdaptiveContextBits(bits, bit_count, contexts,
                                 options.adaptive_max_rate, out);
       return;
     case BitCoder::kZstd:
@@ -113,6 +131,9 @@ absl::Status DecodeContextBits(absl::Span<const uint8_t> payload,
       return ReadPackedBytes(bytes, bit_count, out);
     }
     case BitCoder::kFast:
+      if (absl::Status s = ReadContextCount(reader, context_count); !s.ok()) {
+        return s;
+      }
       if (absl::Status s = DecodeFastContextBits(reader, contexts,
                                                  context_count, bit_count, out);
           !s.ok()) {
@@ -120,8 +141,10 @@ absl::Status DecodeContextBits(absl::Span<const uint8_t> payload,
       }
       return reader.ExpectEnd("the fast context-coded bits");
     case BitCoder::kAdaptive:
-      return DecodeAdaptiveContextBits(reader, contexts, context_count,
-                                       bit_count, out);
+      if (absl::Status s = ReadContextCount(reader, context_count); !s.ok()) {
+        return s;
+      }
+      return DecodeAdaptiveContextBits(reader, contexts, bit_count, out);
     case BitCoder::kZstd: {
       absl::Span<const uint8_t> frame;
       reader.ReadBytes("zstd_frame", reader.remaining(), &frame).IgnoreError();

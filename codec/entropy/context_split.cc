@@ -257,6 +257,18 @@ struct MergeSource {
 // most 32 KiB and stay in L1.
 constexpr size_t kMaskBlockBytes = 32 * 1024;
 
+// The masks of every context in groups [first, first + size), group after
+// group, kContexts masks each.
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline void
+BlockMasks(const uint8_t* contexts, size_t first, size_t size,
+           uint64_t* masks) {
+  for (size_t g = 0; g < size; ++g) {
+    ContextMasks<kPlanes>(contexts + (first + g) * 64,
+                          masks + g * (size_t{1} << kPlanes));
+  }
+}
+
 template <int kPlanes>
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupsByPlanes(
     const uint64_t* bits, const uint8_t* contexts, size_t groups,
@@ -266,9 +278,7 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupsByPlanes(
   std::vector<uint64_t> masks(kBlock * kContexts);
   for (size_t first = 0; first < groups; first += kBlock) {
     const size_t size = std::min(kBlock, groups - first);
-    for (size_t g = 0; g < size; ++g) {
-      ContextMasks<kPlanes>(contexts + (first + g) * 64, &masks[g * kContexts]);
-    }
+    BlockMasks<kPlanes>(contexts, first, size, masks.data());
     for (uint32_t c = 0; c < kContexts; ++c) {
       SplitSink sink = sinks[c];
       for (size_t g = 0; g < size; ++g) {
@@ -290,10 +300,8 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeGroupsByPlanes(
   std::vector<uint64_t> masks(kBlock * kContexts);
   for (size_t first = 0; first < groups; first += kBlock) {
     const size_t size = std::min(kBlock, groups - first);
-    for (size_t g = 0; g < size; ++g) {
-      ContextMasks<kPlanes>(contexts + (first + g) * 64, &masks[g * kContexts]);
-      out[first + g] = 0;
-    }
+    BlockMasks<kPlanes>(contexts, first, size, masks.data());
+    std::fill(out + first, out + first + size, 0);
     for (uint32_t c = 0; c < kContexts; ++c) {
       MergeSource source = sources[c];
       bool ok = true;

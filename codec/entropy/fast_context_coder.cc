@@ -200,7 +200,6 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
   }
 
   ByteWriter writer(out);
-  writer.WriteVarint(context_count);
   for (const BitRun& run : runs) writer.WriteVarint(run.count);
 
   // Models first, so that the symbol buffer can be sized exactly.
@@ -277,18 +276,6 @@ absl::Status DecodeFastContextBits(ByteReader& reader,
                                    absl::Span<const uint8_t> contexts,
                                    uint32_t context_count, uint64_t bit_count,
                                    absl::Span<uint64_t> out) {
-  uint64_t declared_contexts = 0;
-  if (absl::Status s = reader.ReadVarint("context_count", &declared_contexts);
-      !s.ok()) {
-    return s;
-  }
-  if (declared_contexts != context_count) {
-    return MakeError(ErrorCode::kCorruptPayload,
-                     absl::StrCat("fast context coder field `context_count` "
-                                  "is ",
-                                  declared_contexts, "; the decoder uses ",
-                                  context_count));
-  }
   std::vector<uint64_t> counts(context_count);
   uint64_t total = 0;
   for (uint64_t& count : counts) {

@@ -1,5 +1,6 @@
-// The `fast` context coder's body (after the `bit_coder` byte); see
-// context_bit_coder.h and spec/FORMAT.md, "Fast context coding".
+// The `fast` context coder's body (after the `bit_coder` byte and the
+// `context_count` field, which context_bit_coder.cc handles for every
+// context coder); see spec/FORMAT.md, "Fast context coding".
 #ifndef GRADCODEC_CODEC_ENTROPY_FAST_CONTEXT_CODER_H_
 #define GRADCODEC_CODEC_ENTROPY_FAST_CONTEXT_CODER_H_
 
