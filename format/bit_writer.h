@@ -23,7 +23,7 @@ class BitWriter {
   // `value` must be zero.
   void Write(uint64_t value, int count) {
     assert(count >= 0 && count <= 57);
-    assert(count == 0 || (value >> count) == 0);
+    assert((value >> count) == 0);
     accumulator_ |= value << filled_;
     filled_ += count;
     while (filled_ >= 8) {

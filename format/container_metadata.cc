@@ -125,11 +125,12 @@ absl::Status ValidateSettings(
   return absl::OkStatus();
 }
 
-void SerializeMetadata(const ContainerMetadata& metadata,
-                       std::vector<uint8_t>* out) {
+uint64_t SerializeMetadata(const ContainerMetadata& metadata,
+                           std::vector<uint8_t>* out) {
   ByteWriter writer(out);
   std::vector<uint8_t> payload;
   SerializeLayout(metadata.layout, &payload);
+  const uint64_t layout_fingerprint = LayoutFingerprint(payload);
   writer.WriteU8(kMetadataLayout);
   writer.WriteLengthPrefixed(payload);
   if (!metadata.settings.empty()) {
@@ -138,10 +139,12 @@ void SerializeMetadata(const ContainerMetadata& metadata,
     writer.WriteU8(kMetadataSettings);
     writer.WriteLengthPrefixed(payload);
   }
+  return layout_fingerprint;
 }
 
 absl::StatusOr<ContainerMetadata> ParseMetadata(
-    absl::Span<const uint8_t> bytes, size_t base_offset) {
+    absl::Span<const uint8_t> bytes, size_t base_offset,
+    uint64_t* layout_fingerprint) {
   // As in a packet, the whole section table is read before any section's
   // contents, so errors come in the same order in both structures.
   ByteReader reader(bytes, base_offset);
@@ -169,6 +172,7 @@ absl::StatusOr<ContainerMetadata> ParseMetadata(
       ParseLayout(layout_section->payload, layout_section->offset);
   if (!layout.ok()) return layout.status();
   metadata.layout = *std::move(layout);
+  *layout_fingerprint = LayoutFingerprint(layout_section->payload);
   if (settings_section.has_value()) {
     if (absl::Status s = ParseSettings(settings_section->payload,
                                        settings_section->offset,

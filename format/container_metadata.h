@@ -19,13 +19,16 @@ namespace gradcodec::internal {
 absl::Status ValidateSettings(
     absl::Span<const std::pair<std::string, std::string>> settings);
 
-// Appends the metadata sections of a validated `metadata`.
-void SerializeMetadata(const ContainerMetadata& metadata,
-                       std::vector<uint8_t>* out);
+// Appends the metadata sections of a validated `metadata` and returns the
+// layout fingerprint (XXH3-64 of the layout payload it wrote).
+uint64_t SerializeMetadata(const ContainerMetadata& metadata,
+                           std::vector<uint8_t>* out);
 
-// Parses metadata sections starting at file offset `base_offset`.
+// Parses metadata sections starting at file offset `base_offset`, and sets
+// `layout_fingerprint` from the layout payload as read.
 absl::StatusOr<ContainerMetadata> ParseMetadata(
-    absl::Span<const uint8_t> bytes, size_t base_offset);
+    absl::Span<const uint8_t> bytes, size_t base_offset,
+    uint64_t* layout_fingerprint);
 
 }  // namespace gradcodec::internal
 

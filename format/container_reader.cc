@@ -6,7 +6,6 @@
 #include "format/checksum.h"
 #include "format/container_format.h"
 #include "format/container_metadata.h"
-#include "format/layout_section.h"
 #include "format/packet.h"
 #include "gradcodec/container.h"
 #include "gradcodec/error_code.h"
@@ -85,12 +84,9 @@ absl::StatusOr<uint64_t> ReadFileHeader(absl::Span<const uint8_t> file,
                                   flags, "; no flags are defined in version 1"));
   }
   absl::StatusOr<ContainerMetadata> parsed = internal::ParseMetadata(
-      metadata_bytes, internal::kContainerFixedHeaderSize);
+      metadata_bytes, internal::kContainerFixedHeaderSize, layout_fingerprint);
   if (!parsed.ok()) return parsed.status();
   *metadata = *std::move(parsed);
-  std::vector<uint8_t> layout_payload;
-  internal::SerializeLayout(metadata->layout, &layout_payload);
-  *layout_fingerprint = internal::LayoutFingerprint(layout_payload);
   return reader.position();
 }
 

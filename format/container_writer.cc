@@ -3,7 +3,6 @@
 #include "format/checksum.h"
 #include "format/container_format.h"
 #include "format/container_metadata.h"
-#include "format/layout_section.h"
 #include "format/packet.h"
 #include "gradcodec/container.h"
 #include "gradcodec/error_code.h"
@@ -27,7 +26,8 @@ absl::StatusOr<ContainerWriter> ContainerWriter::Create(
                      absl::StrCat("container metadata: ", s.message()));
   }
   std::vector<uint8_t> metadata_bytes;
-  internal::SerializeMetadata(metadata, &metadata_bytes);
+  const uint64_t layout_fingerprint =
+      internal::SerializeMetadata(metadata, &metadata_bytes);
   if (metadata_bytes.size() > kMaxMetadataSize) {
     return MakeError(ErrorCode::kLimitExceeded,
                      absl::StrCat("container metadata is ",
@@ -44,10 +44,7 @@ absl::StatusOr<ContainerWriter> ContainerWriter::Create(
   writer.WriteBytes(metadata_bytes);
   writer.WriteU64(internal::Xxh3(header));
 
-  std::vector<uint8_t> layout_payload;
-  internal::SerializeLayout(metadata.layout, &layout_payload);
-  ContainerWriter container(sink,
-                            internal::LayoutFingerprint(layout_payload));
+  ContainerWriter container(sink, layout_fingerprint);
   if (absl::Status s = container.Emit(header); !s.ok()) return s;
   return container;
 }
