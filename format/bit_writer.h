@@ -34,6 +34,21 @@ class BitWriter {
   }
   void WriteBit(bool bit) { Write(bit ? 1 : 0, 1); }
 
+  // Writes the first `count` bits of `words` (packed least-significant
+  // first, 64 to a word) in order; a byte copy when the writer is at a byte
+  // boundary (the host is little-endian: the top-level CMakeLists checks).
+  void WriteBits(const uint64_t* words, uint64_t count) {
+    const auto* bytes = reinterpret_cast<const uint8_t*>(words);
+    if (filled_ == 0) {
+      out_->insert(out_->end(), bytes, bytes + count / 8);
+    } else {
+      for (uint64_t b = 0; b < count / 8; ++b) Write(bytes[b], 8);
+    }
+    if (const int rest = static_cast<int>(count % 8); rest != 0) {
+      Write(bytes[count / 8] & ((1u << rest) - 1), rest);
+    }
+  }
+
   // Bits written so far, padding excluded.
   uint64_t bit_count() const { return out_->size() * 8 + filled_ - base_bits_; }
 

@@ -155,12 +155,17 @@ void AddEntropyVectors(
               "rans: 1000 geometric-like bytes (listed symbols)", rans_skewed);
   const Bytes single(500, 'a');
   byte_vector("rans_single_symbol", OkWithDigest(single),
-              "rans: 500 copies of one symbol (16 bytes of states, no words)",
+              "rans: 500 copies of one symbol (4 lanes: 17 bytes, no words)",
               EncodeBytes(single, ByteCoder::kRans));
   const Bytes all = SkewedBytes(4096, 2, 12);
   const Bytes rans_all = EncodeBytes(all, ByteCoder::kRans);
   byte_vector("rans_bitmap", OkWithDigest(all),
               "rans: more than 32 symbols, so a presence bitmap", rans_all);
+  // Long enough for the encoder to take 32 lanes (section 10.1).
+  const Bytes wide = SkewedBytes(40000, 4, 20);
+  const Bytes rans_wide = EncodeBytes(wide, ByteCoder::kRans);
+  byte_vector("rans_wide", OkWithDigest(wide),
+              "rans: 40000 bytes in a 32-lane stream", rans_wide);
   byte_vector("zstd", OkWithDigest(skewed), "zstd frame",
               EncodeBytes(skewed, ByteCoder::kZstd));
 
@@ -227,9 +232,24 @@ void AddEntropyVectors(
   }
   {
     Bytes bad = rans_skewed;
-    bad[stream_start + 3] = 0x80;  // state 0 >= 2^31
+    bad[stream_start + 4] = 0x80;  // state 0 >= 2^31
     byte_vector("state_out_of_range", "CORRUPT_PAYLOAD",
                 "an initial rANS state of 2^31 or more", bad);
+  }
+  for (const int lanes : {0, 8, 31, 33}) {
+    Bytes bad = rans_skewed;
+    bad[stream_start] = static_cast<uint8_t>(lanes);
+    byte_vector(absl::StrCat("rans_lanes_", lanes), "INVALID_FIELD",
+                absl::StrCat("rans_lanes ", lanes, " (only 4 and 32 exist)"),
+                bad);
+  }
+  {
+    // A 4-lane stream relabelled as 32 lanes: too short for 32 states or
+    // read as the wrong states.
+    Bytes bad = rans_skewed;
+    bad[stream_start] = 32;
+    byte_vector("rans_lanes_relabelled", "CORRUPT_PAYLOAD",
+                "a 4-lane stream whose rans_lanes says 32", bad);
   }
   {
     Bytes bad = rans_skewed;
@@ -264,12 +284,12 @@ void AddEntropyVectors(
                 "symbol_count differs from the zstd frame's content size",
                 bad);
   }
-  // Every cut of rans_skewed: inside the header or table the payload ends
-  // before a field (TRUNCATED); from the table's end on, the rANS stream is
-  // short (CORRUPT_PAYLOAD).
+  // Every cut of rans_skewed: inside the header or table, or right after
+  // it (no `rans_lanes`), the payload ends before a field (TRUNCATED);
+  // after that the rANS stream is short (CORRUPT_PAYLOAD).
   for (size_t cut = 1; cut < rans_skewed.size(); cut += cut < 80 ? 1 : 37) {
     byte_vector(absl::StrFormat("truncated/rans_%04d", cut),
-                cut < stream_start ? "TRUNCATED" : "CORRUPT_PAYLOAD",
+                cut <= stream_start ? "TRUNCATED" : "CORRUPT_PAYLOAD",
                 absl::StrCat("the first ", cut, " bytes of rans_skewed"),
                 Bytes(rans_skewed.begin(), rans_skewed.begin() + cut));
   }
@@ -289,6 +309,8 @@ void AddEntropyVectors(
       {"stored_empty", 0, {0.5}, BitCoder::kStored, "stored: no bits"},
       {"fast_one_context", 5000, {0.01}, BitCoder::kFast,
        "fast: one context, p = 0.01 (runs)"},
+      {"fast_wide", 300000, {0.2}, BitCoder::kFast,
+       "fast: one context, p = 0.2 (bytes) in a 32-lane rANS stream"},
       {"fast_mixed", 20000, mixed, BitCoder::kFast,
        "fast: 8 contexts using every context_mode"},
       {"adaptive", 3000, {0.02, 0.3, 0.9, 0.5}, BitCoder::kAdaptive,

@@ -144,6 +144,7 @@ ContextModel ChooseContextModel(uint64_t bit_count, uint64_t one_count) {
     }
   }
   model = best->model;
+  model.expected_bits = best->bits;
   return model;
 }
 

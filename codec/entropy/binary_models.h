@@ -45,6 +45,8 @@ struct ContextModel {
   // Decoder side: rANS symbols the context takes (runs: sent; bytes:
   // ceil(bits / 8)).
   uint64_t symbol_count = 0;
+  // Encoder side: the model's expected size in bits.
+  double expected_bits = 0;
 };
 
 // Chooses the cheapest model for `bit_count` bits of which `one_count` are

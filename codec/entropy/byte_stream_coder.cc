@@ -21,7 +21,10 @@ void EncodeRansBody(absl::Span<const uint8_t> symbols,
   SerializeFrequencyTable(table, out);
   auto encode = std::make_unique<RansEncodeTable>();
   BuildEncodeTable(table, encode.get());
-  RansStreamEncoder encoder(symbols.size());
+  const double expected_bytes =
+      static_cast<double>(CodedCostQ16(table, counts)) / (8 * 65536.0);
+  RansStreamEncoder encoder(symbols.size(),
+                            RansLanesFor(symbols.size(), expected_bytes));
   encoder.PutAll(0, symbols, *encode);
   encoder.Finish(out);
 }

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "codec/entropy/context_bit_coder.h"
+#include "codec/entropy/cpu_features.h"
 #include "gradcodec/error_code.h"
 
 namespace gradcodec::internal {
@@ -446,13 +447,6 @@ absl::Status MergeByContextAvx2(const ContextBitVectors& vectors,
   return absl::OkStatus();
 }
 
-bool HasAvx2Bmi2() {  static const bool has = __builtin_cpu_supports("avx2") &&
-                          __builtin_cpu_supports("bmi2") &&
-                          __builtin_cpu_supports("popcnt");
-  return has;
-}
-#else
-bool HasAvx2Bmi2() { return false; }
 #endif
 
 }  // namespace
@@ -460,7 +454,7 @@ bool HasAvx2Bmi2() { return false; }
 void SplitByContext(const uint64_t* bits, absl::Span<const uint8_t> contexts,
                     ContextBitVectors& vectors) {
 #if defined(__x86_64__)
-  if (HasAvx2Bmi2()) return SplitByContextAvx2(bits, contexts, vectors);
+  if (CpuHasAvx2Bmi2()) return SplitByContextAvx2(bits, contexts, vectors);
 #endif
   SplitByContextPortable(bits, contexts, vectors);
 }
@@ -468,7 +462,7 @@ void SplitByContext(const uint64_t* bits, absl::Span<const uint8_t> contexts,
 absl::Status MergeByContext(const ContextBitVectors& vectors,
                             absl::Span<const uint8_t> contexts, uint64_t* out) {
 #if defined(__x86_64__)
-  if (HasAvx2Bmi2()) return MergeByContextAvx2(vectors, contexts, out);
+  if (CpuHasAvx2Bmi2()) return MergeByContextAvx2(vectors, contexts, out);
 #endif
   return MergeByContextPortable(vectors, contexts, out);
 }

@@ -11,6 +11,7 @@
 #include "codec/entropy/context_split.h"
 #include "codec/entropy/frequency_table.h"
 #include "codec/entropy/rans_stream.h"
+#include "codec/entropy/run_symbols.h"
 #include "format/bit_reader.h"
 #include "format/bit_writer.h"
 #include "format/byte_writer.h"
@@ -44,109 +45,37 @@ bool IsBytes(ContextMode mode) {
 
 uint64_t CountOnes(const BitRun& run) {
   // Bits past the end are zero (the input contract), so whole words count.
-  uint64_t ones = 0;
-  for (uint64_t w = 0; w < BitWords(run.count); ++w) {
-    ones += static_cast<uint64_t>(std::popcount(run.words[w]));
+  // Four sums, so that the adds do not wait on each other.
+  const uint64_t* const words = run.words;
+  const uint64_t word_count = BitWords(run.count);
+  uint64_t sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
+  uint64_t w = 0;
+  for (; w + 4 <= word_count; w += 4) {
+    sum0 += static_cast<uint64_t>(std::popcount(words[w]));
+    sum1 += static_cast<uint64_t>(std::popcount(words[w + 1]));
+    sum2 += static_cast<uint64_t>(std::popcount(words[w + 2]));
+    sum3 += static_cast<uint64_t>(std::popcount(words[w + 3]));
   }
-  return ones;
-}
-
-// An upper bound on the phrases WriteRunSymbols writes for `run`.
-uint64_t MaxRunSymbols(uint64_t count, uint64_t ones, uint32_t max_run) {
-  return ones + 1 + count / max_run;
-}
-
-// Writes the run-length phrases of `run` (inverted if asked), ending with
-// the virtual one at position run.count; returns the end of what it wrote.
-uint8_t* WriteRunSymbols(const BitRun& run, bool invert, uint32_t max_run,
-                         uint8_t* out) {
-  const uint64_t flip = invert ? ~uint64_t{0} : 0;
-  const auto escape = static_cast<uint8_t>(max_run);
-  uint64_t position = 0;
-  auto emit = [&](uint64_t length) {
-    while (length >= max_run) {
-      *out++ = escape;
-      length -= max_run;
-    }
-    *out++ = static_cast<uint8_t>(length);
-  };
-  const uint64_t words = BitWords(run.count);
-  for (uint64_t w = 0; w < words; ++w) {
-    // Sparse streams are mostly empty words: skip them four at a time.
-    while (w + 4 <= words &&
-           ((run.words[w] ^ flip) | (run.words[w + 1] ^ flip) |
-            (run.words[w + 2] ^ flip) | (run.words[w + 3] ^ flip)) == 0) {
-      w += 4;
-    }
-    if (w == words) break;
-    uint64_t word = run.words[w] ^ flip;
-    if (w + 1 == words) word &= ValidMask(w, run.count);
-    while (word != 0) {
-      const uint64_t one =
-          w * 64 + static_cast<uint64_t>(std::countr_zero(word));
-      emit(one - position);
-      position = one + 1;
-      word &= word - 1;
-    }
+  for (; w < word_count; ++w) {
+    sum0 += static_cast<uint64_t>(std::popcount(words[w]));
   }
-  emit(run.count - position);
-  return out;
+  return sum0 + sum1 + sum2 + sum3;
 }
 
-// Writes the bits of `run` (inverted if asked) as ceil(count / 8) bytes.
-uint8_t* WriteByteSymbols(const BitRun& run, bool invert, uint8_t* out) {
+// Writes the inverted bits of `run` as ceil(count / 8) bytes.
+uint8_t* WriteInvertedByteSymbols(const BitRun& run, uint8_t* out) {
   const uint64_t byte_count = (run.count + 7) / 8;
-  std::memcpy(out, run.words, byte_count);  // little-endian words
-  if (invert) {
-    for (uint64_t b = 0; b < byte_count; ++b) out[b] = ~out[b];
-    if ((run.count & 7) != 0) {
-      out[byte_count - 1] &= static_cast<uint8_t>((1u << (run.count & 7)) - 1);
-    }
+  const auto* in = reinterpret_cast<const uint8_t*>(run.words);  // LE words
+  for (uint64_t b = 0; b < byte_count; ++b) out[b] = ~in[b];
+  if ((run.count & 7) != 0) {
+    out[byte_count - 1] &= static_cast<uint8_t>((1u << (run.count & 7)) - 1);
   }
   return out + byte_count;
-}
-
-void WriteStoredBits(const BitRun& run, BitWriter& writer) {
-  for (uint64_t w = 0; w < BitWords(run.count); ++w) {
-    const uint64_t word = run.words[w];
-    const uint64_t bits = std::min<uint64_t>(64, run.count - w * 64);
-    if (bits > 32) {
-      writer.Write(word & 0xFFFFFFFF, 32);
-      writer.Write((word >> 32) & ((uint64_t{1} << (bits - 32)) - 1),
-                   static_cast<int>(bits - 32));
-    } else {
-      writer.Write(word & ((uint64_t{1} << bits) - 1), static_cast<int>(bits));
-    }
-  }
 }
 
 FrequencyTable ModelTable(const ContextModel& model) {
   return IsRuns(model.mode) ? RunLengthTable(model.p16, model.max_run)
                             : ByteGroupTable(model.p16);
-}
-
-// Expands run-length phrases into `words` (zeroed, `count` bits). The last
-// phrase must end exactly on the virtual one at position `count`.
-absl::Status ExpandRuns(absl::Span<const uint8_t> symbols, uint32_t max_run,
-                        uint64_t count, uint64_t* words) {
-  uint64_t position = 0;
-  const uint8_t* const in = symbols.data();  // raw: Span indexing is checked
-  for (size_t k = 0; k < symbols.size(); ++k) {
-    const uint32_t symbol = in[k];
-    position += symbol;
-    if (symbol == max_run) continue;
-    if (position >= count) {
-      if (position == count && k + 1 == symbols.size()) {
-        return absl::OkStatus();
-      }
-      break;
-    }
-    words[position >> 6] |= uint64_t{1} << (position & 63);
-    ++position;
-  }
-  return MakeError(ErrorCode::kCorruptPayload,
-                   absl::StrCat("run-length phrases do not end on bit ", count,
-                                " of their context"));
 }
 
 // Checks the padding bits after `count` bits of byte-coded output.
@@ -215,15 +144,16 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
                                     ? runs[c].count - ones[c]
                                     : ones[c];
       capacity += MaxRunSymbols(runs[c].count, minority, models[c].max_run);
-    } else if (IsBytes(models[c].mode)) {
+    } else if (models[c].mode == ContextMode::kBytesInverted) {
       capacity += (runs[c].count + 7) / 8;
     }
   }
-  std::unique_ptr<uint8_t[]> symbols(new uint8_t[capacity + 1]);
-  std::vector<uint64_t> symbol_starts(context_count + 1, 0);
-  uint8_t* cursor = symbols.get();
+  // Each context's rANS symbols: written to `buffer`, except the bytes of
+  // a kBytes context, which are its bits as they lie (little-endian words).
+  std::unique_ptr<uint8_t[]> buffer(new uint8_t[capacity + kRunSymbolSlack]);
+  std::vector<absl::Span<const uint8_t>> symbols(context_count);
+  uint8_t* cursor = buffer.get();
   for (uint32_t c = 0; c < context_count; ++c) {
-    symbol_starts[c] = static_cast<uint64_t>(cursor - symbols.get());
     if (runs[c].count == 0) continue;
     const ContextModel& model = models[c];
     writer.WriteU8(static_cast<uint8_t>(model.mode));
@@ -231,33 +161,44 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
       writer.WriteU16(static_cast<uint16_t>(model.p16 - 1));
     }
     if (IsRuns(model.mode)) {
-      uint8_t* end =
-          WriteRunSymbols(runs[c], IsInverted(model.mode), model.max_run,
-                          cursor);
+      const bool invert = IsInverted(model.mode);
+      uint8_t* end = WriteRunSymbols(
+          runs[c].words, runs[c].count, invert,
+          invert ? runs[c].count - ones[c] : ones[c], model.max_run, cursor);
       writer.WriteU8(static_cast<uint8_t>(model.max_run));
       writer.WriteVarint(static_cast<uint64_t>(end - cursor));
+      symbols[c] = absl::MakeConstSpan(cursor, end);
       cursor = end;
-    } else if (IsBytes(model.mode)) {
-      cursor = WriteByteSymbols(runs[c], IsInverted(model.mode), cursor);
+    } else if (model.mode == ContextMode::kBytes) {
+      symbols[c] = absl::MakeConstSpan(
+          reinterpret_cast<const uint8_t*>(runs[c].words),
+          (runs[c].count + 7) / 8);
+    } else if (model.mode == ContextMode::kBytesInverted) {
+      uint8_t* end = WriteInvertedByteSymbols(runs[c], cursor);
+      symbols[c] = absl::MakeConstSpan(cursor, end);
+      cursor = end;
     }
   }
-  symbol_starts[context_count] = static_cast<uint64_t>(cursor - symbols.get());
-  const uint64_t symbol_count = symbol_starts[context_count];
+  uint64_t symbol_count = 0;
+  for (const auto& span : symbols) symbol_count += span.size();
 
   // One interleaved rANS stream for every coded context, in context order;
   // encoded backwards.
   std::vector<uint8_t> stream;
   if (symbol_count != 0) {
-    RansStreamEncoder encoder(symbol_count);
+    double expected_bits = 0;
+    for (const ContextModel& model : models) {
+      expected_bits += model.expected_bits;
+    }
+    RansStreamEncoder encoder(symbol_count,
+                              RansLanesFor(symbol_count, expected_bits / 8));
     auto table = std::make_unique<RansEncodeTable>();
+    uint64_t end = symbol_count;
     for (uint32_t c = context_count; c-- > 0;) {
-      const uint64_t begin = symbol_starts[c];
-      const uint64_t end = symbol_starts[c + 1];
-      if (begin == end) continue;
+      if (symbols[c].empty()) continue;
+      end -= symbols[c].size();
       BuildEncodeTable(ModelTable(models[c]), table.get());
-      encoder.PutAll(begin,
-                     absl::MakeConstSpan(symbols.get() + begin, end - begin),
-                     *table);
+      encoder.PutAll(end, symbols[c], *table);
     }
     encoder.Finish(&stream);
   }
@@ -266,7 +207,7 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
   BitWriter stored(out);
   for (uint32_t c = 0; c < context_count; ++c) {
     if (runs[c].count != 0 && models[c].mode == ContextMode::kStored) {
-      WriteStoredBits(runs[c], stored);
+      stored.WriteBits(runs[c].words, runs[c].count);
     }
   }
   stored.Finish();
@@ -389,7 +330,7 @@ absl::Status DecodeFastContextBits(ByteReader& reader,
       } else {
         symbols.resize(model.symbol_count);
         decoder.GetAll(index, absl::MakeSpan(symbols), *table);
-        if (absl::Status s = ExpandRuns(symbols, model.max_run, counts[c],
+        if (absl::Status s = ExpandRunSymbols(symbols, model.max_run, counts[c],
                                         targets[c]);
             !s.ok()) {
           return s;

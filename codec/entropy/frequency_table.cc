@@ -186,10 +186,22 @@ void BuildEncodeTable(const FrequencyTable& table, RansEncodeTable* out) {
   uint32_t start = 0;
   for (size_t s = 0; s < 256; ++s) {
     if (table[s] != 0) {
-      out->symbols[s] = MakeRansEncSymbol(start, table[s]);
-      start += table[s];
+      const uint32_t freq = table[s];
+      out->symbols[s] = MakeRansEncSymbol(start, freq);
+      uint32_t shift = 0;  // ceil(log2(freq))
+      while (freq > (1u << shift)) ++shift;
+      const uint32_t rcp_shift = freq < 2 ? 0 : shift - 1;
+      const uint64_t rcp32 =
+          freq < 2 ? ~uint32_t{0}
+                   : ((uint64_t{1} << (shift + 31)) + freq - 1) / freq;
+      const uint64_t fields = out->symbols[s].bias |
+                              (out->symbols[s].cmpl_freq << 13) |
+                              (rcp_shift << 25);
+      out->vector_symbols[s] = rcp32 | fields << 32;
+      start += freq;
     } else {
       out->symbols[s] = RansEncSymbol{};
+      out->vector_symbols[s] = 0;
     }
   }
 }

@@ -37,6 +37,12 @@ absl::StatusOr<FrequencyTable> ParseFrequencyTable(ByteReader& reader);
 // The per-symbol encoder records and the decode table of a valid table.
 struct RansEncodeTable {
   std::array<RansEncSymbol, 256> symbols;
+  // The same division in the 32-bit form vector encoders use (ryg_rans's
+  // rans_byte.h): x / freq = mulhi32(x, rcp32) >> rcp_shift for x < 2^31,
+  // with rcp32 = 2^32 - 1 and rcp_shift = 0 for freq 1 (the bias corrects
+  // it as in RansEncSymbol). One 64-bit load per symbol: rcp32 in the low
+  // half, then bias (13 bits), M - freq (12 bits) and rcp_shift (4 bits).
+  std::array<uint64_t, 256> vector_symbols;
 };
 void BuildEncodeTable(const FrequencyTable& table, RansEncodeTable* out);
 void BuildDecodeTable(const FrequencyTable& table, RansDecodeTable* out);

@@ -14,8 +14,11 @@
 //   - words: 16 bits, little-endian;
 //   - M = 2^12: frequencies sum to 4096, so a decode table is 4096 u32
 //     (16 KiB) and stays in L1;
-//   - four interleaved states: symbol i is coded with state i mod 4, which
-//     lets a CPU overlap four independent dependency chains.
+//   - interleaved states: symbol i is coded with state i mod N, which lets
+//     a CPU overlap N independent dependency chains. N (the stream's
+//     `rans_lanes` byte) is 4 or 32: 32 lanes fill four AVX2 vectors of
+//     eight, and the encoder takes them for streams long enough that their
+//     112 extra bytes of states do not matter (RansLanesFor).
 //
 // rANS is LIFO: the encoder runs over the symbols backwards, writing words
 // from the end of its buffer towards the front, and the decoder then reads
@@ -43,9 +46,20 @@ namespace gradcodec::internal {
 inline constexpr int kRansScaleBits = 12;
 inline constexpr uint32_t kRansScale = 1u << kRansScaleBits;  // M
 inline constexpr uint32_t kRansLow = 1u << 15;                // L
-inline constexpr int kRansLanes = 4;
-// Four u32 states at the front of every stream.
-inline constexpr size_t kRansStateBytes = kRansLanes * 4;
+inline constexpr int kRansNarrowLanes = 4;
+inline constexpr int kRansWideLanes = 32;
+inline constexpr int kRansMaxLanes = kRansWideLanes;
+
+// The encoder's choice of lanes for a stream of `symbol_count` symbols that
+// is expected to take about `expected_bytes`: wide once there are enough
+// symbols for the vector encoder to pay and the extra states cost at most
+// 0.7% of the stream. Any choice decodes; this one is the library's.
+inline constexpr int RansLanesFor(uint64_t symbol_count,
+                                  double expected_bytes) {
+  return symbol_count >= (uint64_t{1} << 15) && expected_bytes >= 16384
+             ? kRansWideLanes
+             : kRansNarrowLanes;
+}
 
 // Everything the encoder needs to code one symbol without dividing.
 struct RansEncSymbol {

@@ -1,10 +1,12 @@
 // Encoding and decoding one interleaved rANS stream of byte symbols whose
 // tables may change from symbol to symbol (spec/FORMAT.md, "rANS streams").
 //
-//   stream = 4 x u32 initial decoder states, then 16-bit words
+//   stream = u8 rans_lanes (N, 4 or 32), N x u32 initial decoder states,
+//            then 16-bit words
 //
-// Symbol i is coded with state i mod 4. A decoder checks, after its last
-// symbol, that every state is back at kRansLow and that every word was read.
+// Symbol i is coded with state i mod N.
+// A decoder checks, after its last symbol, that every state is back at
+// kRansLow and that every word was read.
 #ifndef GRADCODEC_CODEC_ENTROPY_RANS_STREAM_H_
 #define GRADCODEC_CODEC_ENTROPY_RANS_STREAM_H_
 
@@ -25,15 +27,17 @@ namespace gradcodec::internal {
 // passed so the lane is right.
 class RansStreamEncoder {
  public:
-  // `max_symbols` bounds the words the stream can take.
-  explicit RansStreamEncoder(size_t max_symbols);
+  // `symbol_count` bounds the symbols the stream will hold; `lanes` is
+  // kRansNarrowLanes or kRansWideLanes (RansLanesFor chooses).
+  RansStreamEncoder(uint64_t symbol_count, int lanes);
 
   void Put(size_t index, const RansEncSymbol& symbol) {
-    RansEncPut(states_[index % kRansLanes], cursor_, symbol);
+    RansEncPut(states_[index & (lanes_ - 1)], cursor_, symbol);
   }
 
   // Puts symbols[k] as stream index first_index + k, for k from the last
-  // down to 0, all with one table. Keeps the four states in registers.
+  // down to 0, all with one table: states in registers, and with 32 lanes
+  // on an AVX2 machine, eight lanes per instruction.
   void PutAll(size_t first_index, absl::Span<const uint8_t> symbols,
               const RansEncodeTable& table);
 
@@ -46,22 +50,24 @@ class RansStreamEncoder {
   std::unique_ptr<uint8_t[]> buffer_;
   uint8_t* end_;
   uint8_t* cursor_;
-  uint32_t states_[kRansLanes];
+  int lanes_;
+  uint32_t states_[kRansMaxLanes];
 };
 
 // Decodes a stream forwards.
 class RansStreamDecoder {
  public:
-  // CORRUPT_PAYLOAD if `stream` is too short or a state is out of range.
+  // INVALID_FIELD for a `rans_lanes` other than 4 or 32; CORRUPT_PAYLOAD
+  // if `stream` is too short for its states or a state is out of range.
   absl::Status Init(absl::Span<const uint8_t> stream);
 
   uint8_t Get(size_t index, const RansDecodeTable& table) {
-    return RansDecGet(states_[index % kRansLanes], cursor_, end_, overrun_,
+    return RansDecGet(states_[index & (lanes_ - 1)], cursor_, end_, overrun_,
                       table);
   }
 
   // Decodes out.size() symbols with one table, stream indices first_index
-  // onwards. Keeps the four states in registers.
+  // onwards, four lanes at a time with their states in registers.
   void GetAll(size_t first_index, absl::Span<uint8_t> out,
               const RansDecodeTable& table);
 
@@ -73,7 +79,8 @@ class RansStreamDecoder {
   const uint8_t* cursor_ = nullptr;
   const uint8_t* end_ = nullptr;
   bool overrun_ = false;
-  uint32_t states_[kRansLanes] = {};
+  int lanes_ = kRansNarrowLanes;
+  uint32_t states_[kRansMaxLanes] = {};
 };
 
 }  // namespace gradcodec::internal

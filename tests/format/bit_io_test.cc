@@ -47,6 +47,30 @@ TEST(BitIoTest, RandomWidthsRoundTrip) {
   EXPECT_EQ(reader.consumed_bits(), bits);
 }
 
+TEST(BitIoTest, WriteBitsEqualsOneBitAtATime) {
+  std::mt19937_64 rng(8);
+  std::vector<uint64_t> words(40);
+  for (auto& w : words) w = rng();
+  // Word vectors of every length, at every bit alignment of the writer,
+  // with junk past `count` that must not reach the output.
+  for (int offset = 0; offset < 8; ++offset) {
+    for (uint64_t count : {0, 1, 7, 8, 9, 63, 64, 65, 200, 2555}) {
+      std::vector<uint8_t> expected, actual;
+      BitWriter one_by_one(&expected), block(&actual);
+      one_by_one.Write(0x55 & ((1u << offset) - 1), offset);
+      block.Write(0x55 & ((1u << offset) - 1), offset);
+      for (uint64_t i = 0; i < count; ++i) {
+        one_by_one.WriteBit((words[i / 64] >> (i % 64)) & 1);
+      }
+      block.WriteBits(words.data(), count);
+      EXPECT_EQ(block.bit_count(), one_by_one.bit_count());
+      one_by_one.Finish();
+      block.Finish();
+      EXPECT_EQ(actual, expected) << "offset " << offset << " count " << count;
+    }
+  }
+}
+
 TEST(BitIoTest, ReadingPastTheEndIsStickyAndStaysInBounds) {
   const std::vector<uint8_t> bytes = {0xFF, 0x01};
   BitReader reader(bytes);
