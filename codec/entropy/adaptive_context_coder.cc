@@ -1,5 +1,6 @@
 #include "codec/entropy/adaptive_context_coder.h"
 
+#include <algorithm>
 #include <bit>
 
 #include "absl/strings/str_cat.h"
@@ -42,7 +43,23 @@ struct AdaptiveBit {
 
 class RangeEncoder {
  public:
-  explicit RangeEncoder(std::vector<uint8_t>* out) : out_(out) {}
+  // Appends to `out`; Finish() must be called.
+  explicit RangeEncoder(std::vector<uint8_t>* out)
+      : out_(out) {}
+
+  // Before each group of up to 64 bits: room for what they can emit (a bit
+  // costs at most 16 bits at the smallest probability, 1/65536, so 64 bits
+  // emit at most 128 bytes), so that Encode writes through a raw pointer
+  // with no capacity check.
+  void ReserveForBits(uint64_t bits) {
+    const size_t used = static_cast<size_t>(cursor_ - base_);
+    const size_t need = used + 2 * bits + 16;
+    if (need > buffer_.size()) {
+      buffer_.resize(std::max(need, 2 * buffer_.size()));
+      base_ = buffer_.data();
+      cursor_ = base_ + used;
+    }
+  }
 
   void Encode(uint32_t bit, uint32_t p16) {
     const uint32_t bound = (range_ >> kProbabilityBits) * p16;
@@ -56,7 +73,9 @@ class RangeEncoder {
   }
 
   void Finish() {
+    ReserveForBits(8);
     for (int i = 0; i < 5; ++i) ShiftLow();
+    out_->insert(out_->end(), base_, cursor_);
   }
 
  private:
@@ -65,7 +84,7 @@ class RangeEncoder {
       const auto carry = static_cast<uint8_t>(low_ >> 32);
       uint8_t byte = cache_;
       do {
-        out_->push_back(static_cast<uint8_t>(byte + carry));
+        *cursor_++ = static_cast<uint8_t>(byte + carry);
         byte = 0xFF;
       } while (--pending_ != 0);
       cache_ = static_cast<uint8_t>(low_ >> 24);
@@ -75,6 +94,9 @@ class RangeEncoder {
   }
 
   std::vector<uint8_t>* out_;
+  std::vector<uint8_t> buffer_;
+  uint8_t* base_ = nullptr;
+  uint8_t* cursor_ = nullptr;
   uint64_t low_ = 0;
   uint32_t range_ = 0xFFFFFFFFu;
   uint8_t cache_ = 0;
@@ -91,6 +113,9 @@ class RangeDecoder {
     for (int i = 0; i < 4; ++i) code_ = (code_ << 8) | NextByte();
   }
 
+  // kChecked = false when the caller has checked that enough bytes remain
+  // (BytesLeft() >= 128 covers 64 bits: each takes at most 2 bytes).
+  template <bool kChecked = true>
   uint32_t Decode(uint32_t p16) {
     const uint32_t bound = (range_ >> kProbabilityBits) * p16;
     const uint32_t bit = code_ < bound ? 1 : 0;
@@ -99,10 +124,12 @@ class RangeDecoder {
     range_ = (bound & select) | ((range_ - bound) & ~select);
     while (range_ < kTopValue) {
       range_ <<= 8;
-      code_ = (code_ << 8) | NextByte();
+      code_ = (code_ << 8) | (kChecked ? NextByte() : *cursor_++);
     }
     return bit;
   }
+
+  size_t BytesLeft() const { return static_cast<size_t>(end_ - cursor_); }
 
   // The encoder's flush makes a correct stream end with every byte read and
   // the code exhausted.
@@ -161,11 +188,17 @@ void EncodeLoop(absl::Span<const uint64_t> bits, uint64_t bit_count,
   // Raw pointers: Debian's Abseil checks every Span index.
   const uint8_t* const context = contexts.data();
   const uint64_t* const words = bits.data();
-  for (uint64_t i = 0; i < bit_count; ++i) {
-    AdaptiveBit& model = kSingleContext ? single : models[context[i]];
-    const auto bit = static_cast<uint32_t>((words[i >> 6] >> (i & 63)) & 1);
-    encoder.Encode(bit, model.P16());
-    model.Update(bit, max_rate);
+  for (uint64_t w = 0; w < BitWords(bit_count); ++w) {
+    const uint64_t first = w * 64;
+    const uint64_t end = std::min(bit_count, first + 64);
+    encoder.ReserveForBits(end - first);
+    const uint64_t word = words[w];
+    for (uint64_t i = first; i < end; ++i) {
+      AdaptiveBit& model = kSingleContext ? single : models[context[i]];
+      const auto bit = static_cast<uint32_t>((word >> (i & 63)) & 1);
+      encoder.Encode(bit, model.P16());
+      model.Update(bit, max_rate);
+    }
   }
 }
 
@@ -180,18 +213,28 @@ void DecodeLoop(absl::Span<const uint8_t> contexts, uint64_t bit_count,
   AdaptiveBit single;
   const uint8_t* const context = contexts.data();  // raw: see EncodeLoop
   uint64_t* const words = out.data();
-  uint64_t word = 0;
-  for (uint64_t i = 0; i < bit_count; ++i) {
-    AdaptiveBit& model = kSingleContext ? single : models[context[i]];
-    const uint32_t bit = decoder.Decode(model.P16());
-    model.Update(bit, max_rate);
-    word |= static_cast<uint64_t>(bit) << (i & 63);
-    if ((i & 63) == 63) {
-      words[i >> 6] = word;
-      word = 0;
+  for (uint64_t w = 0; w < BitWords(bit_count); ++w) {
+    const uint64_t first = w * 64;
+    const uint64_t end = std::min(bit_count, first + 64);
+    uint64_t word = 0;
+    // Bounds checks per word, not per byte, while the stream is long.
+    if (decoder.BytesLeft() >= 128) {
+      for (uint64_t i = first; i < end; ++i) {
+        AdaptiveBit& model = kSingleContext ? single : models[context[i]];
+        const uint32_t bit = decoder.Decode<false>(model.P16());
+        model.Update(bit, max_rate);
+        word |= static_cast<uint64_t>(bit) << (i & 63);
+      }
+    } else {
+      for (uint64_t i = first; i < end; ++i) {
+        AdaptiveBit& model = kSingleContext ? single : models[context[i]];
+        const uint32_t bit = decoder.Decode(model.P16());
+        model.Update(bit, max_rate);
+        word |= static_cast<uint64_t>(bit) << (i & 63);
+      }
     }
+    words[w] = word;
   }
-  if ((bit_count & 63) != 0) words[bit_count >> 6] = word;
   decoder_state = decoder;
 }
 
@@ -204,6 +247,7 @@ void EncodeAdaptiveContextBits(absl::Span<const uint64_t> bits,
   ByteWriter writer(out);
   writer.WriteU8(static_cast<uint8_t>(max_rate));
   RangeEncoder encoder(out);
+  encoder.ReserveForBits(0);
   if (contexts.empty()) {
     EncodeLoop<true>(bits, bit_count, contexts, max_rate, encoder);
   } else {
