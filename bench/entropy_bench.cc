@@ -3,6 +3,8 @@
 //
 //   build/release/bench/entropy_bench
 //   build/release/bench/entropy_bench --benchmark_filter=Flips
+//   build/release/bench/entropy_bench --benchmark_filter=VersusZstd3
+//       --benchmark_repetitions=5   (fast encode vs zstd -3, paired)
 //
 // Counters: bits_per_coord (all payload bytes), x_entropy (output bits over
 // the empirical entropy: order-0 for i.i.d. bits, conditional on the
@@ -11,6 +13,7 @@
 // streaming read of the same number of floats.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <string>
@@ -144,6 +147,32 @@ void RunDecode(benchmark::State& state, const BitInput& input, BitCoder coder) {
   SetCompressionCounters(state, input, payload.size());
 }
 
+// Fast encoding against zstd -3 on the same packed bits, timed in
+// alternation inside each iteration so that both see the same machine: on
+// a shared host the two can drift apart by 30% between separate benchmarks.
+// Counter `x_zstd3`: zstd -3's time over the fast coder's (issue 3's target
+// is at least 5).
+void RunFastVersusZstd(benchmark::State& state, const BitInput& input) {
+  using Clock = std::chrono::steady_clock;
+  Clock::duration fast{}, zstd{};
+  std::vector<uint8_t> out;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    out = Encode(input, BitCoder::kFast);
+    benchmark::DoNotOptimize(out.data());
+    const auto t1 = Clock::now();
+    out = Encode(input, BitCoder::kZstd, 3);
+    benchmark::DoNotOptimize(out.data());
+    const auto t2 = Clock::now();
+    fast += t1 - t0;
+    zstd += t2 - t1;
+  }
+  state.counters["x_zstd3"] = std::chrono::duration<double>(zstd).count() /
+                              std::chrono::duration<double>(fast).count();
+  state.SetItemsProcessed(state.iterations() *
+                          static_cast<int64_t>(input.count));
+}
+
 // ---- Reference points --------------------------------------------------
 
 void BM_StreamingRead(benchmark::State& state) {
@@ -165,6 +194,9 @@ void BM_FastEncode(benchmark::State& state) {
 }
 void BM_FastDecode(benchmark::State& state) {
   RunDecode(state, SyntheticInput(state.range(0)), BitCoder::kFast);
+}
+void BM_FastVersusZstd3(benchmark::State& state) {
+  RunFastVersusZstd(state, SyntheticInput(state.range(0)));
 }
 void BM_AdaptiveEncode(benchmark::State& state) {
   RunEncode(state, SyntheticInput(state.range(0)), BitCoder::kAdaptive);
@@ -261,6 +293,7 @@ BENCHMARK(BM_StreamingRead)->Arg(kRef)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Memcpy)->Arg(kRef)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FastEncode)->Apply(SyntheticArgs)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FastDecode)->Apply(SyntheticArgs)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FastVersusZstd3)->Apply(SyntheticArgs)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_AdaptiveEncode)->Apply(SyntheticArgs)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_AdaptiveDecode)->Apply(SyntheticArgs)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ZstdEncode)->Apply(ZstdArgs)->Unit(benchmark::kMillisecond);

@@ -43,25 +43,6 @@ bool IsBytes(ContextMode mode) {
   return mode == ContextMode::kBytes || mode == ContextMode::kBytesInverted;
 }
 
-uint64_t CountOnes(const BitRun& run) {
-  // Bits past the end are zero (the input contract), so whole words count.
-  // Four sums, so that the adds do not wait on each other.
-  const uint64_t* const words = run.words;
-  const uint64_t word_count = BitWords(run.count);
-  uint64_t sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
-  uint64_t w = 0;
-  for (; w + 4 <= word_count; w += 4) {
-    sum0 += static_cast<uint64_t>(std::popcount(words[w]));
-    sum1 += static_cast<uint64_t>(std::popcount(words[w + 1]));
-    sum2 += static_cast<uint64_t>(std::popcount(words[w + 2]));
-    sum3 += static_cast<uint64_t>(std::popcount(words[w + 3]));
-  }
-  for (; w < word_count; ++w) {
-    sum0 += static_cast<uint64_t>(std::popcount(words[w]));
-  }
-  return sum0 + sum1 + sum2 + sum3;
-}
-
 // Writes the inverted bits of `run` as ceil(count / 8) bytes.
 uint8_t* WriteInvertedByteSymbols(const BitRun& run, uint8_t* out) {
   const uint64_t byte_count = (run.count + 7) / 8;
@@ -133,11 +114,13 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
 
   // Models first, so that the symbol buffer can be sized exactly.
   std::vector<ContextModel> models(context_count);
+  std::vector<BitSummary> summaries(context_count);
   std::vector<uint64_t> ones(context_count, 0);
   uint64_t capacity = 0;
   for (uint32_t c = 0; c < context_count; ++c) {
     if (runs[c].count == 0) continue;
-    ones[c] = CountOnes(runs[c]);
+    SummarizeBits(runs[c].words, runs[c].count, &summaries[c]);
+    ones[c] = summaries[c].ones;
     models[c] = ChooseContextModel(runs[c].count, ones[c]);
     if (IsRuns(models[c].mode)) {
       const uint64_t minority = IsInverted(models[c].mode)
@@ -164,7 +147,8 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
       const bool invert = IsInverted(model.mode);
       uint8_t* end = WriteRunSymbols(
           runs[c].words, runs[c].count, invert,
-          invert ? runs[c].count - ones[c] : ones[c], model.max_run, cursor);
+          invert ? runs[c].count - ones[c] : ones[c], model.max_run,
+          summaries[c].nonempty_words(), cursor);
       writer.WriteU8(static_cast<uint8_t>(model.max_run));
       writer.WriteVarint(static_cast<uint64_t>(end - cursor));
       symbols[c] = absl::MakeConstSpan(cursor, end);

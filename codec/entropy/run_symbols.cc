@@ -10,6 +10,7 @@
 #endif
 
 #include "absl/strings/str_cat.h"
+#include "codec/entropy/cpu_features.h"
 #include "gradcodec/error_code.h"
 
 namespace gradcodec::internal {
@@ -101,7 +102,7 @@ __attribute__((always_inline)) inline uint8_t* WriteWordPhrases(uint64_t word, u
 }
 
 template <int kRound>
-uint8_t* WriteDensePhrases(const uint64_t* words, uint64_t count,
+__attribute__((always_inline)) inline uint8_t* WriteDensePhrases(const uint64_t* words, uint64_t count,
                            uint64_t flip, const PhraseWriter& writer,
                            uint64_t& position, uint8_t* out) {
   const uint64_t whole = count / 64;
@@ -153,26 +154,78 @@ inline unsigned NonEmptyMask8(const uint64_t* words, uint64_t flip) {
 #endif
 }
 
+// The phrases of one non-empty word `word` (word index `at`): its first
+// one's through PhraseWriter (branch-free up to 8 escapes), the rest two per
+// round.
+__attribute__((always_inline)) inline uint8_t* WriteNonEmptyWord(
+    uint64_t word, uint64_t at, const PhraseWriter& writer,
+    uint64_t& position, uint8_t* out) {
+  constexpr uint64_t kTop = uint64_t{1} << 63;
+  const uint64_t base = at * 64;
+  const uint64_t first = LowestOne(word);
+  out = writer.Write(base + first - position, out);
+  auto previous = static_cast<int64_t>(first);
+  position = base + HighestOne(word) + 1;
+  word &= word - 1;
+  if (writer.max_run() < 64) {
+    for (; word != 0; word &= word - 1) {
+      const auto one = static_cast<int64_t>(LowestOne(word));
+      out = writer.Write(static_cast<uint64_t>(one - previous - 1), out);
+      previous = one;
+    }
+    return out;
+  }
+  while (word != 0) {
+    const int ones = std::popcount(word);
+    for (int k = 0; k < 2; ++k) {
+      const auto one = static_cast<int64_t>(LowestOne(word | kTop));
+      out[k] = static_cast<uint8_t>(one - previous - 1);
+      previous = one;
+      word &= word - 1;
+    }
+    out += ones < 2 ? ones : 2;
+  }
+  return out;
+}
+
+// The last word of a `count`-bit vector with its bits past `count` cleared.
+inline uint64_t MaskedWord(const uint64_t* words, uint64_t w, uint64_t count,
+                           uint64_t flip) {
+  const uint64_t word = words[w] ^ flip;
+  return w + 1 == (count + 63) / 64 && count % 64 != 0
+             ? word & ((uint64_t{1} << (count % 64)) - 1)
+             : word;
+}
+
+// Stores base + each of the eight byte offsets in `offsets` as eight u32.
+inline void StoreIndices8(uint64_t offsets, uint32_t base, uint32_t* out) {
+#if defined(__SSE4_1__)
+  const __m128i bytes = _mm_cvtsi64_si128(static_cast<long long>(offsets));
+  const __m128i add = _mm_set1_epi32(static_cast<int>(base));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
+                   _mm_add_epi32(_mm_cvtepu8_epi32(bytes), add));
+  _mm_storeu_si128(
+      reinterpret_cast<__m128i*>(out + 4),
+      _mm_add_epi32(_mm_cvtepu8_epi32(_mm_srli_si128(bytes, 4)), add));
+#else
+  for (int k = 0; k < 8; ++k) {
+    out[k] = base + static_cast<uint32_t>(offsets & 0xFF);
+    offsets >>= 8;
+  }
+#endif
+}
+
 // For sparse streams: first lists the non-empty words of a chunk, eight at a
 // time without branching (a table gives the offsets of a mask's set bits),
-// then writes the phrases of each listed word: its first one's through
-// PhraseWriter (branch-free up to 8 escapes), the rest two per round.
-uint8_t* WriteSparsePhrases(const uint64_t* words, uint64_t count,
-                            uint64_t flip, const PhraseWriter& writer,
-                            uint64_t& position, uint8_t* out) {
-  constexpr uint64_t kTop = uint64_t{1} << 63;
+// then writes the phrases of each listed word.
+__attribute__((always_inline)) inline uint8_t* WriteSparsePhrases(
+    const uint64_t* words, uint64_t count, uint64_t flip,
+    const PhraseWriter& writer, uint64_t& position, uint8_t* out) {
   constexpr uint64_t kChunk = 256;  // offsets fit a byte
   uint8_t listed[kChunk + 8];
   const uint64_t word_count = (count + 63) / 64;
   for (uint64_t chunk = 0; chunk < word_count; chunk += kChunk) {
     const uint64_t end = std::min(word_count, chunk + kChunk);
-    // The last word of the stream has its bits past `count` masked off.
-    auto word_at = [&](uint64_t w) {
-      const uint64_t word = words[w] ^ flip;
-      return w + 1 == word_count && count % 64 != 0
-                 ? word & ((uint64_t{1} << (count % 64)) - 1)
-                 : word;
-    };
     size_t n = 0;
     uint64_t w = chunk;
     for (; w + 8 <= end; w += 8) {
@@ -188,53 +241,118 @@ uint8_t* WriteSparsePhrases(const uint64_t* words, uint64_t count,
     }
     for (size_t i = 0; i < n; ++i) {
       const uint64_t at = chunk + listed[i];
-      uint64_t word = word_at(at);
+      const uint64_t word = MaskedWord(words, at, count, flip);
       if (word == 0) continue;  // only the masked last word
-      const uint64_t base = at * 64;
-      const uint64_t first = LowestOne(word);
-      out = writer.Write(base + first - position, out);
-      auto previous = static_cast<int64_t>(first);
-      position = base + HighestOne(word) + 1;
-      word &= word - 1;
-      if (writer.max_run() < 64) {
-        for (; word != 0; word &= word - 1) {
-          const auto one = static_cast<int64_t>(LowestOne(word));
-          out = writer.Write(static_cast<uint64_t>(one - previous - 1), out);
-          previous = one;
-        }
-        continue;
-      }
-      while (word != 0) {
-        const int ones = std::popcount(word);
-        for (int k = 0; k < 2; ++k) {
-          const auto one = static_cast<int64_t>(LowestOne(word | kTop));
-          out[k] = static_cast<uint8_t>(one - previous - 1);
-          previous = one;
-          word &= word - 1;
-        }
-        out += ones < 2 ? ones : 2;
-      }
+      out = WriteNonEmptyWord(word, at, writer, position, out);
     }
   }
   return out;
 }
 
+// The same from a list of the non-empty words made by SummarizeBits.
+__attribute__((always_inline)) inline uint8_t* WriteListedPhrases(
+    const uint64_t* words, uint64_t count, const uint32_t* listed, size_t n,
+    const PhraseWriter& writer, uint64_t& position, uint8_t* out) {
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t word = MaskedWord(words, listed[i], count, 0);
+    if (word == 0) continue;  // only the masked last word
+    out = WriteNonEmptyWord(word, listed[i], writer, position, out);
+  }
+  return out;
+}
+
+// Picks the loop for the density (ones per word, in quarters).
+__attribute__((always_inline)) inline uint8_t* WritePhrases(
+    const uint64_t* words, uint64_t count, uint64_t flip, uint64_t density,
+    absl::Span<const uint32_t> listed, const PhraseWriter& writer,
+    uint64_t& position, uint8_t* out) {
+  if (writer.max_run() < 64 || density < 6) {
+    if (flip == 0 && !listed.empty()) {
+      return WriteListedPhrases(words, count, listed.data(), listed.size(),
+                                writer, position, out);
+    }
+    return WriteSparsePhrases(words, count, flip, writer, position, out);
+  }
+  if (density < 32) {
+    return WriteDensePhrases<8>(words, count, flip, writer, position, out);
+  }
+  return WriteDensePhrases<16>(words, count, flip, writer, position, out);
+}
+
+uint8_t* WritePhrasesPortable(const uint64_t* words, uint64_t count,
+                              uint64_t flip, uint64_t density,
+                              absl::Span<const uint32_t> listed,
+                              const PhraseWriter& writer, uint64_t& position,
+                              uint8_t* out) {
+  return WritePhrases(words, count, flip, density, listed, writer, position,
+                      out);
+}
+
+#if defined(__x86_64__)
+// The same code where BMI1 makes "clear the lowest one" a single
+// instruction: that step is the loop-carried chain of position extraction.
+__attribute__((target("bmi,bmi2,popcnt"))) uint8_t* WritePhrasesBmi(
+    const uint64_t* words, uint64_t count, uint64_t flip, uint64_t density,
+    absl::Span<const uint32_t> listed, const PhraseWriter& writer,
+    uint64_t& position, uint8_t* out) {
+  return WritePhrases(words, count, flip, density, listed, writer, position,
+                      out);
+}
+#endif
+
 }  // namespace
 
+void SummarizeBits(const uint64_t* words, uint64_t count,
+                   BitSummary* summary) {
+  const uint64_t word_count = (count + 63) / 64;
+  // Listing stops (and the list is dropped) past this many non-empty words:
+  // the sparse loop is only taken below 1.5 ones a word.
+  const uint64_t max_listed =
+      word_count < (uint64_t{1} << 32) ? word_count / 8 * 5 : 0;
+  summary->words.reset(new uint32_t[max_listed + 8]);
+  uint32_t* const listed = summary->words.get();
+  uint64_t n = 0;
+  uint64_t ones0 = 0, ones1 = 0;
+  uint64_t w = 0;
+  for (; w + 8 <= word_count && n <= max_listed; w += 8) {
+    // Bits past `count` are zero (the input contract): whole words count.
+    for (int k = 0; k < 8; k += 2) {
+      ones0 += static_cast<uint64_t>(std::popcount(words[w + k]));
+      ones1 += static_cast<uint64_t>(std::popcount(words[w + k + 1]));
+    }
+    const unsigned mask = NonEmptyMask8(words + w, 0);
+    StoreIndices8(kSetBitOffsets[mask], static_cast<uint32_t>(w), listed + n);
+    n += static_cast<uint64_t>(std::popcount(mask));
+  }
+  const bool listing = n <= max_listed;
+  for (; w < word_count; ++w) {
+    ones0 += static_cast<uint64_t>(std::popcount(words[w]));
+    if (listing && words[w] != 0) listed[n++] = static_cast<uint32_t>(w);
+  }
+  summary->ones = ones0 + ones1;
+  summary->listed = listing ? static_cast<size_t>(n) : 0;
+}
+
 uint8_t* WriteRunSymbols(const uint64_t* words, uint64_t count, bool invert,
-                         uint64_t one_count, uint32_t max_run, uint8_t* out) {
+                         uint64_t one_count, uint32_t max_run,
+                         absl::Span<const uint32_t> nonempty_words,
+                         uint8_t* out) {
   const uint64_t flip = invert ? ~uint64_t{0} : 0;
   const PhraseWriter writer(max_run);
   uint64_t position = 0;
-  // Ones per 64-bit word, in quarters.
   const uint64_t density = count == 0 ? 0 : one_count * 256 / count;
-  if (max_run < 64 || density < 6) {
-    out = WriteSparsePhrases(words, count, flip, writer, position, out);
-  } else if (density < 32) {
-    out = WriteDensePhrases<8>(words, count, flip, writer, position, out);
+#if defined(__x86_64__)
+  if (CpuHasAvx2Bmi2()) {
+    out = WritePhrasesBmi(words, count, flip, density, nonempty_words, writer,
+                          position, out);
   } else {
-    out = WriteDensePhrases<16>(words, count, flip, writer, position, out);
+    out = WritePhrasesPortable(words, count, flip, density, nonempty_words,
+                               writer, position, out);
   }
+#else
+  out = WritePhrasesPortable(words, count, flip, density, nonempty_words,
+                             writer, position, out);
+#endif
   return writer.Write(count - position, out);
 }
 

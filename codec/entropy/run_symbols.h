@@ -5,7 +5,9 @@
 #ifndef GRADCODEC_CODEC_ENTROPY_RUN_SYMBOLS_H_
 #define GRADCODEC_CODEC_ENTROPY_RUN_SYMBOLS_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
@@ -20,13 +22,33 @@ inline uint64_t MaxRunSymbols(uint64_t count, uint64_t ones,
 // WriteRunSymbols stores up to this many bytes past the phrases it keeps.
 inline constexpr uint64_t kRunSymbolSlack = 16;
 
+// What the encoder learns about a context's bits in one pass: how many are
+// ones and, when few words hold any (at most 5/8 of them), the indices of
+// those words, so that a sparse context's bits are read once before its
+// phrases are written. `words` must have zero bits past `count`.
+struct BitSummary {
+  uint64_t ones = 0;
+  // Ascending; empty when not listed. Not zero-filled: only the first
+  // `listed` entries are written.
+  std::unique_ptr<uint32_t[]> words;
+  size_t listed = 0;
+
+  absl::Span<const uint32_t> nonempty_words() const {
+    return {words.get(), listed};
+  }
+};
+void SummarizeBits(const uint64_t* words, uint64_t count, BitSummary* summary);
+
 // Writes the phrases of the `count` bits in `words` (inverted when
 // `invert`; bits past `count` are ignored), of which `one_count` are ones
 // after inversion (it picks the loop that suits the density), to `out`,
 // which must hold MaxRunSymbols(...) + kRunSymbolSlack bytes; returns the
-// end of the phrases. max_run in [1, 255].
+// end of the phrases. max_run in [1, 255]. `nonempty_words`: the list
+// SummarizeBits made for these words, or empty (it is only used uninverted).
 uint8_t* WriteRunSymbols(const uint64_t* words, uint64_t count, bool invert,
-                         uint64_t one_count, uint32_t max_run, uint8_t* out);
+                         uint64_t one_count, uint32_t max_run,
+                         absl::Span<const uint32_t> nonempty_words,
+                         uint8_t* out);
 
 // Sets the ones the phrases describe in `words` (zeroed, `count` bits).
 // CORRUPT_PAYLOAD unless the last phrase ends exactly on the virtual one at

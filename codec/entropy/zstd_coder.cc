@@ -2,6 +2,9 @@
 
 #include <zstd.h>
 
+#include <cassert>
+#include <memory>
+
 #include "absl/strings/str_cat.h"
 #include "gradcodec/error_code.h"
 
@@ -9,12 +12,22 @@ namespace gradcodec::internal {
 
 void ZstdCompress(absl::Span<const uint8_t> input, int level,
                   std::vector<uint8_t>* out) {
-  const size_t start = out->size();
-  out->resize(start + ZSTD_compressBound(input.size()));
-  const size_t written = ZSTD_compress(out->data() + start, out->size() - start,
-                                       input.data(), input.size(), level);
+  // One compression context per thread, reused as zstd's manual advises
+  // (creating one per call costs as much as compressing small inputs), and
+  // an uninitialised buffer rather than a zero-filled resize of `out`.
+  struct ContextDeleter {
+    void operator()(ZSTD_CCtx* context) const { ZSTD_freeCCtx(context); }
+  };
+  thread_local std::unique_ptr<ZSTD_CCtx, ContextDeleter> context(
+      ZSTD_createCCtx());
+  const size_t bound = ZSTD_compressBound(input.size());
+  std::unique_ptr<uint8_t[]> frame(new uint8_t[bound]);
+  const size_t written = ZSTD_compressCCtx(context.get(), frame.get(), bound,
+                                           input.data(), input.size(), level);
   // Compressing into a buffer of ZSTD_compressBound bytes cannot fail.
-  out->resize(start + (ZSTD_isError(written) ? 0 : written));
+  assert(!ZSTD_isError(written));
+  out->insert(out->end(), frame.get(),
+              frame.get() + (ZSTD_isError(written) ? 0 : written));
 }
 
 absl::Status ZstdDecompress(absl::Span<const uint8_t> frame,

@@ -1,0 +1,131 @@
+#include "codec/entropy/run_symbols.h"
+
+#include <bit>
+#include <cmath>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "gradcodec/error_code.h"
+#include "gtest/gtest.h"
+#include "synthetic.h"
+
+namespace gradcodec::internal {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+// The phrases by their definition, one bit at a time.
+Bytes NaivePhrases(const std::vector<uint64_t>& words, uint64_t count,
+                   bool invert, uint32_t max_run) {
+  Bytes phrases;
+  uint64_t zeros = 0;
+  auto emit = [&] {
+    while (zeros >= max_run) {
+      phrases.push_back(static_cast<uint8_t>(max_run));
+      zeros -= max_run;
+    }
+    phrases.push_back(static_cast<uint8_t>(zeros));
+    zeros = 0;
+  };
+  for (uint64_t i = 0; i < count; ++i) {
+    const bool bit = ((words[i / 64] >> (i % 64)) & 1) != invert;
+    if (bit) {
+      emit();
+    } else {
+      ++zeros;
+    }
+  }
+  emit();  // the virtual one at `count`
+  return phrases;
+}
+
+Bytes Write(const std::vector<uint64_t>& words, uint64_t count, bool invert,
+            uint32_t max_run, bool use_list) {
+  BitSummary summary;
+  SummarizeBits(words.data(), count, &summary);
+  const uint64_t ones = invert ? count - summary.ones : summary.ones;
+  Bytes out(MaxRunSymbols(count, ones, max_run) + kRunSymbolSlack);
+  const uint8_t* end = WriteRunSymbols(
+      words.data(), count, invert, ones, max_run,
+      use_list ? summary.nonempty_words() : absl::Span<const uint32_t>(),
+      out.data());
+  out.resize(static_cast<size_t>(end - out.data()));
+  return out;
+}
+
+TEST(RunSymbolsTest, EveryLoopWritesThePhrasesOfTheDefinition) {
+  // Densities that take the sparse, listed, 8-round and 16-round loops;
+  // lengths that end inside a word; caps with and without escapes inside
+  // a word; inverted streams.
+  for (double p : {0.0, 0.0005, 0.004, 0.015, 0.05, 0.1, 0.3, 0.5}) {
+    for (uint64_t count : {1, 63, 64, 65, 1000, 70001}) {
+      const std::vector<uint64_t> words = testing::SyntheticBits(
+          count, p, static_cast<uint64_t>(count * 1000 + p * 1e6));
+      for (uint32_t max_run : {1u, 7u, 63u, 64u, 255u}) {
+        for (bool invert : {false, true}) {
+          // Inverting needs the bits past `count` to stay out: they do,
+          // since WriteRunSymbols masks the last word.
+          SCOPED_TRACE(::testing::Message() << "p " << p << " count " << count
+                                          << " max_run " << max_run
+                                          << " invert " << invert);
+          const Bytes expected = NaivePhrases(words, count, invert, max_run);
+          ASSERT_EQ(Write(words, count, invert, max_run, false), expected);
+          ASSERT_EQ(Write(words, count, invert, max_run, true), expected);
+          if (!invert) {
+            std::vector<uint64_t> expanded(words.size(), 0);
+            ASSERT_TRUE(
+                ExpandRunSymbols(expected, max_run, count, expanded.data())
+                    .ok());
+            ASSERT_EQ(expanded, words);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(RunSymbolsTest, SummaryCountsOnesAndListsOnlySparseWords) {
+  const std::vector<uint64_t> sparse = testing::SyntheticBits(100000, 0.002, 3);
+  BitSummary summary;
+  SummarizeBits(sparse.data(), 100000, &summary);
+  uint64_t ones = 0;
+  std::vector<uint32_t> nonempty;
+  for (size_t w = 0; w < sparse.size(); ++w) {
+    ones += static_cast<uint64_t>(std::popcount(sparse[w]));
+    if (sparse[w] != 0) nonempty.push_back(static_cast<uint32_t>(w));
+  }
+  EXPECT_EQ(summary.ones, ones);
+  EXPECT_EQ(std::vector<uint32_t>(summary.nonempty_words().begin(),
+                                  summary.nonempty_words().end()),
+            nonempty);
+
+  // Most words non-empty: counted, not listed.
+  const std::vector<uint64_t> dense = testing::SyntheticBits(100000, 0.2, 4);
+  SummarizeBits(dense.data(), 100000, &summary);
+  ones = 0;
+  for (uint64_t w : dense) ones += static_cast<uint64_t>(std::popcount(w));
+  EXPECT_EQ(summary.ones, ones);
+  EXPECT_TRUE(summary.nonempty_words().empty());
+}
+
+TEST(RunSymbolsTest, ExpandRefusesPhrasesThatMissTheEnd) {
+  std::vector<uint64_t> words(2, 0);
+  // 100 bits, max_run 255: 99 zeros then a one (bit 99), then the
+  // virtual one at bit 100 right after it.
+  EXPECT_TRUE(ExpandRunSymbols(Bytes{99, 0}, 255, 100, words.data()).ok());
+  EXPECT_EQ(words[0], 0u);
+  EXPECT_EQ(words[1], uint64_t{1} << 35);
+  std::fill(words.begin(), words.end(), 0);
+  EXPECT_TRUE(ExpandRunSymbols(Bytes{100}, 255, 100, words.data()).ok());
+  EXPECT_EQ(words[0] | words[1], 0u);
+  for (const Bytes& bad : {Bytes{}, Bytes{101}, Bytes{98}, Bytes{50, 49, 0},
+                           Bytes{255}}) {
+    std::fill(words.begin(), words.end(), 0);
+    EXPECT_EQ(GetErrorCode(ExpandRunSymbols(bad, 255, 100, words.data())),
+              ErrorCode::kCorruptPayload);
+  }
+}
+
+}  // namespace
+}  // namespace gradcodec::internal
