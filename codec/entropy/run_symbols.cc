@@ -102,9 +102,14 @@ __attribute__((always_inline)) inline uint8_t* WriteWordPhrases(uint64_t word, u
 }
 
 template <int kRound>
-__attribute__((always_inline)) inline uint8_t* WriteDensePhrases(const uint64_t* words, uint64_t count,
-                           uint64_t flip, const PhraseWriter& writer,
-                           uint64_t& position, uint8_t* out) {
+__attribute__((always_inline)) inline uint8_t* WriteDensePhrases(
+    const uint64_t* words, uint64_t count, uint64_t flip,
+    const PhraseWriter& writer_in, uint64_t& position_in, uint8_t* out) {
+  // Locals: stores through `out` (bytes, which may alias anything) would
+  // otherwise make the compiler keep the position and the writer in memory,
+  // putting a store-to-load round trip on the loop-carried chain.
+  const PhraseWriter writer = writer_in;
+  uint64_t position = position_in;
   const uint64_t whole = count / 64;
   for (uint64_t w = 0; w < whole; ++w) {
     out = WriteWordPhrases<kRound>(words[w] ^ flip, w * 64, position, writer,
@@ -115,6 +120,7 @@ __attribute__((always_inline)) inline uint8_t* WriteDensePhrases(const uint64_t*
         (words[whole] ^ flip) & ((uint64_t{1} << (count % 64)) - 1);
     out = WriteWordPhrases<kRound>(last, whole * 64, position, writer, out);
   }
+  position_in = position;
   return out;
 }
 
@@ -220,7 +226,9 @@ inline void StoreIndices8(uint64_t offsets, uint32_t base, uint32_t* out) {
 // then writes the phrases of each listed word.
 __attribute__((always_inline)) inline uint8_t* WriteSparsePhrases(
     const uint64_t* words, uint64_t count, uint64_t flip,
-    const PhraseWriter& writer, uint64_t& position, uint8_t* out) {
+    const PhraseWriter& writer_in, uint64_t& position_in, uint8_t* out) {
+  const PhraseWriter writer = writer_in;  // locals: see WriteDensePhrases
+  uint64_t position = position_in;
   constexpr uint64_t kChunk = 256;  // offsets fit a byte
   uint8_t listed[kChunk + 8];
   const uint64_t word_count = (count + 63) / 64;
@@ -246,18 +254,24 @@ __attribute__((always_inline)) inline uint8_t* WriteSparsePhrases(
       out = WriteNonEmptyWord(word, at, writer, position, out);
     }
   }
+  position_in = position;
   return out;
 }
 
 // The same from a list of the non-empty words made by SummarizeBits.
 __attribute__((always_inline)) inline uint8_t* WriteListedPhrases(
     const uint64_t* words, uint64_t count, const uint32_t* listed, size_t n,
-    const PhraseWriter& writer, uint64_t& position, uint8_t* out) {
+    const PhraseWriter& writer_in, uint64_t& position_in, uint8_t* out) {
+  const PhraseWriter writer = writer_in;  // locals: see WriteDensePhrases
+  uint64_t position = position_in;
   for (size_t i = 0; i < n; ++i) {
+    // The listed words are far apart: fetch ahead of the loop.
+    if (i + 16 < n) __builtin_prefetch(words + listed[i + 16]);
     const uint64_t word = MaskedWord(words, listed[i], count, 0);
     if (word == 0) continue;  // only the masked last word
     out = WriteNonEmptyWord(word, listed[i], writer, position, out);
   }
+  position_in = position;
   return out;
 }
 
@@ -302,6 +316,21 @@ __attribute__((target("bmi,bmi2,popcnt"))) uint8_t* WritePhrasesBmi(
 
 }  // namespace
 
+namespace {
+
+uint64_t CountOnes(const uint64_t* words, uint64_t begin, uint64_t end) {
+  uint64_t sum0 = 0, sum1 = 0;
+  uint64_t w = begin;
+  for (; w + 2 <= end; w += 2) {
+    sum0 += static_cast<uint64_t>(std::popcount(words[w]));
+    sum1 += static_cast<uint64_t>(std::popcount(words[w + 1]));
+  }
+  if (w < end) sum0 += static_cast<uint64_t>(std::popcount(words[w]));
+  return sum0 + sum1;
+}
+
+}  // namespace
+
 void SummarizeBits(const uint64_t* words, uint64_t count,
                    BitSummary* summary) {
   const uint64_t word_count = (count + 63) / 64;
@@ -312,25 +341,32 @@ void SummarizeBits(const uint64_t* words, uint64_t count,
   summary->words.reset(new uint32_t[max_listed + 8]);
   uint32_t* const listed = summary->words.get();
   uint64_t n = 0;
-  uint64_t ones0 = 0, ones1 = 0;
   uint64_t w = 0;
-  for (; w + 8 <= word_count && n <= max_listed; w += 8) {
-    // Bits past `count` are zero (the input contract): whole words count.
-    for (int k = 0; k < 8; k += 2) {
-      ones0 += static_cast<uint64_t>(std::popcount(words[w + k]));
-      ones1 += static_cast<uint64_t>(std::popcount(words[w + k + 1]));
-    }
+  // List without counting (the ones are counted in the listed words after):
+  // stop once more than 5/8 of the words so far are non-empty (with some
+  // slack for an uneven start), and count everything instead.
+  for (; w + 8 <= word_count && n <= max_listed && n <= w * 5 / 8 + 1024;
+       w += 8) {
     const unsigned mask = NonEmptyMask8(words + w, 0);
     StoreIndices8(kSetBitOffsets[mask], static_cast<uint32_t>(w), listed + n);
     n += static_cast<uint64_t>(std::popcount(mask));
   }
-  const bool listing = n <= max_listed;
-  for (; w < word_count; ++w) {
-    ones0 += static_cast<uint64_t>(std::popcount(words[w]));
-    if (listing && words[w] != 0) listed[n++] = static_cast<uint32_t>(w);
+  if (w + 8 <= word_count || n > max_listed) {
+    // Bits past `count` are zero (the input contract): whole words count.
+    summary->ones = CountOnes(words, 0, word_count);
+    summary->listed = 0;
+    return;
   }
-  summary->ones = ones0 + ones1;
-  summary->listed = listing ? static_cast<size_t>(n) : 0;
+  for (; w < word_count; ++w) {
+    listed[n] = static_cast<uint32_t>(w);
+    n += words[w] != 0 ? 1 : 0;
+  }
+  uint64_t ones = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    ones += static_cast<uint64_t>(std::popcount(words[listed[i]]));
+  }
+  summary->ones = ones;
+  summary->listed = static_cast<size_t>(n);
 }
 
 uint8_t* WriteRunSymbols(const uint64_t* words, uint64_t count, bool invert,
