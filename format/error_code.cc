@@ -42,6 +42,7 @@ constexpr std::array<ErrorCodeInfo, kErrorCodeCount> kInfo = {{
     {"BAD_STATE", absl::StatusCode::kFailedPrecondition},
     {"NOT_FOUND", absl::StatusCode::kNotFound},
     {"INTERNAL", absl::StatusCode::kInternal},
+    {"UNSUPPORTED_METHOD", absl::StatusCode::kUnimplemented},
 }};
 
 }  // namespace

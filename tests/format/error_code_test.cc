@@ -32,6 +32,7 @@ TEST(ErrorCodeTest, NumbersArePinned) {
   EXPECT_EQ(static_cast<uint32_t>(ErrorCode::kSequenceMismatch), 13u);
   EXPECT_EQ(static_cast<uint32_t>(ErrorCode::kReferenceMismatch), 14u);
   EXPECT_EQ(static_cast<uint32_t>(ErrorCode::kInternal), 21u);
+  EXPECT_EQ(static_cast<uint32_t>(ErrorCode::kUnsupportedMethod), 22u);
 }
 
 TEST(ErrorCodeTest, ExactCodeSurvivesTheStatus) {

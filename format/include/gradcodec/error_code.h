@@ -66,10 +66,13 @@ enum class ErrorCode : uint32_t {
   kNotFound = 20,
   // An internal invariant failed (a bug in gradcodec).       kInternal
   kInternal = 21,
+  // A packet's method_id names a method this build does not
+  // implement.                                               kUnimplemented
+  kUnsupportedMethod = 22,
 };
 
 // One past the largest ErrorCode value; tests iterate [0, kErrorCodeCount).
-inline constexpr uint32_t kErrorCodeCount = 22;
+inline constexpr uint32_t kErrorCodeCount = 23;
 
 // The stable upper-snake name of `code` as the spec writes it, for example
 // "CHECKSUM_MISMATCH"; "UNKNOWN_ERROR_CODE" for values outside the list.

@@ -1,0 +1,327 @@
+#include "gradcodec/decoder.h"
+
+#include <bit>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "codec/entropy/context_bit_coder.h"
+#include "codec/method_sections.h"
+#include "codec/sign/blocks.h"
+#include "codec/sign/scale_quantizer.h"
+#include "codec/sign/sign_quantizer.h"
+#include "codec/signxor/flip_history.h"
+#include "codec/signxor/sign_reference.h"
+#include "format/packet.h"
+#include "format/section_types.h"
+#include "gradcodec/error_code.h"
+
+namespace gradcodec {
+
+using internal::BitWords;
+
+namespace {
+
+// What a stream's key packet fixes until the next one.
+struct StreamSetup {
+  Layout layout;
+  uint64_t layout_fingerprint = 0;
+  uint64_t count = 0;
+  Method method = Method::kSign;
+  std::vector<uint64_t> block_starts;
+};
+
+bool IsImplemented(uint8_t method_id) {
+  return method_id >= static_cast<uint8_t>(Method::kSign) &&
+         method_id <= static_cast<uint8_t>(Method::kSignXor);
+}
+
+// One packet decoded but not yet applied: the signs to reconstruct from,
+// the scales, and what the state becomes.
+struct DecodedPacket {
+  std::optional<StreamSetup> new_setup;  // key packets
+  std::vector<uint64_t> signs;
+  std::vector<float> scales;
+  // signxor
+  std::vector<uint64_t> flips;           // deltas
+  absl::Span<const uint8_t> bits_payload;  // signs or flips section payload
+};
+
+}  // namespace
+
+struct Decoder::State {
+  DecoderOptions options;
+  std::optional<StreamSetup> setup;  // none before the first key packet
+  uint64_t expected_sequence = 0;
+  internal::SignReference reference;  // signxor
+  // Scratch.
+  std::vector<uint8_t> contexts;
+  std::vector<uint32_t> codes;
+
+  // Decodes everything a packet says without changing the state.
+  absl::Status DecodePacket(const internal::ParsedPacket& parsed,
+                            uint64_t out_size, DecodedPacket* decoded);
+  // Applies a decoded packet to the state (nothing here can fail).
+  void Commit(const internal::ParsedPacket& parsed, DecodedPacket& decoded);
+};
+
+namespace {
+
+absl::Status SectionPresenceError(absl::string_view what) {
+  return MakeError(ErrorCode::kSectionPresence, what);
+}
+
+absl::Status DecodeBits(absl::Span<const uint8_t> payload,
+                        absl::Span<const uint8_t> contexts,
+                        uint32_t context_count, uint64_t count,
+                        std::vector<uint64_t>* bits) {
+  bits->assign(BitWords(count), 0);
+  return internal::DecodeContextBits(payload, contexts, context_count, count,
+                                     absl::MakeSpan(*bits));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Decoder>> Decoder::Create(
+    const DecoderOptions& options) {
+  auto state = std::make_unique<State>();
+  state->options = options;
+  return std::unique_ptr<Decoder>(new Decoder(std::move(state)));
+}
+
+Decoder::Decoder(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Decoder::~Decoder() = default;
+
+const Layout* Decoder::layout() const {
+  return state_->setup.has_value() ? &state_->setup->layout : nullptr;
+}
+uint64_t Decoder::expected_sequence() const {
+  return state_->expected_sequence;
+}
+
+absl::Status Decoder::State::DecodePacket(
+    const internal::ParsedPacket& parsed, uint64_t out_size,
+    DecodedPacket* decoded) {
+  State& st = *this;
+  const PacketHeader& h = parsed.header;
+  const bool key = h.packet_kind == PacketKind::kKey;
+  // Section 5.3: a delta against the state held.
+  if (!key) {
+    if (!st.setup.has_value()) {
+      return MakeError(ErrorCode::kReferenceMismatch,
+                       absl::StrCat("delta packet ", h.sequence,
+                                    " reached a decoder that holds no key "
+                                    "packet"));
+    }
+    if (h.sequence != st.expected_sequence) {
+      return MakeError(ErrorCode::kSequenceMismatch,
+                       absl::StrCat("field `sequence` is ", h.sequence,
+                                    "; the decoder expects ",
+                                    st.expected_sequence));
+    }
+    if (h.layout_fingerprint != st.setup->layout_fingerprint) {
+      return MakeError(ErrorCode::kReferenceMismatch,
+                       absl::StrCat("field `layout_fingerprint` is ",
+                                    absl::Hex(h.layout_fingerprint),
+                                    "; the decoder holds layout ",
+                                    absl::Hex(st.setup->layout_fingerprint)));
+    }
+    const uint64_t held_reference = st.setup->method == Method::kSignXor
+                                        ? st.reference.fingerprint
+                                        : 0;
+    if (h.reference_fingerprint != held_reference) {
+      return MakeError(ErrorCode::kReferenceMismatch,
+                       absl::StrCat("field `reference_fingerprint` is ",
+                                    absl::Hex(h.reference_fingerprint),
+                                    "; the decoder holds reference ",
+                                    absl::Hex(held_reference)));
+    }
+    if (h.coordinate_count != st.setup->count) {
+      return MakeError(ErrorCode::kInvalidField,
+                       absl::StrCat("field `coordinate_count` is ",
+                                    h.coordinate_count, "; the layout has ",
+                                    st.setup->count));
+    }
+  }
+  // Section 11.1: the method.
+  if (!IsImplemented(h.method_id)) {
+    return MakeError(ErrorCode::kUnsupportedMethod,
+                     absl::StrCat("field `method_id` is ", h.method_id,
+                                  "; this decoder implements 1..4"));
+  }
+  const auto method = static_cast<Method>(h.method_id);
+  if (!key && method != st.setup->method) {
+    return MakeError(ErrorCode::kReferenceMismatch,
+                     absl::StrCat("field `method_id` is ", h.method_id,
+                                  "; the stream's key packet has ",
+                                  static_cast<int>(st.setup->method)));
+  }
+  const StreamSetup* packet_setup = nullptr;
+  if (key) {
+    StreamSetup fresh;
+    fresh.layout = *parsed.layout;
+    fresh.layout_fingerprint = h.layout_fingerprint;
+    fresh.count = h.coordinate_count;
+    fresh.method = method;
+    fresh.block_starts = internal::MethodBlockStarts(fresh.layout, method);
+    decoded->new_setup = std::move(fresh);
+    packet_setup = &*decoded->new_setup;
+  } else {
+    packet_setup = &*st.setup;
+  }
+  const uint64_t n = packet_setup->count;
+  if (out_size != n) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     absl::StrCat("the output holds ", out_size,
+                                  " floats; the packet has ", n,
+                                  " coordinates"));
+  }
+
+  // Section 11.2: which method sections the packet must and may hold.
+  const size_t blocks =
+      packet_setup->block_starts.empty() ? 0
+                                         : packet_setup->block_starts.size() - 1;
+  const bool wants_scales = method != Method::kSign && blocks != 0;
+  const bool wants_flips = method == Method::kSignXor && !key;
+  const internal::SectionView* scales = nullptr;
+  const internal::SectionView* bits = nullptr;
+  for (const internal::SectionView& section : parsed.sections) {
+    if (section.type < internal::kFirstMethodSectionType ||
+        section.type > internal::kLastMethodSectionType) {
+      continue;
+    }
+    if (section.type == internal::kBlockScalesSection && wants_scales) {
+      scales = &section;
+    } else if (section.type == internal::kSignsSection && !wants_flips) {
+      bits = &section;
+    } else if (section.type == internal::kFlipsSection && wants_flips) {
+      bits = &section;
+    } else {
+      return SectionPresenceError(absl::StrCat(
+          "method ", h.method_id, " ", key ? "key" : "delta",
+          " packets do not hold method section type ",
+          absl::Hex(section.type, absl::kZeroPad2)));
+    }
+  }
+  if (wants_scales && scales == nullptr) {
+    return SectionPresenceError(absl::StrCat(
+        "method ", h.method_id, " packets with blocks need a `block_scales` "
+        "section (type 0x02)"));
+  }
+  if (bits == nullptr) {
+    return SectionPresenceError(
+        wants_flips ? "a signxor delta packet needs a `flips` section (0x04)"
+                    : "the packet needs a `signs` section (0x03)");
+  }
+
+  decoded->scales.assign(blocks, 0.0f);
+  if (wants_scales) {
+    st.codes.resize(blocks);
+    if (absl::Status s =
+            internal::DecodeScaleCodes(scales->payload, absl::MakeSpan(st.codes));
+        !s.ok()) {
+      return s;
+    }
+    for (size_t b = 0; b < blocks; ++b) {
+      decoded->scales[b] = internal::DequantizeScale(st.codes[b]);
+    }
+  }
+
+  decoded->bits_payload = bits->payload;
+  if (!wants_flips) {
+    return DecodeBits(bits->payload, {}, 1, n, &decoded->signs);
+  }
+  if (bits->payload.empty()) {
+    return MakeError(ErrorCode::kTruncated,
+                     "the `flips` section has no `history_bits`");
+  }
+  const uint32_t history_bits = bits->payload[0];
+  if (history_bits > internal::kMaxFlipHistory) {
+    return MakeError(ErrorCode::kInvalidField,
+                     absl::StrCat("field `history_bits` is ", history_bits,
+                                  "; it must be 0..",
+                                  internal::kMaxFlipHistory));
+  }
+  st.contexts.resize(n);
+  internal::FlipContexts(st.reference.history.data(), n, history_bits,
+                         st.contexts.data());
+  if (absl::Status s =
+          DecodeBits(bits->payload.subspan(1), st.contexts, 1u << history_bits,
+                     n, &decoded->flips);
+      !s.ok()) {
+    return s;
+  }
+  decoded->signs.resize(BitWords(n));
+  for (uint64_t w = 0; w < BitWords(n); ++w) {
+    decoded->signs[w] = st.reference.signs[w] ^ decoded->flips[w];
+  }
+  return absl::OkStatus();
+}
+
+void Decoder::State::Commit(const internal::ParsedPacket& parsed,
+                            DecodedPacket& decoded) {
+  State& st = *this;
+  if (decoded.new_setup.has_value()) {
+    st.setup = std::move(decoded.new_setup);
+    if (st.setup->method == Method::kSignXor) {
+      st.reference.ApplyKey(decoded.signs.data(), st.setup->count,
+                            decoded.bits_payload);
+    } else {
+      st.reference = internal::SignReference{};
+    }
+  } else if (st.setup->method == Method::kSignXor) {
+    st.reference.ApplyDelta(decoded.flips.data(), st.setup->count,
+                            decoded.bits_payload);
+  }
+  st.expected_sequence = parsed.header.sequence + 1;
+}
+
+absl::Status Decoder::Decode(absl::Span<const uint8_t> packet,
+                             absl::Span<float> out) {
+  absl::StatusOr<internal::ParsedPacket> parsed = internal::ParsePacket(packet);
+  if (!parsed.ok()) return parsed.status();
+  DecodedPacket decoded;
+  if (absl::Status s = state_->DecodePacket(*parsed, out.size(), &decoded);
+      !s.ok()) {
+    return s;
+  }
+  state_->Commit(*parsed, decoded);
+  const StreamSetup& setup = *state_->setup;
+  internal::ReconstructSigns(decoded.signs.data(), setup.count,
+                             setup.block_starts, decoded.scales, out.data());
+  return absl::OkStatus();
+}
+
+absl::Status Decoder::DecodeAndAdd(absl::Span<const uint8_t> packet,
+                                   float weight, absl::Span<float> sum) {
+  absl::StatusOr<internal::ParsedPacket> parsed = internal::ParsePacket(packet);
+  if (!parsed.ok()) return parsed.status();
+  DecodedPacket decoded;
+  if (absl::Status s = state_->DecodePacket(*parsed, sum.size(), &decoded);
+      !s.ok()) {
+    return s;
+  }
+  state_->Commit(*parsed, decoded);
+  const StreamSetup& setup = *state_->setup;
+  // weight * Delta_i = (weight * alpha_b) with the sign of s_i: one
+  // multiply per block, then a signed add per coordinate.
+  const auto add_block = [&](uint64_t begin, uint64_t end, float scale) {
+    const auto bits = std::bit_cast<uint32_t>(weight * scale);
+    float* const s = sum.data();
+    for (uint64_t i = begin; i < end; ++i) {
+      const auto negative =
+          static_cast<uint32_t>((decoded.signs[i >> 6] >> (i & 63)) & 1);
+      s[i] += std::bit_cast<float>(bits ^ (negative << 31));
+    }
+  };
+  if (setup.block_starts.empty()) {
+    add_block(0, setup.count, 1.0f);
+  } else {
+    for (size_t b = 0; b + 1 < setup.block_starts.size(); ++b) {
+      add_block(setup.block_starts[b], setup.block_starts[b + 1],
+                decoded.scales[b]);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace gradcodec

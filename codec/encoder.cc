@@ -1,0 +1,321 @@
+#include "gradcodec/encoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <bit>
+
+#include "absl/strings/str_cat.h"
+#include "codec/entropy/context_bit_coder.h"
+#include "codec/method_sections.h"
+#include "codec/sign/blocks.h"
+#include "codec/sign/scale_quantizer.h"
+#include "codec/sign/sign_quantizer.h"
+#include "codec/signxor/flip_history.h"
+#include "codec/signxor/rate_distortion.h"
+#include "codec/signxor/sign_reference.h"
+#include "format/layout_section.h"
+#include "format/packet.h"
+#include "format/section_types.h"
+#include "gradcodec/error_code.h"
+
+namespace gradcodec {
+
+using internal::BitWords;
+
+struct Encoder::State {
+  EncoderOptions options;
+  uint64_t count = 0;
+  std::vector<uint64_t> block_starts;
+  std::vector<uint8_t> layout_payload;
+  uint64_t layout_fingerprint = 0;
+
+  std::vector<float> momentum;  // m, when momentum > 0
+  std::vector<float> error;     // e, when error feedback is on
+  internal::SignReference reference;  // signxor
+  internal::FlipRateModel rate_model;  // signxor
+  double lambda = 0;
+
+  uint64_t sequence = 0;  // of the next packet
+  uint64_t since_key = 0;
+  bool key_requested = true;  // a stream starts with a key packet
+  EncodeStats stats;
+
+  // Scratch, kept between calls.
+  std::vector<float> p, delta;
+  std::vector<uint64_t> raw_signs, signs, flips;
+  std::vector<uint8_t> contexts;
+  std::vector<float> estimates, alphas, scales;
+  std::vector<uint32_t> codes;
+  std::vector<uint8_t> scales_payload, bits_payload;
+};
+
+namespace {
+
+absl::Status OptionError(absl::string_view option, absl::string_view why) {
+  return MakeError(ErrorCode::kInvalidArgument,
+                   absl::StrCat("encoder option `", option, "` ", why));
+}
+
+absl::Status CheckOptions(const EncoderOptions& o) {
+  if (absl::Status s = ValidateLayout(o.layout); !s.ok()) return s;
+  switch (o.method) {
+    case Method::kSign:
+    case Method::kScaledSign:
+    case Method::kBlockSign:
+    case Method::kSignXor:
+      break;
+    default:
+      return OptionError("method",
+                         absl::StrCat("is ", static_cast<int>(o.method),
+                                      "; it must be 1..4"));
+  }
+  if (!(o.momentum >= 0 && o.momentum < 1)) {
+    return OptionError("momentum",
+                       absl::StrCat("is ", o.momentum, "; it must be in [0, 1)"));
+  }
+  if (o.sign_coder != SignCoder::kFast &&
+      o.sign_coder != SignCoder::kAdaptive) {
+    return OptionError("sign_coder", "must be kFast or kAdaptive");
+  }
+  if (o.flip_history > internal::kMaxFlipHistory) {
+    return OptionError("flip_history",
+                       absl::StrCat("is ", o.flip_history, "; it must be 0..",
+                                    internal::kMaxFlipHistory));
+  }
+  if (!(o.rd_lambda >= 0 && std::isfinite(o.rd_lambda))) {
+    return OptionError("rd_lambda", absl::StrCat("is ", o.rd_lambda,
+                                                 "; it must be finite and >= 0"));
+  }
+  if (!(o.target_bits_per_coordinate >= 0 &&
+        std::isfinite(o.target_bits_per_coordinate))) {
+    return OptionError("target_bits_per_coordinate",
+                       absl::StrCat("is ", o.target_bits_per_coordinate,
+                                    "; it must be finite and >= 0"));
+  }
+  return absl::OkStatus();
+}
+
+// The first NaN or Inf of `update`, named by tensor and index.
+absl::Status CheckFinite(const Layout& layout, absl::Span<const float> update) {
+  const float* const in = update.data();
+  for (uint64_t i = 0; i < update.size(); ++i) {
+    if (!std::isfinite(in[i])) {
+      const internal::CoordinateName name = internal::NameCoordinate(layout, i);
+      return MakeError(
+          ErrorCode::kNonFiniteInput,
+          absl::StrCat("tensor '", name.tensor->name, "' element ",
+                       name.index, " is ", in[i],
+                       "; the encoder's state is unchanged"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void EncodeBits(absl::Span<const uint64_t> bits, uint64_t count,
+                absl::Span<const uint8_t> contexts, uint32_t context_count,
+                SignCoder coder, std::vector<uint8_t>* out) {
+  internal::ContextBitOptions options;
+  options.coder = coder == SignCoder::kAdaptive ? internal::BitCoder::kAdaptive
+                                                : internal::BitCoder::kFast;
+  internal::EncodeContextBits(bits, count, contexts, context_count, options,
+                              out);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Encoder>> Encoder::Create(
+    const EncoderOptions& options) {
+  if (absl::Status s = CheckOptions(options); !s.ok()) return s;
+  auto state = std::make_unique<State>();
+  state->options = options;
+  state->count = options.layout.coordinate_count();
+  state->block_starts =
+      internal::MethodBlockStarts(options.layout, options.method);
+  internal::SerializeLayout(options.layout, &state->layout_payload);
+  state->layout_fingerprint =
+      internal::LayoutFingerprint(state->layout_payload);
+  if (options.momentum > 0) state->momentum.assign(state->count, 0.0f);
+  if (options.error_feedback) state->error.assign(state->count, 0.0f);
+  state->lambda = options.rd_lambda;
+  return std::unique_ptr<Encoder>(new Encoder(std::move(state)));
+}
+
+Encoder::Encoder(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Encoder::~Encoder() = default;
+
+void Encoder::RequestKey() { state_->key_requested = true; }
+
+void Encoder::RescaleError(float ratio) {
+  for (float& e : state_->error) e *= ratio;
+}
+
+absl::Span<const float> Encoder::error() const { return state_->error; }
+const EncodeStats& Encoder::last_stats() const { return state_->stats; }
+const EncoderOptions& Encoder::options() const { return state_->options; }
+
+absl::Status Encoder::Encode(absl::Span<const float> update,
+                             std::vector<uint8_t>* packet,
+                             absl::Span<float> reconstruction) {
+  State& st = *state_;
+  const EncoderOptions& o = st.options;
+  const uint64_t n = st.count;
+  if (update.size() != n) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     absl::StrCat("the update holds ", update.size(),
+                                  " floats; the layout has ", n,
+                                  " coordinates"));
+  }
+  if (!reconstruction.empty() && reconstruction.size() != n) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     absl::StrCat("the reconstruction buffer holds ",
+                                  reconstruction.size(), " floats; the layout has ",
+                                  n, " coordinates"));
+  }
+  // Everything that can fail is checked before any state changes.
+  if (absl::Status s = CheckFinite(o.layout, update); !s.ok()) return s;
+
+  // p = v + e, v the input or its Nesterov-momentum form. Momentum and
+  // error are finite, but their sum with the input could overflow.
+  st.p.resize(n);
+  const float mu = o.momentum;
+  for (uint64_t i = 0; i < n; ++i) {
+    float v = update[i];
+    if (mu > 0) v = mu * (mu * st.momentum[i] + update[i]) + update[i];
+    st.p[i] = st.error.empty() ? v : v + st.error[i];
+  }
+  for (uint64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(st.p[i])) {
+      const internal::CoordinateName name = internal::NameCoordinate(o.layout, i);
+      return MakeError(ErrorCode::kNonFiniteInput,
+                       absl::StrCat("tensor '", name.tensor->name, "' element ",
+                                    name.index,
+                                    " overflows once momentum and error "
+                                    "feedback are added; the encoder's state "
+                                    "is unchanged"));
+    }
+  }
+
+  const bool key = st.key_requested ||
+                   (o.key_interval != 0 && st.since_key >= o.key_interval);
+  const bool signxor = o.method == Method::kSignXor;
+  const uint64_t words = BitWords(n);
+  const size_t blocks =
+      st.block_starts.empty() ? 0 : st.block_starts.size() - 1;
+
+  // Signs: those of p, or for a signxor delta the rate-distortion choice.
+  st.raw_signs.assign(words, 0);
+  internal::PackSigns(st.p, st.raw_signs.data());
+  st.estimates.resize(blocks);
+  st.signs.resize(words);
+  uint64_t kept = 0;
+  const uint32_t history_bits = o.flip_history;
+  if (signxor && !key) {
+    st.contexts.resize(n);
+    internal::FlipContexts(st.reference.history.data(), n, history_bits,
+                           st.contexts.data());
+    internal::MeanAbsoluteBlockScales(st.p, st.block_starts,
+                                      st.estimates.data());
+    kept = internal::ChooseSigns(st.p, st.raw_signs.data(),
+                                 st.reference.signs.data(),
+                                 st.contexts.data(), st.block_starts,
+                                 st.estimates.data(), st.lambda,
+                                 st.rate_model, st.signs.data());
+  } else {
+    st.signs = st.raw_signs;
+  }
+
+  // Scales: the best for the chosen signs, quantised; Delta from them.
+  st.alphas.resize(blocks);
+  st.codes.resize(blocks);
+  st.scales.resize(blocks);
+  internal::BestBlockScales(st.p, st.signs.data(), st.block_starts,
+                            st.alphas.data());
+  for (size_t b = 0; b < blocks; ++b) {
+    st.codes[b] = internal::QuantizeScale(st.alphas[b]);
+    st.scales[b] = internal::DequantizeScale(st.codes[b]);
+  }
+
+  // Sections.
+  std::vector<internal::SectionData> sections;
+  if (key) sections.push_back({internal::kSectionLayout, st.layout_payload});
+  st.scales_payload.clear();
+  if (blocks != 0 && o.method != Method::kSign) {
+    internal::EncodeScaleCodes(st.codes, &st.scales_payload);
+    sections.push_back({internal::kBlockScalesSection, st.scales_payload});
+  }
+  st.bits_payload.clear();
+  uint64_t flip_count = 0;
+  if (signxor && !key) {
+    st.flips.resize(words);
+    for (uint64_t w = 0; w < words; ++w) {
+      st.flips[w] = st.signs[w] ^ st.reference.signs[w];
+      flip_count += static_cast<uint64_t>(std::popcount(st.flips[w]));
+    }
+    st.bits_payload.push_back(static_cast<uint8_t>(history_bits));
+    EncodeBits(st.flips, n, st.contexts, 1u << history_bits, o.sign_coder,
+               &st.bits_payload);
+    sections.push_back({internal::kFlipsSection, st.bits_payload});
+  } else {
+    EncodeBits(st.signs, n, {}, 1, o.sign_coder, &st.bits_payload);
+    sections.push_back({internal::kSignsSection, st.bits_payload});
+  }
+
+  PacketHeader header;
+  header.packet_kind = key ? PacketKind::kKey : PacketKind::kDelta;
+  header.method_id = static_cast<uint8_t>(o.method);
+  header.stream_id = o.stream_id;
+  header.sequence = st.sequence;
+  header.layout_fingerprint = st.layout_fingerprint;
+  header.coordinate_count = n;
+  header.reference_fingerprint =
+      key || !signxor ? 0 : st.reference.fingerprint;
+  *packet = internal::SerializePacket(header, sections);
+
+  // Commit: Delta, error memory, momentum, reference state, counters.
+  st.delta.resize(n);
+  internal::ReconstructSigns(st.signs.data(), n, st.block_starts, st.scales,
+                             st.delta.data());
+  if (!st.error.empty()) {
+    for (uint64_t i = 0; i < n; ++i) st.error[i] = st.p[i] - st.delta[i];
+  }
+  if (!reconstruction.empty()) {
+    std::copy(st.delta.begin(), st.delta.end(), reconstruction.begin());
+  }
+  if (mu > 0) {
+    for (uint64_t i = 0; i < n; ++i) {
+      st.momentum[i] = mu * st.momentum[i] + update[i];
+    }
+  }
+  if (signxor) {
+    if (key) {
+      st.reference.ApplyKey(st.signs.data(), n, st.bits_payload);
+      st.rate_model.Reset();
+    } else {
+      st.rate_model.Observe(st.flips.data(), st.contexts.data(), n);
+      st.reference.ApplyDelta(st.flips.data(), n,
+                              absl::MakeConstSpan(st.bits_payload));
+    }
+  }
+  st.stats = EncodeStats{};
+  st.stats.key = key;
+  st.stats.packet_bytes = packet->size();
+  st.stats.flips = flip_count;
+  st.stats.kept = kept;
+  st.stats.lambda = st.lambda;
+  if (signxor && !key && o.target_bits_per_coordinate > 0 && n > 0) {
+    // Hold the target on average: raise lambda when over it, lower it when
+    // under, in proportion to the miss (in the log domain, so lambda stays
+    // positive).
+    const double bits = 8.0 * static_cast<double>(packet->size()) /
+                        static_cast<double>(n);
+    const double miss = bits / o.target_bits_per_coordinate - 1.0;
+    st.lambda = std::clamp(std::max(st.lambda, 1e-3) * std::exp(miss),
+                           0.0, 1e4);
+  }
+  st.key_requested = false;
+  st.since_key = key ? 1 : st.since_key + 1;
+  ++st.sequence;
+  return absl::OkStatus();
+}
+
+}  // namespace gradcodec

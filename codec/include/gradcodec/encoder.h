@@ -1,0 +1,83 @@
+// The stateful encoder of one gradient stream (spec/FORMAT.md sections 5
+// and 11). Each Encode() call turns one step's update into one packet:
+//
+//   optional Nesterov momentum  m = mu m + g,  v = mu m + g
+//   error feedback              p = v + e
+//   signs                       s = sign(p), for signxor kept where the
+//                               rate-distortion rule says so
+//   block scales                alpha_b = max(0, <p_b, s_b> / |b|), quantised
+//   packet                      scales, signs or flips, entropy-coded
+//   error memory                e = p - Delta, Delta exactly what the
+//                               decoder will output
+//
+// Not thread-safe: one encoder per stream, used from one thread at a time.
+#ifndef GRADCODEC_ENCODER_H_
+#define GRADCODEC_ENCODER_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "gradcodec/codec_options.h"
+
+namespace gradcodec {
+
+// What one Encode() call did.
+struct EncodeStats {
+  bool key = false;           // a key packet
+  uint64_t packet_bytes = 0;  // every byte of the packet
+  uint64_t flips = 0;         // signxor deltas: signs changed
+  uint64_t kept = 0;          // signxor deltas: changes the encoder declined
+  double lambda = 0;          // signxor: the rate-distortion lambda used
+};
+
+class Encoder {
+ public:
+  // INVALID_ARGUMENT (naming the option) for options out of range, and the
+  // layout's own errors (ValidateLayout).
+  static absl::StatusOr<std::unique_ptr<Encoder>> Create(
+      const EncoderOptions& options);
+
+  ~Encoder();
+  Encoder(const Encoder&) = delete;
+  Encoder& operator=(const Encoder&) = delete;
+
+  // Encodes one step. `update` holds the layout's coordinate count of
+  // floats, tensor after tensor. The packet replaces the contents of
+  // `packet`. If `reconstruction` is not empty it must hold as many floats
+  // and receives Delta, bit for bit what a decoder will output.
+  //
+  // Errors, each leaving the encoder exactly as it was:
+  // INVALID_ARGUMENT (wrong sizes); NON_FINITE_INPUT (a NaN or Inf, named
+  // by tensor and index).
+  absl::Status Encode(absl::Span<const float> update,
+                      std::vector<uint8_t>* packet,
+                      absl::Span<float> reconstruction = {});
+
+  // Makes the next packet a key packet (for a receiver that reports a
+  // desynchronisation).
+  void RequestKey();
+
+  // Multiplies the error memory by `ratio`: call with eta_old / eta_new
+  // when the learning rate changes from eta_old to eta_new, so that the
+  // error stays in the units of the new steps (dist-EF-SGD).
+  void RescaleError(float ratio);
+
+  // The error memory e (empty when error feedback is off).
+  absl::Span<const float> error() const;
+
+  const EncodeStats& last_stats() const;
+  const EncoderOptions& options() const;
+
+ private:
+  struct State;
+  explicit Encoder(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace gradcodec
+
+#endif  // GRADCODEC_ENCODER_H_

@@ -1,0 +1,40 @@
+// The sign family's quantizer (spec/FORMAT.md, "Reconstruction of the sign
+// methods"): packed sign bits, the best scale of a block for given signs,
+// and the bit-exact reconstruction alpha_b * s_i.
+//
+// Sign bits are packed as bit streams are (section 1.4): bit i of the
+// vector is bit i mod 64 of word i / 64, and it is 1 when coordinate i is
+// negative. sign(0) = +1 (so are -0.0 and the bits of an empty tail).
+#ifndef GRADCODEC_CODEC_SIGN_SIGN_QUANTIZER_H_
+#define GRADCODEC_CODEC_SIGN_SIGN_QUANTIZER_H_
+
+#include <cstdint>
+
+#include "absl/types/span.h"
+
+namespace gradcodec::internal {
+
+// Writes the sign bits of `p` to `signs` (BitWords(p.size()) words; bits
+// past the end are zero).
+void PackSigns(absl::Span<const float> p, uint64_t* signs);
+
+// For each block b: alpha_b = max(0, <p_b, s_b> / |b|), the scale that
+// minimises ||p_b - alpha s_b||^2 (||p_b||_1 / |b| when s_b = sign(p_b)),
+// summed in double in coordinate order so that it is deterministic.
+void BestBlockScales(absl::Span<const float> p, const uint64_t* signs,
+                     absl::Span<const uint64_t> block_starts, float* alphas);
+
+// The mean absolute value of each block, ||p_b||_1 / |b|.
+void MeanAbsoluteBlockScales(absl::Span<const float> p,
+                             absl::Span<const uint64_t> block_starts,
+                             float* alphas);
+
+// out[i] = -alpha_b if sign bit i is set, else alpha_b; with no blocks
+// (method sign) the scale is 1. Exact: only a sign is applied.
+void ReconstructSigns(const uint64_t* signs, uint64_t count,
+                      absl::Span<const uint64_t> block_starts,
+                      absl::Span<const float> scales, float* out);
+
+}  // namespace gradcodec::internal
+
+#endif  // GRADCODEC_CODEC_SIGN_SIGN_QUANTIZER_H_

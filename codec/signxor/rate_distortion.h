@@ -1,0 +1,61 @@
+// SignXOR's rate-distortion encoder (encoder side only; the decoder just
+// applies the flips it receives). A coordinate whose sign changed may keep
+// its previous sign instead: with reconstruction alpha * s, sending the
+// wrong sign adds (|p| + alpha)^2 - (|p| - alpha)^2 = 4 alpha |p| of
+// squared error, and saves the bits a flip costs over a non-flip in the
+// coordinate's context. The sign is kept when
+//
+//   4 alpha |p_i| < lambda * alpha^2 * extra_bits(context_i),
+//
+// i.e. |p_i| < lambda * alpha * extra_bits / 4. Error feedback carries the
+// kept coordinates' error into the next step, so nothing is lost for good.
+#ifndef GRADCODEC_CODEC_SIGNXOR_RATE_DISTORTION_H_
+#define GRADCODEC_CODEC_SIGNXOR_RATE_DISTORTION_H_
+
+#include <array>
+#include <cstdint>
+
+#include "absl/types/span.h"
+
+namespace gradcodec::internal {
+
+// Per-context flip frequencies of the flips sent so far (halved every
+// step, so they follow the stream), and the bits a flip costs over a
+// non-flip under them.
+class FlipRateModel {
+ public:
+  FlipRateModel() { Reset(); }
+
+  // Forgets everything (a key packet restarts the history).
+  void Reset();
+
+  // Adds one step's flips; contexts[i] < 256.
+  void Observe(const uint64_t* flips, const uint8_t* contexts,
+               uint64_t count);
+
+  // log2(P(no flip) / P(flip)) in `context`, >= 0 when flips are the rarer
+  // outcome (as they are wherever the encoder has a choice to make).
+  double ExtraBits(uint32_t context) const { return extra_bits_[context]; }
+
+ private:
+  void UpdateCosts();
+
+  std::array<double, 256> flips_;
+  std::array<double, 256> totals_;
+  std::array<double, 256> extra_bits_;
+};
+
+// Writes to `chosen` the signs to send: the signs of p (`raw`), except that
+// a coordinate whose raw sign differs from `reference` keeps the reference
+// sign when the rule above says so. `alphas` holds each block's scale
+// estimate (block k covers [block_starts[k], block_starts[k + 1])).
+// lambda = 0 keeps nothing. Returns how many signs were kept.
+uint64_t ChooseSigns(absl::Span<const float> p, const uint64_t* raw,
+                     const uint64_t* reference, const uint8_t* contexts,
+                     absl::Span<const uint64_t> block_starts,
+                     const float* alphas, double lambda,
+                     const FlipRateModel& model, uint64_t* chosen);
+
+}  // namespace gradcodec::internal
+
+#endif  // GRADCODEC_CODEC_SIGNXOR_RATE_DISTORTION_H_

@@ -1,0 +1,31 @@
+#include "codec/signxor/sign_reference.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+
+#include "codec/signxor/flip_history.h"
+
+namespace gradcodec::internal {
+
+uint64_t ChainFingerprint(uint64_t seed, absl::Span<const uint8_t> payload) {
+  return XXH3_64bits_withSeed(payload.data(), payload.size(), seed);
+}
+
+void SignReference::ApplyKey(const uint64_t* key_signs, uint64_t count,
+                             absl::Span<const uint8_t> signs_payload) {
+  const uint64_t words = (count + 63) / 64;
+  signs.assign(key_signs, key_signs + words);
+  history.assign(count, 0);
+  fingerprint = ChainFingerprint(0, signs_payload);
+}
+
+void SignReference::ApplyDelta(const uint64_t* flips, uint64_t count,
+                               absl::Span<const uint8_t> flips_payload) {
+  const uint64_t words = (count + 63) / 64;
+  for (uint64_t w = 0; w < words; ++w) signs[w] ^= flips[w];
+  PushFlips(flips, count, history.data());
+  fingerprint = ChainFingerprint(fingerprint, flips_payload);
+}
+
+}  // namespace gradcodec::internal

@@ -1,0 +1,378 @@
+// The stateful codec end to end: every method over multi-step streams,
+// the bit-exactness and error-feedback invariants, key/delta handling and
+// desynchronisation, bad input.
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "format/packet.h"
+#include "gradcodec/decoder.h"
+#include "gradcodec/encoder.h"
+#include "gradcodec/error_code.h"
+#include "gradcodec/packet_info.h"
+#include "gtest/gtest.h"
+#include "safetensors_reader.h"
+#include "synthetic.h"
+
+namespace gradcodec {
+namespace {
+
+using Packet = std::vector<uint8_t>;
+
+// Tensors of awkward sizes: not multiples of the block, empty, scalar.
+Layout AwkwardLayout() {
+  Layout layout;
+  layout.tensors = {
+      {"fc1.weight", {37, 29}, DType::kFloat32, 64},
+      {"empty", {0, 5}, DType::kFloat32, 16},
+      {"fc1.bias", {29}, DType::kFloat32, 0},
+      {"scalar", {}, DType::kFloat32, 8},
+      {"fc2.weight", {10, 300}, DType::kFloat32, 256},
+  };
+  return layout;
+}
+
+// Steps whose signs are correlated from step to step, as momentum makes
+// them: v_t = 0.9 v_(t-1) + noise.
+std::vector<std::vector<float>> CorrelatedSteps(uint64_t count, int steps,
+                                                uint64_t seed) {
+  std::vector<std::vector<float>> out;
+  std::vector<float> v(count, 0.0f);
+  for (int t = 0; t < steps; ++t) {
+    const std::vector<float> noise =
+        testing::SyntheticGradient(count, seed + static_cast<uint64_t>(t));
+    for (uint64_t i = 0; i < count; ++i) v[i] = 0.9f * v[i] + noise[i];
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::unique_ptr<Encoder> MakeEncoder(const EncoderOptions& options) {
+  auto encoder = Encoder::Create(options);
+  EXPECT_TRUE(encoder.ok()) << encoder.status();
+  return std::move(*encoder);
+}
+
+std::unique_ptr<Decoder> MakeDecoder() { return std::move(*Decoder::Create()); }
+
+bool BitIdentical(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() &&
+         std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+const Method kMethods[] = {Method::kSign, Method::kScaledSign,
+                           Method::kBlockSign, Method::kSignXor};
+
+TEST(CodecTest, DecoderOutputsTheEncodersReconstructionBitForBit) {
+  for (Method method : kMethods) {
+    for (SignCoder coder : {SignCoder::kFast, SignCoder::kAdaptive}) {
+      SCOPED_TRACE(::testing::Message() << "method " << static_cast<int>(method)
+                                        << " coder " << static_cast<int>(coder));
+      EncoderOptions options;
+      options.method = method;
+      options.layout = AwkwardLayout();
+      options.sign_coder = coder;
+      options.momentum = 0.5f;
+      options.key_interval = 7;
+      auto encoder = MakeEncoder(options);
+      auto decoder = MakeDecoder();
+      const uint64_t n = options.layout.coordinate_count();
+      int keys = 0;
+      for (const auto& step : CorrelatedSteps(n, 20, 10)) {
+        Packet packet;
+        std::vector<float> delta(n), decoded(n);
+        ASSERT_TRUE(encoder->Encode(step, &packet, absl::MakeSpan(delta)).ok());
+        keys += encoder->last_stats().key;
+        ASSERT_TRUE(decoder->Decode(packet, absl::MakeSpan(decoded)).ok());
+        ASSERT_TRUE(BitIdentical(decoded, delta));
+        for (float d : delta) ASSERT_TRUE(std::isfinite(d));
+      }
+      EXPECT_EQ(keys, 3);  // steps 0, 7 and 14
+    }
+  }
+}
+
+TEST(CodecTest, ErrorFeedbackLosesNothing) {
+  // Without momentum, sum_t Delta_t + e_T = sum_t v_t.
+  for (Method method : {Method::kScaledSign, Method::kBlockSign,
+                        Method::kSignXor, Method::kSign}) {
+    EncoderOptions options;
+    options.method = method;
+    options.layout = AwkwardLayout();
+    auto encoder = MakeEncoder(options);
+    const uint64_t n = options.layout.coordinate_count();
+    std::vector<double> inputs(n, 0), outputs(n, 0);
+    double magnitude = 0;
+    for (const auto& step : CorrelatedSteps(n, 30, 20)) {
+      Packet packet;
+      std::vector<float> delta(n);
+      ASSERT_TRUE(encoder->Encode(step, &packet, absl::MakeSpan(delta)).ok());
+      for (uint64_t i = 0; i < n; ++i) {
+        inputs[i] += step[i];
+        outputs[i] += delta[i];
+        magnitude = std::max(magnitude, std::fabs(inputs[i]));
+      }
+    }
+    for (uint64_t i = 0; i < n; ++i) {
+      ASSERT_NEAR(outputs[i] + encoder->error()[i], inputs[i],
+                  1e-4 * (1 + magnitude))
+          << "method " << static_cast<int>(method) << " coordinate " << i;
+    }
+  }
+}
+
+TEST(CodecTest, SameInputAndStateGiveTheSameBytes) {
+  EncoderOptions options;
+  options.layout = AwkwardLayout();
+  auto a = MakeEncoder(options);
+  auto b = MakeEncoder(options);
+  for (const auto& step :
+       CorrelatedSteps(options.layout.coordinate_count(), 10, 30)) {
+    Packet pa, pb;
+    ASSERT_TRUE(a->Encode(step, &pa).ok());
+    ASSERT_TRUE(b->Encode(step, &pb).ok());
+    ASSERT_EQ(pa, pb);
+  }
+}
+
+TEST(CodecTest, NonFiniteInputIsNamedAndChangesNothing) {
+  EncoderOptions options;
+  options.layout = AwkwardLayout();
+  options.momentum = 0.9f;
+  const uint64_t n = options.layout.coordinate_count();
+  const auto steps = CorrelatedSteps(n, 6, 40);
+  auto clean = MakeEncoder(options);
+  auto troubled = MakeEncoder(options);
+  for (int t = 0; t < 6; ++t) {
+    Packet expected, actual;
+    ASSERT_TRUE(clean->Encode(steps[t], &expected).ok());
+    if (t == 3) {
+      for (float bad : {NAN, INFINITY, -INFINITY}) {
+        std::vector<float> poisoned = steps[t];
+        // fc2.weight starts after 37*29 + 29 + 1 coordinates.
+        poisoned[37 * 29 + 29 + 1 + 42] = bad;
+        Packet untouched = {1, 2, 3};
+        const absl::Status s = troubled->Encode(poisoned, &untouched);
+        EXPECT_EQ(GetErrorCode(s), ErrorCode::kNonFiniteInput);
+        EXPECT_NE(s.message().find("'fc2.weight' element 42"),
+                  std::string::npos)
+            << s.message();
+        EXPECT_EQ(untouched, (Packet{1, 2, 3}));
+      }
+    }
+    ASSERT_TRUE(troubled->Encode(steps[t], &actual).ok());
+    ASSERT_EQ(actual, expected) << "step " << t;
+  }
+}
+
+TEST(CodecTest, EmptyZeroAndOneCoordinateLayouts) {
+  std::vector<Layout> layouts(3);
+  layouts[0].tensors = {{"nothing", {0}, DType::kFloat32, 0}};
+  layouts[1].tensors = {{"one", {1}, DType::kFloat32, 4}};
+  layouts[2].tensors = {{"zeros", {1000}, DType::kFloat32, 7}};
+  for (const Layout& layout : layouts) {
+    for (Method method : kMethods) {
+      EncoderOptions options;
+      options.method = method;
+      options.layout = layout;
+      auto encoder = MakeEncoder(options);
+      auto decoder = MakeDecoder();
+      const uint64_t n = layout.coordinate_count();
+      for (int t = 0; t < 4; ++t) {
+        std::vector<float> input(n, 0.0f);
+        if (layout.tensors[0].name == "one") input[0] = t % 2 ? -1.5f : 2.0f;
+        Packet packet;
+        std::vector<float> delta(n), decoded(n);
+        ASSERT_TRUE(encoder->Encode(input, &packet, absl::MakeSpan(delta)).ok());
+        ASSERT_TRUE(decoder->Decode(packet, absl::MakeSpan(decoded)).ok())
+            << layout.tensors[0].name << " method " << static_cast<int>(method);
+        ASSERT_TRUE(BitIdentical(decoded, delta));
+      }
+    }
+  }
+}
+
+// A stream of signxor packets to play with.
+struct Stream {
+  EncoderOptions options;
+  std::vector<Packet> packets;
+  std::vector<std::vector<float>> deltas;
+};
+
+Stream SignXorStream(int steps) {
+  Stream stream;
+  stream.options.layout = AwkwardLayout();
+  auto encoder = MakeEncoder(stream.options);
+  const uint64_t n = stream.options.layout.coordinate_count();
+  for (const auto& step : CorrelatedSteps(n, steps, 50)) {
+    Packet packet;
+    std::vector<float> delta(n);
+    EXPECT_TRUE(encoder->Encode(step, &packet, absl::MakeSpan(delta)).ok());
+    stream.packets.push_back(std::move(packet));
+    stream.deltas.push_back(std::move(delta));
+  }
+  return stream;
+}
+
+TEST(CodecTest, DesynchronisedDeltasAreRefusedAndChangeNothing) {
+  const Stream stream = SignXorStream(6);
+  const uint64_t n = stream.options.layout.coordinate_count();
+  std::vector<float> out(n);
+  auto decoder = MakeDecoder();
+  // No key packet yet.
+  EXPECT_EQ(GetErrorCode(decoder->Decode(stream.packets[1], absl::MakeSpan(out))),
+            ErrorCode::kReferenceMismatch);
+  ASSERT_TRUE(decoder->Decode(stream.packets[0], absl::MakeSpan(out)).ok());
+  ASSERT_TRUE(decoder->Decode(stream.packets[1], absl::MakeSpan(out)).ok());
+  // Packet 2 lost: 3 is refused, and so is 1 again (a duplicate).
+  EXPECT_EQ(GetErrorCode(decoder->Decode(stream.packets[3], absl::MakeSpan(out))),
+            ErrorCode::kSequenceMismatch);
+  EXPECT_EQ(GetErrorCode(decoder->Decode(stream.packets[1], absl::MakeSpan(out))),
+            ErrorCode::kSequenceMismatch);
+  // A delta whose reference fingerprint is not the decoder's.
+  Packet wrong = stream.packets[2];
+  wrong[40] ^= 1;  // reference_fingerprint is bytes 40..47 of the header
+  internal::RewriteChecksum(&wrong);
+  EXPECT_EQ(GetErrorCode(decoder->Decode(wrong, absl::MakeSpan(out))),
+            ErrorCode::kReferenceMismatch);
+  // None of that changed the state: packet 2 then decodes exactly.
+  ASSERT_TRUE(decoder->Decode(stream.packets[2], absl::MakeSpan(out)).ok());
+  EXPECT_TRUE(BitIdentical(out, stream.deltas[2]));
+  ASSERT_TRUE(decoder->Decode(stream.packets[3], absl::MakeSpan(out)).ok());
+  EXPECT_TRUE(BitIdentical(out, stream.deltas[3]));
+}
+
+TEST(CodecTest, RequestedKeyPacketResynchronises) {
+  EncoderOptions options;
+  options.layout = AwkwardLayout();
+  auto encoder = MakeEncoder(options);
+  auto late = MakeDecoder();
+  const uint64_t n = options.layout.coordinate_count();
+  const auto steps = CorrelatedSteps(n, 8, 60);
+  std::vector<float> out(n), delta(n);
+  for (int t = 0; t < 8; ++t) {
+    if (t == 5) encoder->RequestKey();  // the late decoder asked
+    Packet packet;
+    ASSERT_TRUE(encoder->Encode(steps[t], &packet, absl::MakeSpan(delta)).ok());
+    const absl::Status s = late->Decode(packet, absl::MakeSpan(out));
+    if (t >= 1 && t < 5) {
+      EXPECT_EQ(GetErrorCode(s), ErrorCode::kReferenceMismatch) << t;
+    } else if (t >= 5) {
+      ASSERT_TRUE(s.ok()) << t << ": " << s;
+      EXPECT_TRUE(BitIdentical(out, delta));
+    }
+    if (t == 0) late = MakeDecoder();  // it missed the first key packet
+  }
+}
+
+TEST(CodecTest, UnknownMethodsAndForeignSectionsAreRefused) {
+  const Stream stream = SignXorStream(2);
+  const uint64_t n = stream.options.layout.coordinate_count();
+  std::vector<float> out(n);
+  Packet unknown = stream.packets[0];
+  unknown[9] = 77;  // method_id
+  internal::RewriteChecksum(&unknown);
+  auto decoder = MakeDecoder();
+  EXPECT_EQ(GetErrorCode(decoder->Decode(unknown, absl::MakeSpan(out))),
+            ErrorCode::kUnsupportedMethod);
+  // The signxor key packet relabelled as method sign: sign packets hold no
+  // block scales.
+  Packet relabelled = stream.packets[0];
+  relabelled[9] = static_cast<uint8_t>(Method::kSign);
+  internal::RewriteChecksum(&relabelled);
+  EXPECT_EQ(GetErrorCode(decoder->Decode(relabelled, absl::MakeSpan(out))),
+            ErrorCode::kSectionPresence);
+  // Wrong output size.
+  std::vector<float> small(n - 1);
+  EXPECT_EQ(GetErrorCode(decoder->Decode(stream.packets[0], absl::MakeSpan(small))),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(decoder->layout(), nullptr);  // nothing was accepted
+}
+
+TEST(CodecTest, DecodeAndAddAddsTheWeightedReconstruction) {
+  const Stream stream = SignXorStream(5);
+  const uint64_t n = stream.options.layout.coordinate_count();
+  auto plain = MakeDecoder();
+  auto adding = MakeDecoder();
+  std::vector<float> sum(n, 1.0f), out(n);
+  for (const Packet& packet : stream.packets) {
+    ASSERT_TRUE(plain->Decode(packet, absl::MakeSpan(out)).ok());
+    std::vector<float> expected = sum;
+    for (uint64_t i = 0; i < n; ++i) expected[i] += 0.25f * out[i];
+    ASSERT_TRUE(adding->DecodeAndAdd(packet, 0.25f, absl::MakeSpan(sum)).ok());
+    ASSERT_TRUE(BitIdentical(sum, expected));
+  }
+}
+
+TEST(CodecTest, OptionsAreChecked) {
+  EncoderOptions options;
+  options.layout = AwkwardLayout();
+  options.momentum = 1.0f;
+  EXPECT_EQ(GetErrorCode(Encoder::Create(options).status()),
+            ErrorCode::kInvalidArgument);
+  options.momentum = 0;
+  options.flip_history = 7;
+  EXPECT_EQ(GetErrorCode(Encoder::Create(options).status()),
+            ErrorCode::kInvalidArgument);
+  options.flip_history = 6;
+  options.rd_lambda = -1;
+  EXPECT_EQ(GetErrorCode(Encoder::Create(options).status()),
+            ErrorCode::kInvalidArgument);
+  options.rd_lambda = 1;
+  options.method = static_cast<Method>(9);
+  EXPECT_EQ(GetErrorCode(Encoder::Create(options).status()),
+            ErrorCode::kInvalidArgument);
+  options.method = Method::kSignXor;
+  options.layout.tensors.clear();
+  EXPECT_FALSE(Encoder::Create(options).ok());
+}
+
+// Real gradients (../shared/data/grads): signxor codes the signs of
+// consecutive momentum steps in far fewer bits than block_sign.
+TEST(CodecTest, SignXorBeatsBlockSignOnRealGradients) {
+  if (testing::SharedGradsDir().empty()) GTEST_SKIP() << "no ../shared";
+  const std::string folder = testing::SharedGradsDir() + "/digits_mlp_f32";
+  auto tensors = testing::ReadSafetensorsF32(folder + "/step_0000.safetensors");
+  if (!tensors.ok()) GTEST_SKIP() << tensors.status();
+  auto steps = testing::ReadDumpSteps(folder);
+  ASSERT_TRUE(steps.ok()) << steps.status();
+  Layout layout;
+  for (const auto& t : *tensors) {
+    layout.tensors.push_back({t.name, t.shape, DType::kFloat32, 256});
+  }
+  auto bits_per_coordinate = [&](Method method, double lambda) {
+    EncoderOptions options;
+    options.method = method;
+    options.layout = layout;
+    options.momentum = 0.9f;
+    options.rd_lambda = lambda;
+    auto encoder = MakeEncoder(options);
+    auto decoder = MakeDecoder();
+    const uint64_t n = layout.coordinate_count();
+    uint64_t bytes = 0;
+    std::vector<float> delta(n), out(n);
+    for (const auto& step : *steps) {
+      Packet packet;
+      EXPECT_TRUE(encoder->Encode(step, &packet, absl::MakeSpan(delta)).ok());
+      EXPECT_TRUE(decoder->Decode(packet, absl::MakeSpan(out)).ok());
+      EXPECT_TRUE(BitIdentical(out, delta));
+      bytes += packet.size();
+    }
+    return 8.0 * static_cast<double>(bytes) /
+           static_cast<double>(n * steps->size());
+  };
+  const double block_sign = bits_per_coordinate(Method::kBlockSign, 0);
+  const double signxor_plain = bits_per_coordinate(Method::kSignXor, 0);
+  const double signxor_rd = bits_per_coordinate(Method::kSignXor, 1.25);
+  std::printf("bits per coordinate: block_sign %.3f, signxor %.3f, "
+              "signxor + RD %.3f\n",
+              block_sign, signxor_plain, signxor_rd);
+  EXPECT_LT(signxor_plain, 0.8 * block_sign);
+  EXPECT_LT(signxor_rd, signxor_plain);
+}
+
+}  // namespace
+}  // namespace gradcodec
