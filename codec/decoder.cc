@@ -241,12 +241,16 @@ absl::Status Decoder::State::DecodePacket(
                                   "; it must be 0..",
                                   internal::kMaxFlipHistory));
   }
-  st.contexts.resize(n);
-  internal::FlipContexts(st.reference.history.data(), n, history_bits,
-                         st.contexts.data());
-  if (absl::Status s =
-          DecodeBits(bits->payload.subspan(1), st.contexts, 1u << history_bits,
-                     n, &decoded->flips);
+  // The history is the context array when all six flips are used.
+  absl::Span<const uint8_t> flip_contexts = st.reference.history;
+  if (history_bits != internal::kFlipHistoryBits) {
+    st.contexts.resize(n);
+    internal::FlipContexts(st.reference.history.data(), n, history_bits,
+                           st.contexts.data());
+    flip_contexts = st.contexts;
+  }
+  if (absl::Status s = DecodeBits(bits->payload.subspan(1), flip_contexts,
+                                  1u << history_bits, n, &decoded->flips);
       !s.ok()) {
     return s;
   }

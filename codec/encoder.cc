@@ -44,7 +44,8 @@ struct Encoder::State {
   std::vector<float> p, delta;
   std::vector<uint64_t> raw_signs, signs, flips;
   std::vector<uint8_t> contexts;
-  std::vector<float> estimates, alphas, scales;
+  std::vector<float> estimates, scales;
+  std::vector<double> abs_sums, kept_abs;
   std::vector<uint32_t> codes;
   std::vector<uint8_t> scales_payload, bits_payload;
 };
@@ -95,20 +96,24 @@ absl::Status CheckOptions(const EncoderOptions& o) {
   return absl::OkStatus();
 }
 
-// The first NaN or Inf of `update`, named by tensor and index.
-absl::Status CheckFinite(const Layout& layout, absl::Span<const float> update) {
-  const float* const in = update.data();
-  for (uint64_t i = 0; i < update.size(); ++i) {
-    if (!std::isfinite(in[i])) {
-      const internal::CoordinateName name = internal::NameCoordinate(layout, i);
-      return MakeError(
-          ErrorCode::kNonFiniteInput,
-          absl::StrCat("tensor '", name.tensor->name, "' element ",
-                       name.index, " is ", in[i],
-                       "; the encoder's state is unchanged"));
-    }
+// Names the first coordinate that is not finite: in the input, or in
+// p = v + e where adding momentum and error overflowed.
+absl::Status NonFiniteError(const Layout& layout,
+                            absl::Span<const float> update,
+                            absl::Span<const float> p) {
+  for (uint64_t i = 0; i < p.size(); ++i) {
+    if (std::isfinite(p[i])) continue;
+    const internal::CoordinateName name = internal::NameCoordinate(layout, i);
+    const bool input = !std::isfinite(update[i]);
+    return MakeError(
+        ErrorCode::kNonFiniteInput,
+        absl::StrCat("tensor '", name.tensor->name, "' element ", name.index,
+                     input ? absl::StrCat(" is ", update[i])
+                           : std::string(" overflows once momentum and error "
+                                         "feedback are added"),
+                     "; the encoder's state is unchanged"));
   }
-  return absl::OkStatus();
+  return MakeError(ErrorCode::kInternal, "no element is out of range");
 }
 
 void EncodeBits(absl::Span<const uint64_t> bits, uint64_t count,
@@ -172,27 +177,24 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
                                   n, " coordinates"));
   }
   // Everything that can fail is checked before any state changes.
-  if (absl::Status s = CheckFinite(o.layout, update); !s.ok()) return s;
-
-  // p = v + e, v the input or its Nesterov-momentum form. Momentum and
-  // error are finite, but their sum with the input could overflow.
+  // p = v + e, v the input or its Nesterov-momentum form, with one check
+  // for anything not finite (the input's, or an overflow of the sum).
   st.p.resize(n);
   const float mu = o.momentum;
-  for (uint64_t i = 0; i < n; ++i) {
-    float v = update[i];
-    if (mu > 0) v = mu * (mu * st.momentum[i] + update[i]) + update[i];
-    st.p[i] = st.error.empty() ? v : v + st.error[i];
-  }
-  for (uint64_t i = 0; i < n; ++i) {
-    if (!std::isfinite(st.p[i])) {
-      const internal::CoordinateName name = internal::NameCoordinate(o.layout, i);
-      return MakeError(ErrorCode::kNonFiniteInput,
-                       absl::StrCat("tensor '", name.tensor->name, "' element ",
-                                    name.index,
-                                    " overflows once momentum and error "
-                                    "feedback are added; the encoder's state "
-                                    "is unchanged"));
+  {
+    const float* const g = update.data();
+    const float* const m = st.momentum.data();
+    const float* const e = st.error.data();
+    float* const out = st.p.data();
+    uint32_t not_finite = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+      float v = g[i];
+      if (mu > 0) v = mu * (mu * m[i] + g[i]) + g[i];
+      if (e != nullptr) v += e[i];
+      out[i] = v;
+      not_finite |= (std::bit_cast<uint32_t>(v) & 0x7F800000u) == 0x7F800000u;
     }
+    if (not_finite != 0) return NonFiniteError(o.layout, update, st.p);
   }
 
   const bool key = st.key_requested ||
@@ -203,35 +205,50 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
       st.block_starts.empty() ? 0 : st.block_starts.size() - 1;
 
   // Signs: those of p, or for a signxor delta the rate-distortion choice.
-  st.raw_signs.assign(words, 0);
+  st.raw_signs.resize(words);
   internal::PackSigns(st.p, st.raw_signs.data());
-  st.estimates.resize(blocks);
-  st.signs.resize(words);
+  st.abs_sums.resize(blocks);
+  st.kept_abs.assign(blocks, 0.0);
+  internal::BlockAbsSums(st.p, st.block_starts, st.abs_sums.data());
   uint64_t kept = 0;
   const uint32_t history_bits = o.flip_history;
+  const uint8_t* contexts = nullptr;
   if (signxor && !key) {
-    st.contexts.resize(n);
-    internal::FlipContexts(st.reference.history.data(), n, history_bits,
-                           st.contexts.data());
-    internal::MeanAbsoluteBlockScales(st.p, st.block_starts,
-                                      st.estimates.data());
+    // The history is the context array when all six flips are used.
+    if (history_bits == internal::kFlipHistoryBits) {
+      contexts = st.reference.history.data();
+    } else {
+      st.contexts.resize(n);
+      internal::FlipContexts(st.reference.history.data(), n, history_bits,
+                             st.contexts.data());
+      contexts = st.contexts.data();
+    }
+    st.estimates.resize(blocks);
+    for (size_t b = 0; b < blocks; ++b) {
+      st.estimates[b] = static_cast<float>(
+          st.abs_sums[b] /
+          static_cast<double>(st.block_starts[b + 1] - st.block_starts[b]));
+    }
+    st.signs.resize(words);
     kept = internal::ChooseSigns(st.p, st.raw_signs.data(),
-                                 st.reference.signs.data(),
-                                 st.contexts.data(), st.block_starts,
-                                 st.estimates.data(), st.lambda,
-                                 st.rate_model, st.signs.data());
+                                 st.reference.signs.data(), contexts,
+                                 st.block_starts, st.estimates.data(),
+                                 st.lambda, st.rate_model, st.signs.data(),
+                                 st.kept_abs.data());
   } else {
     st.signs = st.raw_signs;
   }
 
-  // Scales: the best for the chosen signs, quantised; Delta from them.
-  st.alphas.resize(blocks);
+  // Scales: the best for the chosen signs, <p_b, s_b> / |b| =
+  // (||p_b||_1 - 2 kept_abs_b) / |b|, at least 0, quantised.
   st.codes.resize(blocks);
   st.scales.resize(blocks);
-  internal::BestBlockScales(st.p, st.signs.data(), st.block_starts,
-                            st.alphas.data());
   for (size_t b = 0; b < blocks; ++b) {
-    st.codes[b] = internal::QuantizeScale(st.alphas[b]);
+    const double size =
+        static_cast<double>(st.block_starts[b + 1] - st.block_starts[b]);
+    const auto alpha = static_cast<float>(
+        std::max(0.0, (st.abs_sums[b] - 2 * st.kept_abs[b]) / size));
+    st.codes[b] = internal::QuantizeScale(alpha);
     st.scales[b] = internal::DequantizeScale(st.codes[b]);
   }
 
@@ -252,8 +269,8 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
       flip_count += static_cast<uint64_t>(std::popcount(st.flips[w]));
     }
     st.bits_payload.push_back(static_cast<uint8_t>(history_bits));
-    EncodeBits(st.flips, n, st.contexts, 1u << history_bits, o.sign_coder,
-               &st.bits_payload);
+    EncodeBits(st.flips, n, absl::MakeConstSpan(contexts, n),
+               1u << history_bits, o.sign_coder, &st.bits_payload);
     sections.push_back({internal::kFlipsSection, st.bits_payload});
   } else {
     EncodeBits(st.signs, n, {}, 1, o.sign_coder, &st.bits_payload);
@@ -275,23 +292,28 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
   st.delta.resize(n);
   internal::ReconstructSigns(st.signs.data(), n, st.block_starts, st.scales,
                              st.delta.data());
-  if (!st.error.empty()) {
-    for (uint64_t i = 0; i < n; ++i) st.error[i] = st.p[i] - st.delta[i];
+  {
+    const float* const g = update.data();
+    const float* const p = st.p.data();
+    const float* const delta = st.delta.data();
+    float* const e = st.error.data();
+    float* const m = st.momentum.data();
+    if (e != nullptr) {
+      for (uint64_t i = 0; i < n; ++i) e[i] = p[i] - delta[i];
+    }
+    if (mu > 0) {
+      for (uint64_t i = 0; i < n; ++i) m[i] = mu * m[i] + g[i];
+    }
   }
   if (!reconstruction.empty()) {
     std::copy(st.delta.begin(), st.delta.end(), reconstruction.begin());
-  }
-  if (mu > 0) {
-    for (uint64_t i = 0; i < n; ++i) {
-      st.momentum[i] = mu * st.momentum[i] + update[i];
-    }
   }
   if (signxor) {
     if (key) {
       st.reference.ApplyKey(st.signs.data(), n, st.bits_payload);
       st.rate_model.Reset();
     } else {
-      st.rate_model.Observe(st.flips.data(), st.contexts.data(), n);
+      st.rate_model.Observe(st.flips.data(), contexts, n);
       st.reference.ApplyDelta(st.flips.data(), n,
                               absl::MakeConstSpan(st.bits_payload));
     }

@@ -1,20 +1,52 @@
 #include "codec/sign/sign_quantizer.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace gradcodec::internal {
+namespace {
+
+// Lane k of entry n is the float sign bit when bit k of n is set.
+constexpr std::array<std::array<uint32_t, 4>, 16> MakeNibbleSignMasks() {
+  std::array<std::array<uint32_t, 4>, 16> table{};
+  for (int n = 0; n < 16; ++n) {
+    for (int k = 0; k < 4; ++k) {
+      table[n][k] = ((n >> k) & 1) != 0 ? 0x80000000u : 0;
+    }
+  }
+  return table;
+}
+alignas(16) constexpr std::array<std::array<uint32_t, 4>, 16>
+    kNibbleSignMasks = MakeNibbleSignMasks();
+
+}  // namespace
 
 void PackSigns(absl::Span<const float> p, uint64_t* signs) {
   const float* const in = p.data();  // raw: Span indexing is checked
   const uint64_t n = p.size();
   uint64_t w = 0;
   for (; (w + 1) * 64 <= n; ++w) {
+    const float* const x = in + w * 64;
     uint64_t word = 0;
-    for (int k = 0; k < 64; ++k) {
-      word |= static_cast<uint64_t>(in[w * 64 + k] < 0) << k;
+#if defined(__SSE2__)
+    // Four compares (p < 0, so -0.0 is +) and a movemask per four floats.
+    const __m128 zero = _mm_setzero_ps();
+    for (int k = 0; k < 64; k += 4) {
+      const auto bits = static_cast<uint64_t>(
+          _mm_movemask_ps(_mm_cmplt_ps(_mm_loadu_ps(x + k), zero)));
+      word |= bits << k;
     }
+#else
+    for (int k = 0; k < 64; ++k) {
+      word |= static_cast<uint64_t>(x[k] < 0) << k;
+    }
+#endif
     signs[w] = word;
   }
   if (w * 64 < n) {
@@ -26,32 +58,21 @@ void PackSigns(absl::Span<const float> p, uint64_t* signs) {
   }
 }
 
-void BestBlockScales(absl::Span<const float> p, const uint64_t* signs,
-                     absl::Span<const uint64_t> block_starts, float* alphas) {
+void BlockAbsSums(absl::Span<const float> p,
+                  absl::Span<const uint64_t> block_starts, double* sums) {
   const float* const in = p.data();
   for (size_t b = 0; b + 1 < block_starts.size(); ++b) {
     const uint64_t begin = block_starts[b];
     const uint64_t end = block_starts[b + 1];
-    double sum = 0;
-    for (uint64_t i = begin; i < end; ++i) {
-      const double v = in[i];
-      sum += ((signs[i >> 6] >> (i & 63)) & 1) != 0 ? -v : v;
+    float lanes[8] = {};
+    uint64_t i = begin;
+    for (; i + 8 <= end; i += 8) {
+      for (int k = 0; k < 8; ++k) lanes[k] += std::fabs(in[i + k]);
     }
-    alphas[b] = static_cast<float>(
-        std::max(0.0, sum / static_cast<double>(end - begin)));
-  }
-}
-
-void MeanAbsoluteBlockScales(absl::Span<const float> p,
-                             absl::Span<const uint64_t> block_starts,
-                             float* alphas) {
-  const float* const in = p.data();
-  for (size_t b = 0; b + 1 < block_starts.size(); ++b) {
-    const uint64_t begin = block_starts[b];
-    const uint64_t end = block_starts[b + 1];
     double sum = 0;
-    for (uint64_t i = begin; i < end; ++i) sum += std::fabs(in[i]);
-    alphas[b] = static_cast<float>(sum / static_cast<double>(end - begin));
+    for (int k = 0; k < 8; ++k) sum += lanes[k];
+    for (; i < end; ++i) sum += std::fabs(in[i]);
+    sums[b] = sum;
   }
 }
 
@@ -59,13 +80,28 @@ void ReconstructSigns(const uint64_t* signs, uint64_t count,
                       absl::Span<const uint64_t> block_starts,
                       absl::Span<const float> scales, float* out) {
   constexpr uint32_t kSignBit = 0x80000000u;
+  // Four coordinates at a time from a nibble of sign bits (a table of four
+  // sign masks), the ragged ends of a block one at a time.
   auto fill = [&](uint64_t begin, uint64_t end, float scale) {
     const auto bits = std::bit_cast<uint32_t>(scale);
-    for (uint64_t i = begin; i < end; ++i) {
+    auto one = [&](uint64_t i) {
       const auto negative =
           static_cast<uint32_t>((signs[i >> 6] >> (i & 63)) & 1);
       out[i] = std::bit_cast<float>(bits ^ (negative * kSignBit));
+    };
+    uint64_t i = begin;
+    for (; i < end && (i & 3) != 0; ++i) one(i);
+#if defined(__SSE2__)
+    const __m128i value = _mm_set1_epi32(static_cast<int>(bits));
+    for (; i + 4 <= end; i += 4) {
+      const auto nibble = static_cast<size_t>((signs[i >> 6] >> (i & 63)) & 15);
+      const __m128i masks = _mm_load_si128(
+          reinterpret_cast<const __m128i*>(kNibbleSignMasks[nibble].data()));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                       _mm_xor_si128(value, masks));
     }
+#endif
+    for (; i < end; ++i) one(i);
   };
   if (block_starts.empty()) {
     fill(0, count, 1.0f);

@@ -18,16 +18,11 @@ namespace gradcodec::internal {
 // past the end are zero).
 void PackSigns(absl::Span<const float> p, uint64_t* signs);
 
-// For each block b: alpha_b = max(0, <p_b, s_b> / |b|), the scale that
-// minimises ||p_b - alpha s_b||^2 (||p_b||_1 / |b| when s_b = sign(p_b)),
-// summed in double in coordinate order so that it is deterministic.
-void BestBlockScales(absl::Span<const float> p, const uint64_t* signs,
-                     absl::Span<const uint64_t> block_starts, float* alphas);
-
-// The mean absolute value of each block, ||p_b||_1 / |b|.
-void MeanAbsoluteBlockScales(absl::Span<const float> p,
-                             absl::Span<const uint64_t> block_starts,
-                             float* alphas);
+// For each block b, ||p_b||_1: eight float partial sums in a fixed order
+// (so the compiler may vectorise and every build adds alike), then added
+// in double.
+void BlockAbsSums(absl::Span<const float> p,
+                  absl::Span<const uint64_t> block_starts, double* sums);
 
 // out[i] = -alpha_b if sign bit i is set, else alpha_b; with no blocks
 // (method sign) the scale is 1. Exact: only a sign is applied.

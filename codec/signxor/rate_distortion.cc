@@ -18,7 +18,7 @@ void FlipRateModel::Observe(const uint64_t* flips, const uint8_t* contexts,
                             uint64_t count) {
   std::array<uint64_t, 256> step_flips{};
   std::array<uint64_t, 256> step_totals{};
-  for (uint64_t i = 0; i < count; ++i) {
+  for (uint64_t i = 0; i < count; i += kObserveStride) {
     ++step_totals[contexts[i]];
     step_flips[contexts[i]] += (flips[i >> 6] >> (i & 63)) & 1;
   }
@@ -41,35 +41,48 @@ uint64_t ChooseSigns(absl::Span<const float> p, const uint64_t* raw,
                      const uint64_t* reference, const uint8_t* contexts,
                      absl::Span<const uint64_t> block_starts,
                      const float* alphas, double lambda,
-                     const FlipRateModel& model, uint64_t* chosen) {
+                     const FlipRateModel& model, uint64_t* chosen,
+                     double* kept_abs) {
   const uint64_t n = p.size();
   const uint64_t words = (n + 63) / 64;
   std::copy(raw, raw + words, chosen);
-  if (lambda <= 0 || block_starts.size() < 2) return 0;
+  const size_t blocks = block_starts.size() < 2 ? 0 : block_starts.size() - 1;
+  std::fill(kept_abs, kept_abs + blocks, 0.0);
+  if (lambda <= 0) return 0;
   const float* const in = p.data();
   uint64_t kept = 0;
-  for (size_t b = 0; b + 1 < block_starts.size(); ++b) {
+  // Thresholds in float: |p_i| < scale * extra_bits(context).
+  std::array<float, 256> extra;
+  for (int c = 0; c < 256; ++c) {
+    extra[c] = static_cast<float>(model.ExtraBits(static_cast<uint32_t>(c)));
+  }
+  for (size_t b = 0; b < blocks; ++b) {
     const uint64_t begin = block_starts[b];
     const uint64_t end = block_starts[b + 1];
-    const double scale = lambda * static_cast<double>(alphas[b]) / 4;
-    if (scale <= 0) continue;
-    // Visit only the coordinates whose sign changed, a word at a time.
+    const auto scale = static_cast<float>(lambda * alphas[b] / 4);
+    if (!(scale > 0)) continue;
+    double block_kept = 0;
+    // Visit only the coordinates whose sign changed, a word at a time; the
+    // decision itself is branch-free (it is as unpredictable as the data).
     for (uint64_t w = begin >> 6; w <= (end - 1) >> 6; ++w) {
       uint64_t changed = raw[w] ^ reference[w];
-      // Keep to this block's part of the word.
       const uint64_t lo = std::max(begin, w * 64) - w * 64;
       const uint64_t hi = std::min(end, w * 64 + 64) - w * 64;
       changed &= (hi == 64 ? ~uint64_t{0} : (uint64_t{1} << hi) - 1) &
                  ~((uint64_t{1} << lo) - 1);
+      uint64_t keep = 0;
       for (; changed != 0; changed &= changed - 1) {
-        const uint64_t i =
-            w * 64 + static_cast<uint64_t>(std::countr_zero(changed));
-        if (std::fabs(in[i]) < scale * model.ExtraBits(contexts[i])) {
-          chosen[w] ^= uint64_t{1} << (i & 63);  // back to the reference
-          ++kept;
-        }
+        const auto bit = static_cast<uint64_t>(std::countr_zero(changed));
+        const uint64_t i = w * 64 + bit;
+        const float magnitude = std::fabs(in[i]);
+        const bool k = magnitude < scale * extra[contexts[i]];
+        keep |= static_cast<uint64_t>(k) << bit;
+        block_kept += k ? magnitude : 0.0f;
       }
+      chosen[w] ^= keep;  // back to the reference where kept
+      kept += static_cast<uint64_t>(std::popcount(keep));
     }
+    kept_abs[b] = block_kept;
   }
   return kept;
 }

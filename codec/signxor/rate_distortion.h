@@ -29,9 +29,11 @@ class FlipRateModel {
   // Forgets everything (a key packet restarts the history).
   void Reset();
 
-  // Adds one step's flips; contexts[i] < 256.
+  // Adds one step's flips (a sample of them: every kObserveStride-th
+  // coordinate, plenty for 64 frequencies); contexts[i] < 256.
   void Observe(const uint64_t* flips, const uint8_t* contexts,
                uint64_t count);
+  static constexpr uint64_t kObserveStride = 8;
 
   // log2(P(no flip) / P(flip)) in `context`, >= 0 when flips are the rarer
   // outcome (as they are wherever the encoder has a choice to make).
@@ -48,13 +50,16 @@ class FlipRateModel {
 // Writes to `chosen` the signs to send: the signs of p (`raw`), except that
 // a coordinate whose raw sign differs from `reference` keeps the reference
 // sign when the rule above says so. `alphas` holds each block's scale
-// estimate (block k covers [block_starts[k], block_starts[k + 1])).
-// lambda = 0 keeps nothing. Returns how many signs were kept.
+// estimate (block k covers [block_starts[k], block_starts[k + 1])), and
+// `kept_abs` receives, per block, the sum of |p_i| over the kept
+// coordinates (so that <p_b, s_b> = ||p_b||_1 - 2 kept_abs_b). lambda = 0
+// keeps nothing. Returns how many signs were kept.
 uint64_t ChooseSigns(absl::Span<const float> p, const uint64_t* raw,
                      const uint64_t* reference, const uint8_t* contexts,
                      absl::Span<const uint64_t> block_starts,
                      const float* alphas, double lambda,
-                     const FlipRateModel& model, uint64_t* chosen);
+                     const FlipRateModel& model, uint64_t* chosen,
+                     double* kept_abs);
 
 }  // namespace gradcodec::internal
 
