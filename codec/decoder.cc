@@ -11,6 +11,10 @@
 #include "codec/sign/sign_quantizer.h"
 #include "codec/signxor/flip_history.h"
 #include "codec/signxor/sign_reference.h"
+#include "codec/state_blob.h"
+#include "format/byte_reader.h"
+#include "format/byte_writer.h"
+#include "format/layout_section.h"
 #include "format/packet.h"
 #include "format/section_types.h"
 #include "gradcodec/error_code.h"
@@ -325,6 +329,112 @@ absl::Status Decoder::DecodeAndAdd(absl::Span<const uint8_t> packet,
                 decoded.scales[b]);
     }
   }
+  return absl::OkStatus();
+}
+
+}  // namespace gradcodec
+
+namespace gradcodec {
+
+std::vector<uint8_t> Decoder::SaveState() const {
+  const State& st = *state_;
+  std::vector<uint8_t> blob;
+  internal::BeginStateBlob(internal::kDecoderStateKind, &blob);
+  internal::ByteWriter writer(&blob);
+  writer.WriteU8(st.setup.has_value() ? 1 : 0);
+  if (st.setup.has_value()) {
+    std::vector<uint8_t> layout;
+    internal::SerializeLayout(st.setup->layout, &layout);
+    writer.WriteLengthPrefixed(layout);
+    writer.WriteU8(static_cast<uint8_t>(st.setup->method));
+    writer.WriteU64(st.expected_sequence);
+    if (st.setup->method == Method::kSignXor) {
+      internal::WriteWords(st.reference.signs, writer);
+      writer.WriteBytes(st.reference.history);
+      writer.WriteU64(st.reference.fingerprint);
+    }
+  }
+  internal::FinishStateBlob(&blob);
+  return blob;
+}
+
+absl::Status Decoder::RestoreState(absl::Span<const uint8_t> blob) {
+  absl::Span<const uint8_t> body;
+  if (absl::Status s =
+          internal::OpenStateBlob(blob, internal::kDecoderStateKind, &body);
+      !s.ok()) {
+    return s;
+  }
+  internal::ByteReader reader(body);
+  uint8_t has_setup = 0;
+  if (absl::Status s = reader.ReadU8("has_setup", &has_setup); !s.ok()) {
+    return s;
+  }
+  if (has_setup > 1) {
+    return MakeError(ErrorCode::kInvalidField,
+                     "saved decoder field `has_setup` is not 0 or 1");
+  }
+  std::optional<StreamSetup> setup;
+  uint64_t expected_sequence = 0;
+  internal::SignReference reference;
+  if (has_setup == 1) {
+    absl::Span<const uint8_t> layout_payload;
+    if (absl::Status s = reader.ReadLengthPrefixed(
+            "layout", reader.remaining(), &layout_payload);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<Layout> layout = internal::ParseLayout(layout_payload, 0);
+    if (!layout.ok()) return layout.status();
+    uint8_t method = 0;
+    for (absl::Status s : {reader.ReadU8("method", &method),
+                           reader.ReadU64("expected_sequence",
+                                          &expected_sequence)}) {
+      if (!s.ok()) return s;
+    }
+    if (!IsImplemented(method)) {
+      return MakeError(ErrorCode::kInvalidField,
+                       absl::StrCat("saved decoder field `method` is ", method,
+                                    "; it must be 1..4"));
+    }
+    StreamSetup fresh;
+    fresh.layout = *std::move(layout);
+    fresh.layout_fingerprint = internal::LayoutFingerprint(layout_payload);
+    fresh.count = fresh.layout.coordinate_count();
+    fresh.method = static_cast<Method>(method);
+    fresh.block_starts = internal::MethodBlockStarts(fresh.layout, fresh.method);
+    if (fresh.method == Method::kSignXor) {
+      absl::Span<const uint8_t> history;
+      for (absl::Status s :
+           {internal::ReadWords(reader, "reference_signs", BitWords(fresh.count),
+                                &reference.signs),
+            reader.ReadBytes("flip_history", fresh.count, &history),
+            reader.ReadU64("reference_fingerprint", &reference.fingerprint)}) {
+        if (!s.ok()) return s;
+      }
+      reference.history.assign(history.begin(), history.end());
+      for (uint8_t h : reference.history) {
+        if (h >= (1u << internal::kFlipHistoryBits)) {
+          return MakeError(ErrorCode::kInvalidField,
+                           "a saved flip history holds more than six flips");
+        }
+      }
+      if (fresh.count % 64 != 0 && !reference.signs.empty() &&
+          (reference.signs.back() >> (fresh.count % 64)) != 0) {
+        return MakeError(ErrorCode::kInvalidField,
+                         "saved reference signs have bits past the last "
+                         "coordinate");
+      }
+    }
+    setup = std::move(fresh);
+  }
+  if (absl::Status s = reader.ExpectEnd("the saved decoder state"); !s.ok()) {
+    return s;
+  }
+  State& st = *state_;
+  st.setup = std::move(setup);
+  st.expected_sequence = expected_sequence;
+  st.reference = std::move(reference);
   return absl::OkStatus();
 }
 

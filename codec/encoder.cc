@@ -1,6 +1,7 @@
 #include "gradcodec/encoder.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <bit>
 
@@ -13,6 +14,9 @@
 #include "codec/signxor/flip_history.h"
 #include "codec/signxor/rate_distortion.h"
 #include "codec/signxor/sign_reference.h"
+#include "codec/state_blob.h"
+#include "format/byte_reader.h"
+#include "format/byte_writer.h"
 #include "format/layout_section.h"
 #include "format/packet.h"
 #include "format/section_types.h"
@@ -32,6 +36,7 @@ struct Encoder::State {
   std::vector<float> momentum;  // m, when momentum > 0
   std::vector<float> error;     // e, when error feedback is on
   internal::SignReference reference;  // signxor
+  bool has_reference = false;         // a key packet has been sent
   internal::FlipRateModel rate_model;  // signxor
   double lambda = 0;
 
@@ -311,6 +316,7 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
   if (signxor) {
     if (key) {
       st.reference.ApplyKey(st.signs.data(), n, st.bits_payload);
+      st.has_reference = true;
       st.rate_model.Reset();
     } else {
       st.rate_model.Observe(st.flips.data(), contexts, n);
@@ -337,6 +343,182 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
   st.key_requested = false;
   st.since_key = key ? 1 : st.since_key + 1;
   ++st.sequence;
+  return absl::OkStatus();
+}
+
+}  // namespace gradcodec
+
+namespace gradcodec {
+namespace {
+
+absl::Status StateMismatch(absl::string_view what) {
+  return MakeError(ErrorCode::kInvalidArgument,
+                   absl::StrCat("the saved encoder state has ", what,
+                                " other than this encoder's"));
+}
+
+}  // namespace
+
+std::vector<uint8_t> Encoder::SaveState() const {
+  const State& st = *state_;
+  std::vector<uint8_t> blob;
+  internal::BeginStateBlob(internal::kEncoderStateKind, &blob);
+  internal::ByteWriter writer(&blob);
+  writer.WriteU64(st.layout_fingerprint);
+  writer.WriteU8(static_cast<uint8_t>(st.options.method));
+  writer.WriteU64(st.count);
+  writer.WriteU64(st.sequence);
+  writer.WriteU64(st.since_key);
+  writer.WriteU8(st.key_requested ? 1 : 0);
+  writer.WriteU64(std::bit_cast<uint64_t>(st.lambda));
+  writer.WriteU8(st.momentum.empty() ? 0 : 1);
+  internal::WriteFloats(st.momentum, writer);
+  writer.WriteU8(st.error.empty() ? 0 : 1);
+  internal::WriteFloats(st.error, writer);
+  if (st.options.method == Method::kSignXor) {
+    writer.WriteU8(st.has_reference ? 1 : 0);
+    if (st.has_reference) {
+      internal::WriteWords(st.reference.signs, writer);
+      writer.WriteBytes(st.reference.history);
+      writer.WriteU64(st.reference.fingerprint);
+    }
+    for (double v : st.rate_model.flips()) {
+      writer.WriteU64(std::bit_cast<uint64_t>(v));
+    }
+    for (double v : st.rate_model.totals()) {
+      writer.WriteU64(std::bit_cast<uint64_t>(v));
+    }
+  }
+  internal::FinishStateBlob(&blob);
+  return blob;
+}
+
+absl::Status Encoder::RestoreState(absl::Span<const uint8_t> blob) {
+  const State& st = *state_;
+  absl::Span<const uint8_t> body;
+  if (absl::Status s =
+          internal::OpenStateBlob(blob, internal::kEncoderStateKind, &body);
+      !s.ok()) {
+    return s;
+  }
+  internal::ByteReader reader(body);
+  uint64_t fingerprint = 0, count = 0, sequence = 0, since_key = 0,
+           lambda_bits = 0;
+  uint8_t method = 0, key_requested = 0, has_momentum = 0, has_error = 0;
+  for (absl::Status s : {reader.ReadU64("layout_fingerprint", &fingerprint),
+                         reader.ReadU8("method", &method),
+                         reader.ReadU64("coordinate_count", &count)}) {
+    if (!s.ok()) return s;
+  }
+  if (fingerprint != st.layout_fingerprint || count != st.count) {
+    return StateMismatch("a layout");
+  }
+  if (method != static_cast<uint8_t>(st.options.method)) {
+    return StateMismatch("a method");
+  }
+  for (absl::Status s : {reader.ReadU64("sequence", &sequence),
+                         reader.ReadU64("since_key", &since_key),
+                         reader.ReadU8("key_requested", &key_requested),
+                         reader.ReadU64("lambda", &lambda_bits),
+                         reader.ReadU8("has_momentum", &has_momentum)}) {
+    if (!s.ok()) return s;
+  }
+  const double lambda = std::bit_cast<double>(lambda_bits);
+  if (key_requested > 1 || !(lambda >= 0 && std::isfinite(lambda))) {
+    return MakeError(ErrorCode::kInvalidField,
+                     "the saved encoder state has `key_requested` or "
+                     "`lambda` out of range");
+  }
+  if ((has_momentum != 0) != !st.momentum.empty()) {
+    return StateMismatch("a momentum setting");
+  }
+  std::vector<float> momentum, error;
+  if (has_momentum != 0) {
+    if (absl::Status s = internal::ReadFloats(reader, "momentum", count,
+                                              &momentum);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (absl::Status s = reader.ReadU8("has_error", &has_error); !s.ok()) {
+    return s;
+  }
+  if ((has_error != 0) != !st.error.empty()) {
+    return StateMismatch("an error-feedback setting");
+  }
+  if (has_error != 0) {
+    if (absl::Status s = internal::ReadFloats(reader, "error", count, &error);
+        !s.ok()) {
+      return s;
+    }
+  }
+  internal::SignReference reference;
+  bool has_reference_saved = false;
+  std::array<double, 256> flips{}, totals{};
+  const bool signxor = st.options.method == Method::kSignXor;
+  if (signxor) {
+    uint8_t has_reference = 0;
+    if (absl::Status s = reader.ReadU8("has_reference", &has_reference);
+        !s.ok()) {
+      return s;
+    }
+    if (has_reference > 1) {
+      return MakeError(ErrorCode::kInvalidField,
+                       "saved field `has_reference` is not 0 or 1");
+    }
+    if (has_reference == 1) {
+      absl::Span<const uint8_t> history;
+      for (absl::Status s :
+           {internal::ReadWords(reader, "reference_signs", BitWords(count),
+                                &reference.signs),
+            reader.ReadBytes("flip_history", count, &history),
+            reader.ReadU64("reference_fingerprint", &reference.fingerprint)}) {
+        if (!s.ok()) return s;
+      }
+      reference.history.assign(history.begin(), history.end());
+      for (uint8_t h : reference.history) {
+        if (h >= (1u << internal::kFlipHistoryBits)) {
+          return MakeError(ErrorCode::kInvalidField,
+                           "a saved flip history holds more than six flips");
+        }
+      }
+    }
+    for (auto* counts : {&flips, &totals}) {
+      for (double& v : *counts) {
+        uint64_t bits = 0;
+        if (absl::Status s = reader.ReadU64("flip_counts", &bits); !s.ok()) {
+          return s;
+        }
+        v = std::bit_cast<double>(bits);
+        if (!(v >= 0 && std::isfinite(v))) {
+          return MakeError(ErrorCode::kInvalidField,
+                           "a saved flip count is negative or not finite");
+        }
+      }
+    }
+    has_reference_saved = has_reference == 1;
+    if (has_reference == 0 && key_requested == 0) {
+      return MakeError(ErrorCode::kInvalidField,
+                       "a saved signxor encoder without reference signs must "
+                       "owe a key packet");
+    }
+  }
+  if (absl::Status s = reader.ExpectEnd("the saved encoder state"); !s.ok()) {
+    return s;
+  }
+  // Everything read and checked: commit.
+  State& mut = *state_;
+  mut.sequence = sequence;
+  mut.since_key = since_key;
+  mut.key_requested = key_requested != 0;
+  mut.lambda = lambda;
+  mut.momentum = std::move(momentum);
+  mut.error = std::move(error);
+  if (signxor) {
+    mut.reference = std::move(reference);
+    mut.has_reference = has_reference_saved;
+    mut.rate_model.SetCounts(flips, totals);
+  }
   return absl::OkStatus();
 }
 

@@ -139,6 +139,13 @@ absl::Status DecodeScaleCodes(absl::Span<const uint8_t> payload,
       return MakeError(ErrorCode::kCorruptPayload,
                        absl::StrCat("block ", k, ": ", s.message()));
     }
+    // A delta beyond the code range cannot lead to a valid code (and could
+    // overflow the sum): refuse it before adding.
+    if (zigzag > 2 * uint64_t{kMaxScaleCode}) {
+      return MakeError(ErrorCode::kInvalidField,
+                       absl::StrCat("block ", k, ": a `scale_delta` of zigzag ",
+                                    zigzag, " leaves 0..", kMaxScaleCode));
+    }
     const int64_t code = previous + UnZigZag(zigzag);
     if (code < 0 || code > kMaxScaleCode) {
       return MakeError(ErrorCode::kInvalidField,

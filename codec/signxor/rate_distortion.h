@@ -35,6 +35,16 @@ class FlipRateModel {
                uint64_t count);
   static constexpr uint64_t kObserveStride = 8;
 
+  // The counts, for saving and restoring an encoder's state.
+  const std::array<double, 256>& flips() const { return flips_; }
+  const std::array<double, 256>& totals() const { return totals_; }
+  void SetCounts(const std::array<double, 256>& flips,
+                 const std::array<double, 256>& totals) {
+    flips_ = flips;
+    totals_ = totals;
+    UpdateCosts();
+  }
+
   // log2(P(no flip) / P(flip)) in `context`, >= 0 when flips are the rarer
   // outcome (as they are wherever the encoder has a choice to make).
   double ExtraBits(uint32_t context) const { return extra_bits_[context]; }

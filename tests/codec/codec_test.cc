@@ -330,6 +330,90 @@ TEST(CodecTest, OptionsAreChecked) {
   EXPECT_FALSE(Encoder::Create(options).ok());
 }
 
+TEST(CodecTest, RestoredStateContinuesTheStreamByteForByte) {
+  for (Method method : kMethods) {
+    SCOPED_TRACE(::testing::Message() << "method " << static_cast<int>(method));
+    EncoderOptions options;
+    options.method = method;
+    options.layout = AwkwardLayout();
+    options.momentum = 0.9f;
+    options.key_interval = 4;
+    options.target_bits_per_coordinate = 0.3;
+    const uint64_t n = options.layout.coordinate_count();
+    const auto steps = CorrelatedSteps(n, 10, 70);
+    auto original = MakeEncoder(options);
+    auto decoder = MakeDecoder();
+    std::vector<Packet> packets(10);
+    std::vector<uint8_t> encoder_blob, decoder_blob;
+    std::vector<std::vector<float>> outputs(10, std::vector<float>(n));
+    for (int t = 0; t < 10; ++t) {
+      if (t == 6) {
+        encoder_blob = original->SaveState();
+        decoder_blob = decoder->SaveState();
+      }
+      ASSERT_TRUE(original->Encode(steps[t], &packets[t]).ok());
+      ASSERT_TRUE(decoder->Decode(packets[t], absl::MakeSpan(outputs[t])).ok());
+    }
+    auto restored = MakeEncoder(options);
+    ASSERT_TRUE(restored->RestoreState(encoder_blob).ok());
+    auto restored_decoder = MakeDecoder();
+    ASSERT_TRUE(restored_decoder->RestoreState(decoder_blob).ok());
+    for (int t = 6; t < 10; ++t) {
+      Packet packet;
+      ASSERT_TRUE(restored->Encode(steps[t], &packet).ok());
+      ASSERT_EQ(packet, packets[t]) << "step " << t;
+      std::vector<float> out(n);
+      ASSERT_TRUE(restored_decoder->Decode(packet, absl::MakeSpan(out)).ok());
+      ASSERT_TRUE(BitIdentical(out, outputs[t]));
+    }
+  }
+}
+
+TEST(CodecTest, BadStateBlobsAreRefusedAndChangeNothing) {
+  EncoderOptions options;
+  options.layout = AwkwardLayout();
+  const uint64_t n = options.layout.coordinate_count();
+  const auto steps = CorrelatedSteps(n, 4, 80);
+  auto encoder = MakeEncoder(options);
+  auto twin = MakeEncoder(options);
+  Packet a, b;
+  ASSERT_TRUE(encoder->Encode(steps[0], &a).ok());
+  ASSERT_TRUE(twin->Encode(steps[0], &b).ok());
+  const std::vector<uint8_t> blob = encoder->SaveState();
+  std::vector<uint8_t> damaged = blob;
+  damaged[20] ^= 1;
+  EXPECT_EQ(GetErrorCode(twin->RestoreState(damaged)),
+            ErrorCode::kChecksumMismatch);
+  EXPECT_EQ(GetErrorCode(twin->RestoreState(absl::MakeConstSpan(blob).first(10))),
+            ErrorCode::kTruncated);
+  damaged = blob;
+  damaged[0] = 'X';
+  EXPECT_EQ(GetErrorCode(twin->RestoreState(damaged)), ErrorCode::kBadMagic);
+  // A decoder's blob is not an encoder's.
+  EXPECT_EQ(GetErrorCode(twin->RestoreState(MakeDecoder()->SaveState())),
+            ErrorCode::kInvalidField);
+  // Another layout, or another method.
+  EncoderOptions other = options;
+  other.layout.tensors[0].block_size = 32;
+  EXPECT_EQ(GetErrorCode(MakeEncoder(other)->RestoreState(blob)),
+            ErrorCode::kInvalidArgument);
+  other = options;
+  other.method = Method::kBlockSign;
+  EXPECT_EQ(GetErrorCode(MakeEncoder(other)->RestoreState(blob)),
+            ErrorCode::kInvalidArgument);
+  // None of it touched the twin: it still writes what the encoder writes.
+  for (int t = 1; t < 4; ++t) {
+    ASSERT_TRUE(encoder->Encode(steps[t], &a).ok());
+    ASSERT_TRUE(twin->Encode(steps[t], &b).ok());
+    ASSERT_EQ(a, b);
+  }
+  auto decoder = MakeDecoder();
+  std::vector<uint8_t> decoder_blob = decoder->SaveState();
+  decoder_blob[decoder_blob.size() - 1] ^= 0x80;
+  EXPECT_EQ(GetErrorCode(decoder->RestoreState(decoder_blob)),
+            ErrorCode::kChecksumMismatch);
+}
+
 // Real gradients (../shared/data/grads): signxor codes the signs of
 // consecutive momentum steps in far fewer bits than block_sign.
 TEST(CodecTest, SignXorBeatsBlockSignOnRealGradients) {

@@ -60,11 +60,11 @@ struct EncoderOptions {
   double target_bits_per_coordinate = 0;
 };
 
-struct DecoderOptions {
-  // Optional: the stream this decoder accepts (0 accepts any). A packet of
-  // another stream is refused with INVALID_FIELD.
-  uint32_t stream_id = 0;
-};
+// None yet: a decoder takes everything it needs from the key packet. The
+// struct keeps Decoder::Create's signature stable when options arrive.
+// (Transports that multiplex streams route by `stream_id` with
+// ReadPacketInfo before a packet reaches its decoder.)
+struct DecoderOptions {};
 
 }  // namespace gradcodec
 

@@ -46,6 +46,16 @@ class Decoder {
   absl::Status DecodeAndAdd(absl::Span<const uint8_t> packet, float weight,
                             absl::Span<float> sum);
 
+  // The whole state (layout, method, expected sequence, reference signs
+  // and flip history) as a versioned, checksummed blob.
+  std::vector<uint8_t> SaveState() const;
+
+  // Replaces the state with a saved one. Errors, each leaving the state
+  // unchanged: TRUNCATED, BAD_MAGIC, UNSUPPORTED_VERSION,
+  // CHECKSUM_MISMATCH; the layout's errors; INVALID_FIELD (a value out of
+  // range); TRAILING_BYTES.
+  absl::Status RestoreState(absl::Span<const uint8_t> blob);
+
   // The layout of the last key packet, or nullptr before the first.
   const Layout* layout() const;
   // The sequence the next delta packet must carry.

@@ -66,6 +66,20 @@ class Encoder {
   // error stays in the units of the new steps (dist-EF-SGD).
   void RescaleError(float ratio);
 
+  // The whole state (error memory, momentum, reference signs, flip
+  // history, rate-distortion model and lambda, sequence, key schedule) as a
+  // versioned, checksummed blob for a training checkpoint.
+  std::vector<uint8_t> SaveState() const;
+
+  // Replaces the state with one saved by an encoder of the same method,
+  // layout, momentum and error-feedback settings: the packets that follow
+  // are the bytes the saving encoder would have written. Errors, each
+  // leaving the state unchanged: TRUNCATED, BAD_MAGIC, UNSUPPORTED_VERSION,
+  // CHECKSUM_MISMATCH (the blob's framing); INVALID_ARGUMENT (a blob of
+  // another method, layout or settings); INVALID_FIELD (a value out of
+  // range); TRAILING_BYTES.
+  absl::Status RestoreState(absl::Span<const uint8_t> blob);
+
   // The error memory e (empty when error feedback is off).
   absl::Span<const float> error() const;
 

@@ -1,0 +1,111 @@
+#include "codec/state_blob.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "format/checksum.h"
+#include "gradcodec/error_code.h"
+
+namespace gradcodec::internal {
+namespace {
+
+constexpr uint8_t kStateMagic[4] = {'G', 'C', 'S', 'T'};
+constexpr size_t kStateHeaderBytes = 6;
+
+}  // namespace
+
+void BeginStateBlob(uint8_t kind, std::vector<uint8_t>* out) {
+  out->assign(kStateMagic, kStateMagic + 4);
+  out->push_back(kStateVersion);
+  out->push_back(kind);
+}
+
+void FinishStateBlob(std::vector<uint8_t>* out) {
+  const uint64_t checksum = Xxh3(*out);
+  ByteWriter(out).WriteU64(checksum);
+}
+
+absl::Status OpenStateBlob(absl::Span<const uint8_t> blob, uint8_t kind,
+                           absl::Span<const uint8_t>* body) {
+  if (blob.size() < kStateHeaderBytes + 8) {
+    return MakeError(ErrorCode::kTruncated,
+                     absl::StrCat("a codec state blob is ", blob.size(),
+                                  " bytes; framing alone takes 14"));
+  }
+  if (std::memcmp(blob.data(), kStateMagic, 4) != 0) {
+    return MakeError(ErrorCode::kBadMagic,
+                     "a codec state blob starts with \"GCST\"");
+  }
+  if (blob[4] != kStateVersion) {
+    return MakeError(ErrorCode::kUnsupportedVersion,
+                     absl::StrCat("codec state field `state_version` is ",
+                                  blob[4], "; this build reads 1"));
+  }
+  if (blob[5] != kind) {
+    return MakeError(ErrorCode::kInvalidField,
+                     absl::StrCat("codec state field `state_kind` is ",
+                                  blob[5], "; expected ", kind,
+                                  kind == kEncoderStateKind ? " (encoder)"
+                                                            : " (decoder)"));
+  }
+  const size_t end = blob.size() - 8;
+  uint64_t stored = 0;
+  for (int i = 0; i < 8; ++i) {
+    stored |= static_cast<uint64_t>(blob[end + static_cast<size_t>(i)]) << (8 * i);
+  }
+  if (stored != Xxh3(blob.first(end))) {
+    return MakeError(ErrorCode::kChecksumMismatch,
+                     "the codec state blob's checksum does not match");
+  }
+  *body = blob.subspan(kStateHeaderBytes, end - kStateHeaderBytes);
+  return absl::OkStatus();
+}
+
+void WriteFloats(absl::Span<const float> values, ByteWriter& writer) {
+  writer.WriteBytes(absl::Span<const uint8_t>(
+      reinterpret_cast<const uint8_t*>(values.data()),
+      values.size() * sizeof(float)));
+}
+
+void WriteWords(absl::Span<const uint64_t> words, ByteWriter& writer) {
+  writer.WriteBytes(absl::Span<const uint8_t>(
+      reinterpret_cast<const uint8_t*>(words.data()),
+      words.size() * sizeof(uint64_t)));
+}
+
+absl::Status ReadFloats(ByteReader& reader, absl::string_view field,
+                        uint64_t count, std::vector<float>* values) {
+  absl::Span<const uint8_t> bytes;
+  if (count > reader.remaining() / sizeof(float)) {
+    return MakeError(ErrorCode::kTruncated,
+                     absl::StrCat("codec state field `", field, "` needs ",
+                                  count, " floats; the blob ends first"));
+  }
+  if (absl::Status s = reader.ReadBytes(field, count * sizeof(float), &bytes);
+      !s.ok()) {
+    return s;
+  }
+  values->resize(count);
+  if (count != 0) std::memcpy(values->data(), bytes.data(), bytes.size());
+  return absl::OkStatus();
+}
+
+absl::Status ReadWords(ByteReader& reader, absl::string_view field,
+                       uint64_t count, std::vector<uint64_t>* words) {
+  absl::Span<const uint8_t> bytes;
+  if (count > reader.remaining() / sizeof(uint64_t)) {
+    return MakeError(ErrorCode::kTruncated,
+                     absl::StrCat("codec state field `", field, "` needs ",
+                                  count, " words; the blob ends first"));
+  }
+  if (absl::Status s =
+          reader.ReadBytes(field, count * sizeof(uint64_t), &bytes);
+      !s.ok()) {
+    return s;
+  }
+  words->resize(count);
+  if (count != 0) std::memcpy(words->data(), bytes.data(), bytes.size());
+  return absl::OkStatus();
+}
+
+}  // namespace gradcodec::internal
