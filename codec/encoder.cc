@@ -49,13 +49,15 @@ struct Encoder::State {
   std::vector<float> p, delta;
   std::vector<uint64_t> raw_signs, signs, flips;
   std::vector<uint8_t> contexts;
-  std::vector<float> estimates, scales;
+  std::vector<float> estimates, scales, previous_scales;
   std::vector<double> abs_sums, kept_abs;
   std::vector<uint32_t> codes;
   std::vector<uint8_t> scales_payload, bits_payload;
 };
 
 namespace {
+
+constexpr double kMaxTargetLambda = 2.0;
 
 absl::Status OptionError(absl::string_view option, absl::string_view why) {
   return MakeError(ErrorCode::kInvalidArgument,
@@ -228,11 +230,18 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
                              st.contexts.data());
       contexts = st.contexts.data();
     }
+    // The scale the rule weighs distortion with: the block's previous
+    // scale, which the current error memory has not inflated (a current
+    // estimate grows with the error of the coordinates kept, which then
+    // raises every threshold: a runaway that stalls training).
     st.estimates.resize(blocks);
     for (size_t b = 0; b < blocks; ++b) {
-      st.estimates[b] = static_cast<float>(
-          st.abs_sums[b] /
-          static_cast<double>(st.block_starts[b + 1] - st.block_starts[b]));
+      st.estimates[b] =
+          b < st.previous_scales.size()
+              ? st.previous_scales[b]
+              : static_cast<float>(st.abs_sums[b] /
+                                   static_cast<double>(st.block_starts[b + 1] -
+                                                       st.block_starts[b]));
     }
     st.signs.resize(words);
     kept = internal::ChooseSigns(st.p, st.raw_signs.data(),
@@ -314,6 +323,7 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
     std::copy(st.delta.begin(), st.delta.end(), reconstruction.begin());
   }
   if (signxor) {
+    st.previous_scales = st.scales;
     if (key) {
       st.reference.ApplyKey(st.signs.data(), n, st.bits_payload);
       st.has_reference = true;
@@ -337,8 +347,10 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
     const double bits = 8.0 * static_cast<double>(packet->size()) /
                         static_cast<double>(n);
     const double miss = bits / o.target_bits_per_coordinate - 1.0;
-    st.lambda = std::clamp(std::max(st.lambda, 1e-3) * std::exp(miss),
-                           0.0, 1e4);
+    // At most kMaxTargetLambda: beyond it the rule keeps signs so freely
+    // that the error memory grows faster than training can absorb it.
+    st.lambda = std::clamp(std::max(st.lambda, 1e-3) * std::exp(miss), 0.0,
+                           kMaxTargetLambda);
   }
   st.key_requested = false;
   st.since_key = key ? 1 : st.since_key + 1;

@@ -53,8 +53,12 @@ uint64_t ChooseSigns(absl::Span<const float> p, const uint64_t* raw,
   uint64_t kept = 0;
   // Thresholds in float: |p_i| < scale * extra_bits(context).
   std::array<float, 256> extra;
+  // Capped: in a context where flips have become very rare the saving
+  // looks large, the rule keeps ever more signs, and the error of the kept
+  // coordinates grows without bound.
   for (int c = 0; c < 256; ++c) {
-    extra[c] = static_cast<float>(model.ExtraBits(static_cast<uint32_t>(c)));
+    extra[c] = static_cast<float>(std::min(
+        kMaxExtraBits, model.ExtraBits(static_cast<uint32_t>(c))));
   }
   for (size_t b = 0; b < blocks; ++b) {
     const uint64_t begin = block_starts[b];

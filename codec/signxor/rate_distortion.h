@@ -19,6 +19,9 @@
 
 namespace gradcodec::internal {
 
+// The most bits the rule credits a kept sign with (see ChooseSigns).
+inline constexpr double kMaxExtraBits = 4.0;
+
 // Per-context flip frequencies of the flips sent so far (halved every
 // step, so they follow the stream), and the bits a flip costs over a
 // non-flip under them.

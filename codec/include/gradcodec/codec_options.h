@@ -55,8 +55,9 @@ struct EncoderOptions {
   // the squared error that adds is below rd_lambda * alpha^2 times the bits
   // the flip would cost. 0 sends every sign change.
   double rd_lambda = 1.25;
-  // When > 0, the encoder adjusts rd_lambda from step to step to hold this
-  // many bits per coordinate on average (the packet's bytes included).
+  // When > 0, the encoder adjusts rd_lambda from step to step (within
+  // [0, 2]) to hold this many bits per coordinate on average (the packet's
+  // bytes included); a target below what lambda 2 reaches is not held.
   double target_bits_per_coordinate = 0;
 };
 

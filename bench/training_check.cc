@@ -1,0 +1,117 @@
+// Issue 4's real training check: prints, for fp32 and each codec setting,
+// test accuracy, final training loss and uplink/downlink bits per
+// coordinate (every packet byte counted), as the mean over seeds.
+//
+//   build/release/bench/training_check [--seeds N] [--sweep]
+//
+// --sweep adds signxor rows over lambda, flip history and coder: the
+// measurement the defaults in codec_options.h come from.
+//
+// Distributed SGD on ../shared/data/digits.csv: 64-128-128-10 ReLU MLP,
+// M = 4 workers, batch 32 each, Nesterov momentum 0.9 on the workers, lr
+// 0.05, 300 steps, two-way compression (worker encoders, Aggregator, one
+// broadcast stream). See tests/support/digits_mlp.h.
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "digits_mlp.h"
+#include "safetensors_reader.h"
+
+int main(int argc, char** argv) {
+  using namespace gradcodec;
+  int seeds = 3;
+  bool sweep = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
+      seeds = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--sweep") == 0) {
+      sweep = true;
+    }
+  }
+  const std::string shared = testing::SharedGradsDir();
+  if (shared.empty()) {
+    std::printf("../shared/data is absent: nothing to train on\n");
+    return 0;
+  }
+  auto digits = testing::LoadDigits(shared + "/../digits.csv");
+  if (!digits.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(digits.status().message()).c_str());
+    return 1;
+  }
+  struct Row {
+    std::string name;
+    std::optional<EncoderOptions> codec;
+  };
+  auto codec = [](Method method, double lambda) {
+    EncoderOptions options;
+    options.method = method;
+    options.layout = testing::MlpLayout(256);
+    options.rd_lambda = lambda;
+    return std::optional<EncoderOptions>(options);
+  };
+  const EncoderOptions defaults;
+  std::vector<Row> rows = {
+      {"fp32", std::nullopt},
+      {"scaled_sign", codec(Method::kScaledSign, 0)},
+      {"block_sign", codec(Method::kBlockSign, 0)},
+      {"signxor (RD off)", codec(Method::kSignXor, 0)},
+      {"signxor (defaults)", codec(Method::kSignXor, defaults.rd_lambda)},
+  };
+  if (sweep) {
+    for (double lambda : {0.05, 0.1, 0.2, 0.3, 0.5, 0.8}) {
+      rows.push_back({"signxor lambda " + std::to_string(lambda),
+                      codec(Method::kSignXor, lambda)});
+    }
+    for (uint32_t history : {0u, 2u, 4u}) {
+      auto options = codec(Method::kSignXor, 0);
+      options->flip_history = history;
+      rows.push_back({"signxor RD off, history " + std::to_string(history),
+                      options});
+    }
+    for (double target : {0.25, 0.3, 0.35}) {
+      for (SignCoder coder : {SignCoder::kFast, SignCoder::kAdaptive}) {
+        auto options = codec(Method::kSignXor, 1.0);
+        options->target_bits_per_coordinate = target;
+        options->sign_coder = coder;
+        rows.push_back({"signxor target " + std::to_string(target) +
+                            (coder == SignCoder::kAdaptive ? " adaptive" : " fast"),
+                        options});
+      }
+    }
+    auto adaptive = codec(Method::kSignXor, 0);
+    adaptive->sign_coder = SignCoder::kAdaptive;
+    rows.push_back({"signxor RD off, adaptive coder", adaptive});
+    for (uint64_t block : {64u, 1024u}) {
+      auto options = codec(Method::kSignXor, 0);
+      options->layout = testing::MlpLayout(block);
+      rows.push_back({"signxor RD off, blocks of " + std::to_string(block),
+                      options});
+    }
+  }
+  std::printf("| method | test accuracy | final training loss | uplink bits/coord "
+              "| downlink bits/coord |\n|---|---|---|---|---|\n");
+  for (const Row& row : rows) {
+    testing::TrainingResult mean;
+    for (int seed = 1; seed <= seeds; ++seed) {
+      testing::TrainingConfig config;
+      config.seed = static_cast<uint64_t>(seed);
+      auto result = testing::TrainDigits(*digits, config, row.codec);
+      if (!result.ok()) {
+        std::fprintf(stderr, "%s: %s\n", row.name.c_str(),
+                     std::string(result.status().message()).c_str());
+        return 1;
+      }
+      mean.test_accuracy += result->test_accuracy / seeds;
+      mean.final_loss += result->final_loss / seeds;
+      mean.uplink_bits += result->uplink_bits / seeds;
+      mean.downlink_bits += result->downlink_bits / seeds;
+    }
+    std::printf("| %s | %.2f%% | %.4f | %.3f | %.3f |\n", row.name.c_str(),
+                100 * mean.test_accuracy, mean.final_loss, mean.uplink_bits,
+                mean.downlink_bits);
+  }
+  return 0;
+}
