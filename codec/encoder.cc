@@ -394,6 +394,9 @@ std::vector<uint8_t> Encoder::SaveState() const {
       writer.WriteBytes(st.reference.history);
       writer.WriteU64(st.reference.fingerprint);
     }
+    // The previous packet's scales, which the rate-distortion rule uses.
+    writer.WriteU8(st.previous_scales.empty() ? 0 : 1);
+    internal::WriteFloats(st.previous_scales, writer);
     for (double v : st.rate_model.flips()) {
       writer.WriteU64(std::bit_cast<uint64_t>(v));
     }
@@ -466,6 +469,7 @@ absl::Status Encoder::RestoreState(absl::Span<const uint8_t> blob) {
   }
   internal::SignReference reference;
   bool has_reference_saved = false;
+  std::vector<float> previous_scales;
   std::array<double, 256> flips{}, totals{};
   const bool signxor = st.options.method == Method::kSignXor;
   if (signxor) {
@@ -492,6 +496,30 @@ absl::Status Encoder::RestoreState(absl::Span<const uint8_t> blob) {
         if (h >= (1u << internal::kFlipHistoryBits)) {
           return MakeError(ErrorCode::kInvalidField,
                            "a saved flip history holds more than six flips");
+        }
+      }
+    }
+    uint8_t has_previous = 0;
+    if (absl::Status s = reader.ReadU8("has_previous_scales", &has_previous);
+        !s.ok()) {
+      return s;
+    }
+    if (has_previous > 1) {
+      return MakeError(ErrorCode::kInvalidField,
+                       "saved field `has_previous_scales` is not 0 or 1");
+    }
+    if (has_previous == 1) {
+      const uint64_t blocks =
+          st.block_starts.empty() ? 0 : st.block_starts.size() - 1;
+      if (absl::Status s = internal::ReadFloats(reader, "previous_scales",
+                                                blocks, &previous_scales);
+          !s.ok()) {
+        return s;
+      }
+      for (float v : previous_scales) {
+        if (!(v >= 0 && std::isfinite(v))) {
+          return MakeError(ErrorCode::kInvalidField,
+                           "a saved scale is negative or not finite");
         }
       }
     }
@@ -529,6 +557,7 @@ absl::Status Encoder::RestoreState(absl::Span<const uint8_t> blob) {
   if (signxor) {
     mut.reference = std::move(reference);
     mut.has_reference = has_reference_saved;
+    mut.previous_scales = std::move(previous_scales);
     mut.rate_model.SetCounts(flips, totals);
   }
   return absl::OkStatus();
