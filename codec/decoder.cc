@@ -349,9 +349,7 @@ std::vector<uint8_t> Decoder::SaveState() const {
     writer.WriteU8(static_cast<uint8_t>(st.setup->method));
     writer.WriteU64(st.expected_sequence);
     if (st.setup->method == Method::kSignXor) {
-      internal::WriteWords(st.reference.signs, writer);
-      writer.WriteBytes(st.reference.history);
-      writer.WriteU64(st.reference.fingerprint);
+      internal::WriteSignReference(st.reference, writer);
     }
   }
   internal::FinishStateBlob(&blob);
@@ -404,26 +402,10 @@ absl::Status Decoder::RestoreState(absl::Span<const uint8_t> blob) {
     fresh.method = static_cast<Method>(method);
     fresh.block_starts = internal::MethodBlockStarts(fresh.layout, fresh.method);
     if (fresh.method == Method::kSignXor) {
-      absl::Span<const uint8_t> history;
-      for (absl::Status s :
-           {internal::ReadWords(reader, "reference_signs", BitWords(fresh.count),
-                                &reference.signs),
-            reader.ReadBytes("flip_history", fresh.count, &history),
-            reader.ReadU64("reference_fingerprint", &reference.fingerprint)}) {
-        if (!s.ok()) return s;
-      }
-      reference.history.assign(history.begin(), history.end());
-      for (uint8_t h : reference.history) {
-        if (h >= (1u << internal::kFlipHistoryBits)) {
-          return MakeError(ErrorCode::kInvalidField,
-                           "a saved flip history holds more than six flips");
-        }
-      }
-      if (fresh.count % 64 != 0 && !reference.signs.empty() &&
-          (reference.signs.back() >> (fresh.count % 64)) != 0) {
-        return MakeError(ErrorCode::kInvalidField,
-                         "saved reference signs have bits past the last "
-                         "coordinate");
+      if (absl::Status s =
+              internal::ReadSignReference(reader, fresh.count, &reference);
+          !s.ok()) {
+        return s;
       }
     }
     setup = std::move(fresh);

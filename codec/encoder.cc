@@ -389,11 +389,7 @@ std::vector<uint8_t> Encoder::SaveState() const {
   internal::WriteFloats(st.error, writer);
   if (st.options.method == Method::kSignXor) {
     writer.WriteU8(st.has_reference ? 1 : 0);
-    if (st.has_reference) {
-      internal::WriteWords(st.reference.signs, writer);
-      writer.WriteBytes(st.reference.history);
-      writer.WriteU64(st.reference.fingerprint);
-    }
+    if (st.has_reference) internal::WriteSignReference(st.reference, writer);
     // The previous packet's scales, which the rate-distortion rule uses.
     writer.WriteU8(st.previous_scales.empty() ? 0 : 1);
     internal::WriteFloats(st.previous_scales, writer);
@@ -483,20 +479,10 @@ absl::Status Encoder::RestoreState(absl::Span<const uint8_t> blob) {
                        "saved field `has_reference` is not 0 or 1");
     }
     if (has_reference == 1) {
-      absl::Span<const uint8_t> history;
-      for (absl::Status s :
-           {internal::ReadWords(reader, "reference_signs", BitWords(count),
-                                &reference.signs),
-            reader.ReadBytes("flip_history", count, &history),
-            reader.ReadU64("reference_fingerprint", &reference.fingerprint)}) {
-        if (!s.ok()) return s;
-      }
-      reference.history.assign(history.begin(), history.end());
-      for (uint8_t h : reference.history) {
-        if (h >= (1u << internal::kFlipHistoryBits)) {
-          return MakeError(ErrorCode::kInvalidField,
-                           "a saved flip history holds more than six flips");
-        }
+      if (absl::Status s =
+              internal::ReadSignReference(reader, count, &reference);
+          !s.ok()) {
+        return s;
       }
     }
     uint8_t has_previous = 0;

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "codec/signxor/flip_history.h"
 #include "format/checksum.h"
 #include "gradcodec/error_code.h"
 
@@ -73,15 +74,20 @@ void WriteWords(absl::Span<const uint64_t> words, ByteWriter& writer) {
       words.size() * sizeof(uint64_t)));
 }
 
-absl::Status ReadFloats(ByteReader& reader, absl::string_view field,
-                        uint64_t count, std::vector<float>* values) {
-  absl::Span<const uint8_t> bytes;
-  if (count > reader.remaining() / sizeof(float)) {
+namespace {
+
+// Reads count * sizeof(T) bytes as T values (little-endian host).
+template <typename T>
+absl::Status ReadRaw(ByteReader& reader, absl::string_view field,
+                     uint64_t count, std::vector<T>* values) {
+  if (count > reader.remaining() / sizeof(T)) {
     return MakeError(ErrorCode::kTruncated,
                      absl::StrCat("codec state field `", field, "` needs ",
-                                  count, " floats; the blob ends first"));
+                                  count, " values of ", sizeof(T),
+                                  " bytes; the blob ends first"));
   }
-  if (absl::Status s = reader.ReadBytes(field, count * sizeof(float), &bytes);
+  absl::Span<const uint8_t> bytes;
+  if (absl::Status s = reader.ReadBytes(field, count * sizeof(T), &bytes);
       !s.ok()) {
     return s;
   }
@@ -90,21 +96,53 @@ absl::Status ReadFloats(ByteReader& reader, absl::string_view field,
   return absl::OkStatus();
 }
 
+}  // namespace
+
+absl::Status ReadFloats(ByteReader& reader, absl::string_view field,
+                        uint64_t count, std::vector<float>* values) {
+  return ReadRaw(reader, field, count, values);
+}
+
 absl::Status ReadWords(ByteReader& reader, absl::string_view field,
                        uint64_t count, std::vector<uint64_t>* words) {
-  absl::Span<const uint8_t> bytes;
-  if (count > reader.remaining() / sizeof(uint64_t)) {
-    return MakeError(ErrorCode::kTruncated,
-                     absl::StrCat("codec state field `", field, "` needs ",
-                                  count, " words; the blob ends first"));
-  }
-  if (absl::Status s =
-          reader.ReadBytes(field, count * sizeof(uint64_t), &bytes);
+  return ReadRaw(reader, field, count, words);
+}
+
+void WriteSignReference(const SignReference& reference, ByteWriter& writer) {
+  WriteWords(reference.signs, writer);
+  writer.WriteBytes(reference.history);
+  writer.WriteU64(reference.fingerprint);
+}
+
+absl::Status ReadSignReference(ByteReader& reader, uint64_t count,
+                               SignReference* reference) {
+  if (absl::Status s = ReadWords(reader, "reference_signs", (count + 63) / 64,
+                                 &reference->signs);
       !s.ok()) {
     return s;
   }
-  words->resize(count);
-  if (count != 0) std::memcpy(words->data(), bytes.data(), bytes.size());
+  absl::Span<const uint8_t> history;
+  if (absl::Status s = reader.ReadBytes("flip_history", count, &history);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          reader.ReadU64("reference_fingerprint", &reference->fingerprint);
+      !s.ok()) {
+    return s;
+  }
+  reference->history.assign(history.begin(), history.end());
+  for (uint8_t h : reference->history) {
+    if (h >= (1u << kFlipHistoryBits)) {
+      return MakeError(ErrorCode::kInvalidField,
+                       "a saved flip history holds more than six flips");
+    }
+  }
+  if (count % 64 != 0 && (reference->signs.back() >> (count % 64)) != 0) {
+    return MakeError(ErrorCode::kInvalidField,
+                     "saved reference signs have bits past the last "
+                     "coordinate");
+  }
   return absl::OkStatus();
 }
 

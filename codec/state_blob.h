@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
+#include "codec/signxor/sign_reference.h"
 #include "format/byte_reader.h"
 #include "format/byte_writer.h"
 
@@ -42,6 +43,14 @@ absl::Status ReadFloats(ByteReader& reader, absl::string_view field,
                         uint64_t count, std::vector<float>* values);
 absl::Status ReadWords(ByteReader& reader, absl::string_view field,
                        uint64_t count, std::vector<uint64_t>* words);
+
+// A signxor reference state of `count` coordinates: the sign words, the
+// history bytes and the fingerprint. Reading checks that no history holds
+// more than six flips and no sign bit lies past the last coordinate
+// (INVALID_FIELD), besides the reader's own errors.
+void WriteSignReference(const SignReference& reference, ByteWriter& writer);
+absl::Status ReadSignReference(ByteReader& reader, uint64_t count,
+                               SignReference* reference);
 
 }  // namespace gradcodec::internal
 
