@@ -162,6 +162,21 @@ void Encoder::RescaleError(float ratio) {
 }
 
 absl::Span<const float> Encoder::error() const { return state_->error; }
+
+uint64_t Encoder::MaxPacketSize() const {
+  const State& st = *state_;
+  const uint64_t blocks =
+      st.block_starts.empty() ? 0 : st.block_starts.size() - 1;
+  // Header, four section table entries and the checksum; the layout; the
+  // scales stored (3 varint bytes per block at most); the bits: the fast
+  // coder falls back to stored bits when it would not shrink them, the
+  // adaptive coder spends at most 16 bits per bit (probabilities are at
+  // least 1/65536).
+  const uint64_t bits = st.options.sign_coder == SignCoder::kAdaptive
+                            ? 2 * st.count + 16
+                            : st.count / 8 + 16;
+  return 100 + st.layout_payload.size() + 16 + 3 * blocks + bits + 16;
+}
 const EncodeStats& Encoder::last_stats() const { return state_->stats; }
 const EncoderOptions& Encoder::options() const { return state_->options; }
 

@@ -83,6 +83,10 @@ class Encoder {
   // The error memory e (empty when error feedback is off).
   absl::Span<const float> error() const;
 
+  // An upper bound on the size of any packet this encoder writes (for
+  // callers that provide the buffer, such as the C API).
+  uint64_t MaxPacketSize() const;
+
   const EncodeStats& last_stats() const;
   const EncoderOptions& options() const;
 
