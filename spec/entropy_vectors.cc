@@ -14,6 +14,7 @@
 #include "format/checksum.h"
 #include "gradcodec/error_code.h"
 #include "spec/entropy_vectors.h"
+#include "spec/vector_results.h"
 
 namespace gradcodec::spec {
 namespace {
@@ -21,14 +22,6 @@ namespace {
 using Bytes = std::vector<uint8_t>;
 using internal::BitCoder;
 using internal::ByteCoder;
-
-std::string OkWithDigest(absl::Span<const uint8_t> bytes) {
-  return absl::StrFormat("ok %016x", internal::Xxh3(bytes));
-}
-
-std::string ErrorName(const absl::Status& status) {
-  return std::string(ErrorCodeName(GetErrorCode(status)));
-}
 
 // Geometric-like bytes with mean about `scale`.
 Bytes SkewedBytes(size_t count, uint64_t seed, double scale) {

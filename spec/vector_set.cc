@@ -13,6 +13,7 @@
 #include "gradcodec/container.h"
 #include "gradcodec/limits.h"
 #include "spec/entropy_vectors.h"
+#include "spec/method_vectors.h"
 
 namespace gradcodec::spec {
 namespace {
@@ -693,6 +694,7 @@ const char* KindName(VectorKind kind) {
     case VectorKind::kContainer: return "container";
     case VectorKind::kByteStream: return "byte_stream";
     case VectorKind::kBitStream: return "bit_stream";
+    case VectorKind::kStream: return "stream";
   }
   return "?";
 }
@@ -706,6 +708,11 @@ std::vector<TestVector> BuildVectorSet() {
   AddLayoutVectors(v);
   AddContainerVectors(v);
   AddEntropyVectors([&](VectorKind kind, std::string path, std::string expect,
+                        std::string description, Bytes bytes) {
+    v.Add(kind, std::move(path), std::move(expect), std::move(description),
+          std::move(bytes));
+  });
+  AddMethodVectors([&](VectorKind kind, std::string path, std::string expect,
                         std::string description, Bytes bytes) {
     v.Add(kind, std::move(path), std::move(expect), std::move(description),
           std::move(bytes));

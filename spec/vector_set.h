@@ -12,7 +12,7 @@
 
 namespace gradcodec::spec {
 
-enum class VectorKind { kPacket, kContainer, kByteStream, kBitStream };
+enum class VectorKind { kPacket, kContainer, kByteStream, kBitStream, kStream };
 
 // Harness parameters of entropy payload vectors (spec/FORMAT.md, "Test
 // vectors"): byte streams decode with this maximum symbol count; bit-stream
@@ -41,7 +41,8 @@ struct TestVector {
 
 std::vector<TestVector> BuildVectorSet();
 
-// "packet", "container", "byte_stream" or "bit_stream", as in the manifest.
+// "packet", "container", "byte_stream", "bit_stream" or "stream", as in the
+// manifest.
 const char* KindName(VectorKind kind);
 
 // The result a reader gives for an entropy payload vector, in manifest

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "format/packet.h"
 #include "gradcodec/container.h"
+#include "spec/method_vectors.h"
 #include "gradcodec/error_code.h"
 #include "gtest/gtest.h"
 #include "spec/vector_set.h"
@@ -93,6 +94,8 @@ TEST(SpecVectorsTest, EveryVectorGivesItsManifestResult) {
       result = spec::ByteStreamResult(bytes);
     } else if (line.kind == "bit_stream") {
       result = spec::BitStreamResult(bytes);
+    } else if (line.kind == "stream") {
+      result = spec::StreamResult(bytes);
     } else {
       ADD_FAILURE() << "unknown kind " << line.kind;
     }

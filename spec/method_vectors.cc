@@ -1,0 +1,288 @@
+#include "spec/method_vectors.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "codec/method_sections.h"
+#include "codec/splitmix64.h"
+#include "format/byte_reader.h"
+#include "format/checksum.h"
+#include "format/packet.h"
+#include "gradcodec/decoder.h"
+#include "gradcodec/encoder.h"
+#include "gradcodec/packet_info.h"
+#include "spec/vector_results.h"
+
+namespace gradcodec::spec {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+// Two tensors of awkward sizes with blocks of 16: blocks that end inside a
+// tensor and a tensor that is one block.
+Layout VectorLayout() {
+  Layout layout;
+  layout.tensors = {{"weight", {9, 7}, DType::kFloat32, 16},
+                    {"bias", {9}, DType::kFloat32, 0}};
+  return layout;
+}
+
+// Step t of a slowly changing series, so that signs repeat from step to
+// step as signxor expects.
+std::vector<float> Step(uint64_t count, int t) {
+  std::vector<float> out(count);
+  internal::SplitMix64 base(11), noise(200 + static_cast<uint64_t>(t));
+  for (auto& v : out) {
+    v = static_cast<float>(base.NextDouble() - 0.5 +
+                           0.4 * (noise.NextDouble() - 0.5));
+  }
+  return out;
+}
+
+// `steps` packets of one encoder.
+std::vector<Bytes> EncodeSteps(const EncoderOptions& options, int steps) {
+  auto encoder = std::move(*Encoder::Create(options));
+  std::vector<Bytes> packets;
+  for (int t = 0; t < steps; ++t) {
+    Bytes packet;
+    (void)encoder->Encode(Step(options.layout.coordinate_count(), t), &packet);
+    packets.push_back(std::move(packet));
+  }
+  return packets;
+}
+
+Bytes StreamFile(const std::vector<Bytes>& packets) {
+  Bytes file;
+  for (const Bytes& packet : packets) {
+    const auto size = static_cast<uint32_t>(packet.size());
+    for (int i = 0; i < 4; ++i) file.push_back(static_cast<uint8_t>(size >> (8 * i)));
+    file.insert(file.end(), packet.begin(), packet.end());
+  }
+  return file;
+}
+
+// Rebuilds a packet with its sections changed by `edit`, and a correct
+// checksum.
+template <typename Edit>
+Bytes Rebuilt(const Bytes& packet, Edit edit) {
+  absl::StatusOr<internal::ParsedPacket> parsed = internal::ParsePacket(packet);
+  PacketHeader header = parsed->header;
+  std::vector<Bytes> payloads;
+  std::vector<uint8_t> types;
+  for (const internal::SectionView& section : parsed->sections) {
+    types.push_back(section.type);
+    payloads.emplace_back(section.payload.begin(), section.payload.end());
+  }
+  edit(header, types, payloads);
+  std::vector<internal::SectionData> sections;
+  for (size_t k = 0; k < types.size(); ++k) {
+    sections.push_back({types[k], payloads[k]});
+  }
+  return internal::SerializePacket(header, sections);
+}
+
+}  // namespace
+
+std::string StreamResult(const std::vector<uint8_t>& file) {
+  auto decoder = std::move(*Decoder::Create());
+  internal::ByteReader reader(file);
+  std::string result;
+  while (reader.remaining() != 0) {
+    uint32_t size = 0;
+    absl::Span<const uint8_t> packet;
+    if (!reader.ReadU32("packet_length", &size).ok() ||
+        !reader.ReadBytes("packet", size, &packet).ok()) {
+      return "BAD_HARNESS";
+    }
+    absl::StatusOr<PacketInfo> info = ReadPacketInfo(packet);
+    const uint64_t count = info.ok() ? info->header.coordinate_count
+                           : decoder->layout() != nullptr
+                               ? decoder->layout()->coordinate_count()
+                               : 0;
+    if (count > kVectorMaxCoordinates) return "BAD_HARNESS";
+    std::vector<float> out(count);
+    const absl::Status status = decoder->Decode(packet, absl::MakeSpan(out));
+    if (!result.empty()) result += ' ';
+    if (status.ok()) {
+      result += absl::StrFormat(
+          "ok:%016x",
+          internal::Xxh3(absl::Span<const uint8_t>(
+              reinterpret_cast<const uint8_t*>(out.data()),
+              out.size() * sizeof(float))));
+    } else {
+      result += ErrorName(status);
+    }
+  }
+  return result;
+}
+
+void AddMethodVectors(
+    absl::FunctionRef<void(VectorKind, std::string, std::string, std::string,
+                           Bytes)>
+        add) {
+  // The expectation is the reference decoder's result, checked here
+  // against what the vector is meant to show: every packet decodes, or
+  // the named error appears.
+  auto stream = [&](const std::string& name, const std::string& description,
+                    const std::vector<Bytes>& packets,
+                    const std::string& error = "") {
+    const Bytes file = StreamFile(packets);
+    const std::string result = StreamResult(file);
+    const bool all_ok = absl::StrContains(absl::StrCat(" ", result), " ok:") &&
+                        result.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") ==
+                            std::string::npos;
+    if (error.empty() ? !all_ok : !absl::StrContains(result, error)) {
+      std::fprintf(stderr, "stream vector %s: result \"%s\" does not show %s\n",
+                   name.c_str(), result.c_str(),
+                   error.empty() ? "success" : error.c_str());
+      std::abort();
+    }
+    add(VectorKind::kStream, absl::StrCat("streams/", name, ".bin"), result,
+        description, file);
+  };
+  auto options = [](Method method, SignCoder coder) {
+    EncoderOptions o;
+    o.method = method;
+    o.layout = VectorLayout();
+    o.sign_coder = coder;
+    o.momentum = 0.9f;
+    o.key_interval = 4;
+    return o;
+  };
+  const struct {
+    const char* name;
+    Method method;
+  } methods[] = {{"sign", Method::kSign},
+                 {"scaled_sign", Method::kScaledSign},
+                 {"block_sign", Method::kBlockSign},
+                 {"signxor", Method::kSignXor}};
+  // ---- Valid: six packets each (keys at 0 and 4), both coders. --------
+  for (const auto& m : methods) {
+    for (SignCoder coder : {SignCoder::kFast, SignCoder::kAdaptive}) {
+      const char* coder_name = coder == SignCoder::kFast ? "fast" : "adaptive";
+      stream(absl::StrCat(m.name, "_", coder_name),
+             absl::StrCat(m.name, ", ", coder_name,
+                          " coder: key, three deltas, key, delta"),
+             EncodeSteps(options(m.method, coder), 6));
+    }
+  }
+  const std::vector<Bytes> sx = EncodeSteps(options(Method::kSignXor, SignCoder::kFast), 4);
+  {
+    EncoderOptions o = options(Method::kSignXor, SignCoder::kFast);
+    o.flip_history = 2;
+    stream("signxor_history_2", "signxor with history_bits 2 (4 contexts)",
+           EncodeSteps(o, 4));
+    o.flip_history = 0;
+    stream("signxor_history_0", "signxor with history_bits 0 (one context)",
+           EncodeSteps(o, 4));
+  }
+  // ---- Desynchronisation (section 5.3). --------------------------------
+  stream("signxor_lost_packet",
+         "packets 0, 1, 3 (SEQUENCE_MISMATCH), then 2 and 3 decode: the "
+         "refused packet changed nothing",
+         {sx[0], sx[1], sx[3], sx[2], sx[3]}, "SEQUENCE_MISMATCH");
+  stream("signxor_delta_first",
+         "a delta packet before any key packet (REFERENCE_MISMATCH)", {sx[1]},
+         "REFERENCE_MISMATCH");
+  stream("signxor_repeated", "packet 1 twice: the second is SEQUENCE_MISMATCH",
+         {sx[0], sx[1], sx[1], sx[2]}, "SEQUENCE_MISMATCH");
+  {
+    const Bytes wrong = Rebuilt(sx[1], [](PacketHeader& h, auto&, auto&) {
+      h.reference_fingerprint ^= 1;
+    });
+    stream("signxor_wrong_reference",
+           "a delta whose reference_fingerprint is one bit off "
+           "(REFERENCE_MISMATCH), then the true one",
+           {sx[0], wrong, sx[1]}, "REFERENCE_MISMATCH");
+  }
+  // ---- Method checks (section 11.1). -----------------------------------
+  {
+    const Bytes unknown = Rebuilt(sx[0], [](PacketHeader& h, auto&, auto&) {
+      h.method_id = 9;
+    });
+    stream("unknown_method", "a key packet with method_id 9 (UNSUPPORTED_METHOD)",
+           {unknown}, "UNSUPPORTED_METHOD");
+    const Bytes changed = Rebuilt(sx[1], [](PacketHeader& h, auto&, auto&) {
+      h.method_id = static_cast<uint8_t>(Method::kBlockSign);
+    });
+    stream("method_changed",
+           "a signxor stream's delta relabelled block_sign "
+           "(REFERENCE_MISMATCH)",
+           {sx[0], changed}, "REFERENCE_MISMATCH");
+  }
+  {
+    const std::vector<Bytes> sign = EncodeSteps(options(Method::kSign, SignCoder::kFast), 1);
+    const Bytes with_scales =
+        Rebuilt(sign[0], [](PacketHeader&, std::vector<uint8_t>& types,
+                            std::vector<Bytes>& payloads) {
+          // A block_scales section before the signs: sign packets hold none.
+          types.insert(types.begin() + 1, internal::kBlockScalesSection);
+          payloads.insert(payloads.begin() + 1, Bytes{1, 0, 0});
+        });
+    stream("sign_with_scales",
+           "a sign key packet holding block_scales (SECTION_PRESENCE)",
+           {with_scales}, "SECTION_PRESENCE");
+    const Bytes foreign =
+        Rebuilt(sx[0], [](PacketHeader&, std::vector<uint8_t>& types,
+                          std::vector<Bytes>& payloads) {
+          types.push_back(0x05);
+          payloads.push_back(Bytes{0});
+        });
+    stream("unknown_method_section",
+           "a signxor key packet with method section type 0x05 "
+           "(SECTION_PRESENCE)",
+           {foreign}, "SECTION_PRESENCE");
+    const Bytes no_flips =
+        Rebuilt(sx[1], [](PacketHeader&, std::vector<uint8_t>& types,
+                          std::vector<Bytes>& payloads) {
+          types.pop_back();  // the flips section is the last
+          payloads.pop_back();
+        });
+    stream("signxor_delta_without_flips",
+           "a signxor delta without its flips section (SECTION_PRESENCE)",
+           {sx[0], no_flips}, "SECTION_PRESENCE");
+  }
+  // ---- Payload errors (sections 11.4 and 11.7). ------------------------
+  {
+    const Bytes history = Rebuilt(sx[1], [](PacketHeader&, auto&,
+                                            std::vector<Bytes>& payloads) {
+      payloads.back()[0] = 7;  // history_bits
+    });
+    stream("history_bits_7", "a flips section with history_bits 7 "
+                             "(INVALID_FIELD)",
+           {sx[0], history}, "INVALID_FIELD");
+    const Bytes empty = Rebuilt(sx[1], [](PacketHeader&, auto&,
+                                          std::vector<Bytes>& payloads) {
+      payloads.back().clear();
+    });
+    stream("flips_empty", "an empty flips section (TRUNCATED)", {sx[0], empty}, "TRUNCATED");
+    const Bytes format = Rebuilt(sx[0], [](PacketHeader&,
+                                           std::vector<uint8_t>& types,
+                                           std::vector<Bytes>& payloads) {
+      for (size_t k = 0; k < types.size(); ++k) {
+        if (types[k] == internal::kBlockScalesSection) payloads[k][0] = 2;
+      }
+    });
+    stream("scale_format_2", "block_scales with scale_format 2 "
+                             "(INVALID_FIELD)",
+           {format}, "INVALID_FIELD");
+    const Bytes big_code = Rebuilt(sx[0], [](PacketHeader&,
+                                             std::vector<uint8_t>& types,
+                                             std::vector<Bytes>& payloads) {
+      for (size_t k = 0; k < types.size(); ++k) {
+        if (types[k] != internal::kBlockScalesSection) continue;
+        // Stored byte stream of five varints: the first code is 16257.
+        payloads[k] = {1, 0, 7, 0x82, 0xFE, 0x01, 0, 0, 0, 0};
+      }
+    });
+    stream("scale_code_too_large",
+           "a first scale code of 16257 (INVALID_FIELD)", {big_code},
+           "INVALID_FIELD");
+  }
+}
+
+}  // namespace gradcodec::spec
