@@ -59,8 +59,10 @@ std::unique_ptr<Encoder> MakeEncoder(const EncoderOptions& options) {
 std::unique_ptr<Decoder> MakeDecoder() { return std::move(*Decoder::Create()); }
 
 bool BitIdentical(const std::vector<float>& a, const std::vector<float>& b) {
+  // memcmp may not be given the null data() of an empty vector.
   return a.size() == b.size() &&
-         std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+         (a.empty() ||
+          std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
 
 const Method kMethods[] = {Method::kSign, Method::kScaledSign,
