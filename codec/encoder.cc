@@ -157,8 +157,14 @@ Encoder::~Encoder() = default;
 
 void Encoder::RequestKey() { state_->key_requested = true; }
 
-void Encoder::RescaleError(float ratio) {
+absl::Status Encoder::RescaleError(float ratio) {
+  if (!(ratio >= 0 && std::isfinite(ratio))) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     absl::StrCat("the error rescale ratio is ", ratio,
+                                  "; it must be finite and >= 0"));
+  }
   for (float& e : state_->error) e *= ratio;
+  return absl::OkStatus();
 }
 
 absl::Span<const float> Encoder::error() const { return state_->error; }
@@ -455,6 +461,10 @@ absl::Status Encoder::RestoreState(absl::Span<const uint8_t> blob) {
                      "the saved encoder state has `key_requested` or "
                      "`lambda` out of range");
   }
+  if (has_momentum > 1) {
+    return MakeError(ErrorCode::kInvalidField,
+                     "saved field `has_momentum` is not 0 or 1");
+  }
   if ((has_momentum != 0) != !st.momentum.empty()) {
     return StateMismatch("a momentum setting");
   }
@@ -468,6 +478,10 @@ absl::Status Encoder::RestoreState(absl::Span<const uint8_t> blob) {
   }
   if (absl::Status s = reader.ReadU8("has_error", &has_error); !s.ok()) {
     return s;
+  }
+  if (has_error > 1) {
+    return MakeError(ErrorCode::kInvalidField,
+                     "saved field `has_error` is not 0 or 1");
   }
   if ((has_error != 0) != !st.error.empty()) {
     return StateMismatch("an error-feedback setting");

@@ -92,7 +92,8 @@ void gc_layout_destroy(gc_layout* layout) { delete layout; }
 gc_status gc_layout_add_tensor(gc_layout* layout, const char* name,
                                const uint64_t* shape, size_t rank, int dtype,
                                uint64_t block_size) {
-  if (layout == nullptr || name == nullptr || (rank != 0 && shape == nullptr)) {
+  if (layout == nullptr || name == nullptr || (rank != 0 && shape == nullptr) ||
+      dtype < GC_DTYPE_F32 || dtype > GC_DTYPE_BF16) {
     return GC_INVALID_ARGUMENT;
   }
   gradcodec::TensorSpec tensor;
@@ -128,6 +129,7 @@ gc_status gc_params_set(gc_params* params, gc_param param, double value) {
       o.stream_id = static_cast<uint32_t>(value);
       return GC_OK;
     case GC_PARAM_MOMENTUM:
+      if (!(value >= 0 && value < 1)) return GC_INVALID_ARGUMENT;
       o.momentum = static_cast<float>(value);
       return GC_OK;
     case GC_PARAM_ERROR_FEEDBACK:
@@ -215,11 +217,7 @@ gc_status gc_encoder_request_key(gc_encoder* encoder) {
 
 gc_status gc_encoder_rescale_error(gc_encoder* encoder, float ratio) {
   if (encoder == nullptr) return GC_INVALID_ARGUMENT;
-  if (!std::isfinite(ratio)) {
-    return Invalid(&encoder->last_error, "the error rescale ratio must be finite");
-  }
-  encoder->encoder->RescaleError(ratio);
-  return GC_OK;
+  return Report(encoder->encoder->RescaleError(ratio), &encoder->last_error);
 }
 
 gc_status gc_encoder_save_state(gc_encoder* encoder, uint8_t* blob,

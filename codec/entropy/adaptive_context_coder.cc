@@ -49,11 +49,13 @@ class RangeEncoder {
 
   // Before each group of up to 64 bits: room for what they can emit (a bit
   // costs at most 16 bits at the smallest probability, 1/65536, so 64 bits
-  // emit at most 128 bytes), so that Encode writes through a raw pointer
-  // with no capacity check.
+  // emit at most 128 bytes) plus the bytes still pending behind a possible
+  // carry, which ShiftLow writes all at once when it resolves them (a long
+  // run of one value can leave thousands pending), so that Encode writes
+  // through a raw pointer with no capacity check.
   void ReserveForBits(uint64_t bits) {
     const size_t used = static_cast<size_t>(cursor_ - base_);
-    const size_t need = used + 2 * bits + 16;
+    const size_t need = used + static_cast<size_t>(pending_) + 2 * bits + 16;
     if (need > buffer_.size()) {
       buffer_.resize(std::max(need, 2 * buffer_.size()));
       base_ = buffer_.data();

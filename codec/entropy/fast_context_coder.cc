@@ -170,9 +170,13 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
   // encoded backwards.
   std::vector<uint8_t> stream;
   if (symbol_count != 0) {
+    // Only the contexts that go into the rANS stream: stored ones do not
+    // make it any longer.
     double expected_bits = 0;
     for (const ContextModel& model : models) {
-      expected_bits += model.expected_bits;
+      if (IsRuns(model.mode) || IsBytes(model.mode)) {
+        expected_bits += model.expected_bits;
+      }
     }
     RansStreamEncoder encoder(symbol_count,
                               RansLanesFor(symbol_count, expected_bits / 8));

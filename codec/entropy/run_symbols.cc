@@ -25,12 +25,13 @@ class PhraseWriter {
   explicit PhraseWriter(uint32_t max_run)
       : max_run_(max_run),
         // floor(length / max_run) = (length * magic) >> 40, exact for
-        // length < 2^32 since max_run < 2^8.
+        // length < 2^24 (the product stays below 2^64, and the rounding
+        // error below 1 / max_run).
         magic_(((uint64_t{1} << 40) + max_run - 1) / max_run),
         escapes_(0x0101010101010101ull * max_run) {}
 
   uint8_t* Write(uint64_t length, uint8_t* out) const {
-    const uint64_t escapes = length < (uint64_t{1} << 32)
+    const uint64_t escapes = length < (uint64_t{1} << 24)
                                  ? (length * magic_) >> 40
                                  : length / max_run_;
     uint8_t* p = out;

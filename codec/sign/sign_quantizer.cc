@@ -64,13 +64,19 @@ void BlockAbsSums(absl::Span<const float> p,
   for (size_t b = 0; b + 1 < block_starts.size(); ++b) {
     const uint64_t begin = block_starts[b];
     const uint64_t end = block_starts[b + 1];
-    float lanes[8] = {};
-    uint64_t i = begin;
-    for (; i + 8 <= end; i += 8) {
-      for (int k = 0; k < 8; ++k) lanes[k] += std::fabs(in[i + k]);
-    }
+    // Float lanes go into the double every 2^16 elements, before a lane
+    // grows so large that adding one more |p| no longer changes it.
+    constexpr uint64_t kFlush = uint64_t{1} << 16;
     double sum = 0;
-    for (int k = 0; k < 8; ++k) sum += lanes[k];
+    uint64_t i = begin;
+    while (end - i >= 8) {
+      const uint64_t stop = i + std::min(kFlush, (end - i) / 8 * 8);
+      float lanes[8] = {};
+      for (; i < stop; i += 8) {
+        for (int k = 0; k < 8; ++k) lanes[k] += std::fabs(in[i + k]);
+      }
+      for (int k = 0; k < 8; ++k) sum += lanes[k];
+    }
     for (; i < end; ++i) sum += std::fabs(in[i]);
     sums[b] = sum;
   }

@@ -64,20 +64,24 @@ class Encoder {
   // Multiplies the error memory by `ratio`: call with eta_old / eta_new
   // when the learning rate changes from eta_old to eta_new, so that the
   // error stays in the units of the new steps (dist-EF-SGD).
-  void RescaleError(float ratio);
+  // INVALID_ARGUMENT, changing nothing, unless ratio is finite and >= 0.
+  absl::Status RescaleError(float ratio);
 
   // The whole state (error memory, momentum, reference signs, flip
   // history, rate-distortion model and lambda, sequence, key schedule) as a
   // versioned, checksummed blob for a training checkpoint.
   std::vector<uint8_t> SaveState() const;
 
-  // Replaces the state with one saved by an encoder of the same method,
-  // layout, momentum and error-feedback settings: the packets that follow
-  // are the bytes the saving encoder would have written. Errors, each
-  // leaving the state unchanged: TRUNCATED, BAD_MAGIC, UNSUPPORTED_VERSION,
-  // CHECKSUM_MISMATCH (the blob's framing); INVALID_ARGUMENT (a blob of
-  // another method, layout or settings); INVALID_FIELD (a value out of
-  // range); TRAILING_BYTES.
+  // Replaces the state with one saved by an encoder created with the same
+  // options: the packets that follow are the bytes the saving encoder would
+  // have written. The blob records the method, the layout, and whether
+  // momentum and error feedback are on, and those are checked; the other
+  // options (the momentum value, lambda's start, the coder) are the
+  // caller's to match. Errors, each leaving the state unchanged:
+  // TRUNCATED, BAD_MAGIC, UNSUPPORTED_VERSION, CHECKSUM_MISMATCH (the
+  // blob's framing); INVALID_ARGUMENT (a blob of another method or layout,
+  // or with momentum or error feedback switched the other way);
+  // INVALID_FIELD (a decoder's blob, a value out of range); TRAILING_BYTES.
   absl::Status RestoreState(absl::Span<const uint8_t> blob);
 
   // The error memory e (empty when error feedback is off).

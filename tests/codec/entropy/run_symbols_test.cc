@@ -85,6 +85,22 @@ TEST(RunSymbolsTest, EveryLoopWritesThePhrasesOfTheDefinition) {
   }
 }
 
+// A gap of 2^24 zeros or more once overflowed the escape count's
+// multiply-shift (found in review): the phrases must still match.
+TEST(RunSymbolsTest, GapsBeyondTwoToTheTwentyFourRoundTrip) {
+  const uint64_t count = (uint64_t{1} << 25) + 77;
+  std::vector<uint64_t> words((count + 63) / 64, 0);
+  words[1] = 1;                                           // bit 64
+  words[(count - 3) / 64] |= uint64_t{1} << ((count - 3) % 64);
+  for (uint32_t max_run : {1u, 2u, 32u, 255u}) {
+    const Bytes phrases = Write(words, count, false, max_run, false);
+    std::vector<uint64_t> expanded(words.size(), 0);
+    ASSERT_TRUE(ExpandRunSymbols(phrases, max_run, count, expanded.data()).ok())
+        << max_run;
+    ASSERT_EQ(expanded, words) << max_run;
+  }
+}
+
 TEST(RunSymbolsTest, SummaryCountsOnesAndListsOnlySparseWords) {
   const std::vector<uint64_t> sparse = testing::SyntheticBits(100000, 0.002, 3);
   BitSummary summary;
