@@ -310,25 +310,9 @@ absl::Status Decoder::DecodeAndAdd(absl::Span<const uint8_t> packet,
   }
   state_->Commit(*parsed, decoded);
   const StreamSetup& setup = *state_->setup;
-  // weight * Delta_i = (weight * alpha_b) with the sign of s_i: one
-  // multiply per block, then a signed add per coordinate.
-  const auto add_block = [&](uint64_t begin, uint64_t end, float scale) {
-    const auto bits = std::bit_cast<uint32_t>(weight * scale);
-    float* const s = sum.data();
-    for (uint64_t i = begin; i < end; ++i) {
-      const auto negative =
-          static_cast<uint32_t>((decoded.signs[i >> 6] >> (i & 63)) & 1);
-      s[i] += std::bit_cast<float>(bits ^ (negative << 31));
-    }
-  };
-  if (setup.block_starts.empty()) {
-    add_block(0, setup.count, 1.0f);
-  } else {
-    for (size_t b = 0; b + 1 < setup.block_starts.size(); ++b) {
-      add_block(setup.block_starts[b], setup.block_starts[b + 1],
-                decoded.scales[b]);
-    }
-  }
+  internal::AddWeightedSigns(decoded.signs.data(), setup.count,
+                             setup.block_starts, decoded.scales, weight,
+                             sum.data());
   return absl::OkStatus();
 }
 

@@ -7,6 +7,7 @@
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#include <xmmintrin.h>
 #endif
 
 namespace gradcodec::internal {
@@ -82,18 +83,23 @@ void BlockAbsSums(absl::Span<const float> p,
   }
 }
 
-void ReconstructSigns(const uint64_t* signs, uint64_t count,
-                      absl::Span<const uint64_t> block_starts,
-                      absl::Span<const float> scales, float* out) {
+namespace {
+
+// Calls write(i, value) for four coordinates at a time (value: four floats
+// holding +-scale by their sign bits) and write_one for the ragged ends, for
+// every block. The shared loop of reconstruction and weighted sums.
+template <typename WriteFour, typename WriteOne>
+void ForEachSignedScale(const uint64_t* signs, uint64_t count,
+                        absl::Span<const uint64_t> block_starts,
+                        absl::Span<const float> scales, float weight,
+                        WriteFour write_four, WriteOne write_one) {
   constexpr uint32_t kSignBit = 0x80000000u;
-  // Four coordinates at a time from a nibble of sign bits (a table of four
-  // sign masks), the ragged ends of a block one at a time.
   auto fill = [&](uint64_t begin, uint64_t end, float scale) {
-    const auto bits = std::bit_cast<uint32_t>(scale);
+    const auto bits = std::bit_cast<uint32_t>(weight * scale);
     auto one = [&](uint64_t i) {
       const auto negative =
           static_cast<uint32_t>((signs[i >> 6] >> (i & 63)) & 1);
-      out[i] = std::bit_cast<float>(bits ^ (negative * kSignBit));
+      write_one(i, std::bit_cast<float>(bits ^ (negative * kSignBit)));
     };
     uint64_t i = begin;
     for (; i < end && (i & 3) != 0; ++i) one(i);
@@ -103,8 +109,7 @@ void ReconstructSigns(const uint64_t* signs, uint64_t count,
       const auto nibble = static_cast<size_t>((signs[i >> 6] >> (i & 63)) & 15);
       const __m128i masks = _mm_load_si128(
           reinterpret_cast<const __m128i*>(kNibbleSignMasks[nibble].data()));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
-                       _mm_xor_si128(value, masks));
+      write_four(i, _mm_castsi128_ps(_mm_xor_si128(value, masks)));
     }
 #endif
     for (; i < end; ++i) one(i);
@@ -116,6 +121,30 @@ void ReconstructSigns(const uint64_t* signs, uint64_t count,
   for (size_t b = 0; b + 1 < block_starts.size(); ++b) {
     fill(block_starts[b], block_starts[b + 1], scales[b]);
   }
+}
+
+}  // namespace
+
+void ReconstructSigns(const uint64_t* signs, uint64_t count,
+                      absl::Span<const uint64_t> block_starts,
+                      absl::Span<const float> scales, float* out) {
+  // Weight 1: the scale itself, with the coordinate's sign.
+  ForEachSignedScale(
+      signs, count, block_starts, scales, 1.0f,
+      [out](uint64_t i, auto four) { _mm_storeu_ps(out + i, four); },
+      [out](uint64_t i, float value) { out[i] = value; });
+}
+
+void AddWeightedSigns(const uint64_t* signs, uint64_t count,
+                      absl::Span<const uint64_t> block_starts,
+                      absl::Span<const float> scales, float weight,
+                      float* sum) {
+  ForEachSignedScale(
+      signs, count, block_starts, scales, weight,
+      [sum](uint64_t i, auto four) {
+        _mm_storeu_ps(sum + i, _mm_add_ps(_mm_loadu_ps(sum + i), four));
+      },
+      [sum](uint64_t i, float value) { sum[i] += value; });
 }
 
 }  // namespace gradcodec::internal

@@ -30,6 +30,13 @@ void ReconstructSigns(const uint64_t* signs, uint64_t count,
                       absl::Span<const uint64_t> block_starts,
                       absl::Span<const float> scales, float* out);
 
+// sum[i] += weight * Delta_i, with Delta_i as ReconstructSigns gives it
+// (weight * alpha_b with the coordinate's sign: exactly weight * Delta_i).
+void AddWeightedSigns(const uint64_t* signs, uint64_t count,
+                      absl::Span<const uint64_t> block_starts,
+                      absl::Span<const float> scales, float weight,
+                      float* sum);
+
 }  // namespace gradcodec::internal
 
 #endif  // GRADCODEC_CODEC_SIGN_SIGN_QUANTIZER_H_
