@@ -48,6 +48,10 @@ Aggregator::~Aggregator() = default;
 
 uint32_t Aggregator::contributed() const { return state_->contributions; }
 
+uint64_t Aggregator::MaxPacketSize() const {
+  return state_->encoder->MaxPacketSize();
+}
+
 void Aggregator::RequestBroadcastKey() { state_->encoder->RequestKey(); }
 
 absl::Status Aggregator::AddWorkerPacket(uint32_t worker,

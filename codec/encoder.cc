@@ -495,7 +495,7 @@ absl::Status Encoder::RestoreState(absl::Span<const uint8_t> blob) {
   internal::SignReference reference;
   bool has_reference_saved = false;
   std::vector<float> previous_scales;
-  std::array<double, 256> flips{}, totals{};
+  internal::FlipCounts flips{}, totals{};
   const bool signxor = st.options.method == Method::kSignXor;
   if (signxor) {
     uint8_t has_reference = 0;

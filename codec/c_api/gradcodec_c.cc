@@ -32,7 +32,7 @@ struct gc_decoder {
 };
 struct gc_aggregator {
   std::unique_ptr<gradcodec::Aggregator> aggregator;
-  std::unique_ptr<gradcodec::Encoder> bound_encoder;  // for the bound only
+  uint64_t coordinate_count = 0;
   std::string last_error;
   std::vector<uint8_t> packet;
 };
@@ -312,7 +312,7 @@ gc_status gc_aggregator_create(const gc_layout* layout, const gc_params* params,
   if (!created.ok()) return Report(created.status(), &last_create_error);
   auto handle = std::make_unique<gc_aggregator>();
   handle->aggregator = std::move(*created);
-  handle->bound_encoder = std::move(*gradcodec::Encoder::Create(options.broadcast));
+  handle->coordinate_count = options.broadcast.layout.coordinate_count();
   *aggregator = handle.release();
   return GC_OK;
 }
@@ -335,7 +335,7 @@ gc_status gc_aggregator_finish(gc_aggregator* aggregator, uint8_t* packet,
   if (aggregator == nullptr || size == nullptr || packet == nullptr) {
     return GC_INVALID_ARGUMENT;
   }
-  const uint64_t bound = aggregator->bound_encoder->MaxPacketSize();
+  const uint64_t bound = aggregator->aggregator->MaxPacketSize();
   if (capacity < bound) {
     return Invalid(&aggregator->last_error,
                    absl::StrCat("the packet buffer holds ", capacity,
@@ -343,9 +343,7 @@ gc_status gc_aggregator_finish(gc_aggregator* aggregator, uint8_t* packet,
   }
   absl::Span<float> out;
   if (reconstruction != nullptr) {
-    out = absl::MakeSpan(
-        reconstruction,
-        aggregator->bound_encoder->options().layout.coordinate_count());
+    out = absl::MakeSpan(reconstruction, aggregator->coordinate_count);
   }
   const gc_status status = Report(
       aggregator->aggregator->Finish(&aggregator->packet, out),

@@ -16,13 +16,13 @@ void FlipRateModel::Reset() {
 
 void FlipRateModel::Observe(const uint64_t* flips, const uint8_t* contexts,
                             uint64_t count) {
-  std::array<uint64_t, 256> step_flips{};
-  std::array<uint64_t, 256> step_totals{};
+  std::array<uint64_t, kFlipContexts> step_flips{};
+  std::array<uint64_t, kFlipContexts> step_totals{};
   for (uint64_t i = 0; i < count; i += kObserveStride) {
     ++step_totals[contexts[i]];
     step_flips[contexts[i]] += (flips[i >> 6] >> (i & 63)) & 1;
   }
-  for (int c = 0; c < 256; ++c) {
+  for (int c = 0; c < kFlipContexts; ++c) {
     flips_[c] = 0.5 * flips_[c] + static_cast<double>(step_flips[c]);
     totals_[c] = 0.5 * totals_[c] + static_cast<double>(step_totals[c]);
   }
@@ -30,7 +30,7 @@ void FlipRateModel::Observe(const uint64_t* flips, const uint8_t* contexts,
 }
 
 void FlipRateModel::UpdateCosts() {
-  for (int c = 0; c < 256; ++c) {
+  for (int c = 0; c < kFlipContexts; ++c) {
     // Add-half smoothing keeps both probabilities away from 0 and 1.
     const double p = (flips_[c] + 0.5) / (totals_[c] + 1.0);
     extra_bits_[c] = std::max(0.0, std::log2((1.0 - p) / p));
@@ -52,11 +52,11 @@ uint64_t ChooseSigns(absl::Span<const float> p, const uint64_t* raw,
   const float* const in = p.data();
   uint64_t kept = 0;
   // Thresholds in float: |p_i| < scale * extra_bits(context).
-  std::array<float, 256> extra;
+  std::array<float, kFlipContexts> extra;
   // Capped: in a context where flips have become very rare the saving
   // looks large, the rule keeps ever more signs, and the error of the kept
   // coordinates grows without bound.
-  for (int c = 0; c < 256; ++c) {
+  for (int c = 0; c < kFlipContexts; ++c) {
     extra[c] = static_cast<float>(std::min(
         kMaxExtraBits, model.ExtraBits(static_cast<uint32_t>(c))));
   }

@@ -22,6 +22,10 @@ namespace gradcodec::internal {
 // The most bits the rule credits a kept sign with (see ChooseSigns).
 inline constexpr double kMaxExtraBits = 4.0;
 
+// Flip contexts: six flips of history at most (flip_history.h).
+inline constexpr int kFlipContexts = 64;
+using FlipCounts = std::array<double, kFlipContexts>;
+
 // Per-context flip frequencies of the flips sent so far (halved every
 // step, so they follow the stream), and the bits a flip costs over a
 // non-flip under them.
@@ -33,16 +37,16 @@ class FlipRateModel {
   void Reset();
 
   // Adds one step's flips (a sample of them: every kObserveStride-th
-  // coordinate, plenty for 64 frequencies); contexts[i] < 256.
+  // coordinate, plenty for 64 frequencies); contexts[i] < kFlipContexts.
   void Observe(const uint64_t* flips, const uint8_t* contexts,
                uint64_t count);
   static constexpr uint64_t kObserveStride = 8;
 
   // The counts, for saving and restoring an encoder's state.
-  const std::array<double, 256>& flips() const { return flips_; }
-  const std::array<double, 256>& totals() const { return totals_; }
-  void SetCounts(const std::array<double, 256>& flips,
-                 const std::array<double, 256>& totals) {
+  const FlipCounts& flips() const { return flips_; }
+  const FlipCounts& totals() const { return totals_; }
+  void SetCounts(const FlipCounts& flips,
+                 const FlipCounts& totals) {
     flips_ = flips;
     totals_ = totals;
     UpdateCosts();
@@ -55,9 +59,9 @@ class FlipRateModel {
  private:
   void UpdateCosts();
 
-  std::array<double, 256> flips_;
-  std::array<double, 256> totals_;
-  std::array<double, 256> extra_bits_;
+  FlipCounts flips_;
+  FlipCounts totals_;
+  FlipCounts extra_bits_;
 };
 
 // Writes to `chosen` the signs to send: the signs of p (`raw`), except that

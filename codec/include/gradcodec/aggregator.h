@@ -65,6 +65,10 @@ class Aggregator {
   // How many workers have contributed to the open round.
   uint32_t contributed() const;
 
+  // An upper bound on the size of a broadcast packet (the broadcast
+  // encoder's MaxPacketSize).
+  uint64_t MaxPacketSize() const;
+
  private:
   struct State;
   explicit Aggregator(std::unique_ptr<State> state);
