@@ -81,9 +81,9 @@ absl::Status CheckOptions(const EncoderOptions& o) {
     return OptionError("momentum",
                        absl::StrCat("is ", o.momentum, "; it must be in [0, 1)"));
   }
-  if (o.sign_coder != SignCoder::kFast &&
+  if (o.sign_coder != SignCoder::kAuto && o.sign_coder != SignCoder::kFast &&
       o.sign_coder != SignCoder::kAdaptive) {
-    return OptionError("sign_coder", "must be kFast or kAdaptive");
+    return OptionError("sign_coder", "must be kAuto, kFast or kAdaptive");
   }
   if (o.flip_history > internal::kMaxFlipHistory) {
     return OptionError("flip_history",
@@ -149,6 +149,11 @@ absl::StatusOr<std::unique_ptr<Encoder>> Encoder::Create(
   if (options.momentum > 0) state->momentum.assign(state->count, 0.0f);
   if (options.error_feedback) state->error.assign(state->count, 0.0f);
   state->lambda = options.rd_lambda;
+  if (options.sign_coder == SignCoder::kAuto) {
+    state->options.sign_coder =
+        state->count <= kAutoAdaptiveCoordinates ? SignCoder::kAdaptive
+                                                  : SignCoder::kFast;
+  }
   return std::unique_ptr<Encoder>(new Encoder(std::move(state)));
 }
 

@@ -26,9 +26,16 @@ enum class Method : uint8_t {
 
 // The coder of sign and flip bit streams (spec section 10.6).
 enum class SignCoder : uint8_t {
+  // kAdaptive for streams of up to kAutoAdaptiveCoordinates coordinates,
+  // where the fast coder's per-context tables (a few bytes for each of up
+  // to 64 contexts) are a sizeable share of the packet and the adaptive
+  // coder's speed does not matter; kFast above.
+  kAuto = 0,
   kFast = 1,      // static per-context models, byte-symbol speed
   kAdaptive = 2,  // adaptive binary range coder, the smallest output
 };
+
+inline constexpr uint64_t kAutoAdaptiveCoordinates = uint64_t{1} << 20;
 
 struct EncoderOptions {
   Method method = Method::kSignXor;
@@ -45,7 +52,7 @@ struct EncoderOptions {
   // A key packet every this many packets (0: only the first one and those
   // asked for with RequestKey).
   uint64_t key_interval = 0;
-  SignCoder sign_coder = SignCoder::kFast;
+  SignCoder sign_coder = SignCoder::kAuto;
 
   // signxor only.
   // Flips of a coordinate's history that select its flip context: 0..6,

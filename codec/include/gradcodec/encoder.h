@@ -92,6 +92,7 @@ class Encoder {
   uint64_t MaxPacketSize() const;
 
   const EncodeStats& last_stats() const;
+  // The options as given, with SignCoder::kAuto resolved to the coder used.
   const EncoderOptions& options() const;
 
  private:

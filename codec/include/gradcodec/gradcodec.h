@@ -74,8 +74,9 @@ enum {
   GC_METHOD_BLOCK_SIGN = 3,
   GC_METHOD_SIGNXOR = 4
 };
-/* Coder of sign and flip bit streams. */
-enum { GC_CODER_FAST = 1, GC_CODER_ADAPTIVE = 2 };
+/* Coder of sign and flip bit streams (AUTO: adaptive up to 2^20
+ * coordinates, fast above). */
+enum { GC_CODER_AUTO = 0, GC_CODER_FAST = 1, GC_CODER_ADAPTIVE = 2 };
 
 /* ---- Layout ------------------------------------------------------------ */
 
@@ -98,7 +99,7 @@ typedef enum gc_param {
   GC_PARAM_MOMENTUM = 3,         /* Nesterov mu in [0, 1), default 0 */
   GC_PARAM_ERROR_FEEDBACK = 4,   /* 0 or 1, default 1 */
   GC_PARAM_KEY_INTERVAL = 5,     /* packets, 0 = first and requested only */
-  GC_PARAM_SIGN_CODER = 6,       /* GC_CODER_*, default FAST */
+  GC_PARAM_SIGN_CODER = 6,       /* GC_CODER_*, default AUTO */
   GC_PARAM_FLIP_HISTORY = 7,     /* 0..6, default 6 */
   GC_PARAM_RD_LAMBDA = 8,        /* >= 0, default 1.25 */
   GC_PARAM_TARGET_BITS = 9       /* bits per coordinate, 0 = off */
