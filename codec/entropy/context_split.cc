@@ -270,6 +270,14 @@ BlockMasks(const uint8_t* contexts, size_t first, size_t size,
   }
 }
 
+// Whether context c has a coordinate in any group of a block of masks.
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
+AnyInBlock(const uint64_t* masks, size_t size, uint32_t contexts, uint32_t c) {
+  uint64_t any = 0;
+  for (size_t g = 0; g < size; ++g) any |= masks[g * contexts + c];
+  return any != 0;
+}
+
 template <int kPlanes>
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupsByPlanes(
     const uint64_t* bits, const uint8_t* contexts, size_t groups,
@@ -281,6 +289,7 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupsByPlanes(
     const size_t size = std::min(kBlock, groups - first);
     BlockMasks<kPlanes>(contexts, first, size, masks.data());
     for (uint32_t c = 0; c < kContexts; ++c) {
+      if (!AnyInBlock(masks.data(), size, kContexts, c)) continue;
       SplitSink sink = sinks[c];
       for (size_t g = 0; g < size; ++g) {
         const uint64_t mask = masks[g * kContexts + c];
@@ -304,6 +313,9 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeGroupsByPlanes(
     BlockMasks<kPlanes>(contexts, first, size, masks.data());
     std::fill(out + first, out + first + size, 0);
     for (uint32_t c = 0; c < kContexts; ++c) {
+      // A context absent from the whole block takes nothing: skip it (with
+      // many contexts, most are absent from most blocks).
+      if (!AnyInBlock(masks.data(), size, kContexts, c)) continue;
       MergeSource source = sources[c];
       bool ok = true;
       for (size_t g = 0; g < size; ++g) {
