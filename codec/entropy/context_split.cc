@@ -320,6 +320,7 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeGroupsByPlanes(
       bool ok = true;
       for (size_t g = 0; g < size; ++g) {
         const uint64_t mask = masks[g * kContexts + c];
+        if (mask == 0) continue;
         uint64_t taken = 0;
         ok &= source.Take(static_cast<uint64_t>(_mm_popcnt_u64(mask)), &taken);
         out[first + g] |= _pdep_u64(taken, mask);
