@@ -103,6 +103,57 @@ absl::Status CheckOptions(const EncoderOptions& o) {
   return absl::OkStatus();
 }
 
+// The loops over every coordinate, with restrict pointers and one loop per
+// case, so that the compiler vectorises them (a test inside the loop, or
+// pointers that might alias, keep them scalar at -O2).
+
+// Whether a float is NaN or infinite: all exponent bits set.
+inline uint32_t NotFinite(float v) {
+  return (std::bit_cast<uint32_t>(v) & 0x7F800000u) == 0x7F800000u;
+}
+
+// p = v + e with v = g or its Nesterov form mu (mu m + g) + g; false if
+// any p is not finite. `m` and `e` may be null when unused.
+bool FormP(const float* __restrict g, const float* __restrict m,
+           const float* __restrict e, float mu, uint64_t n,
+           float* __restrict p) {
+  uint32_t not_finite = 0;
+  if (mu > 0 && e != nullptr) {
+    for (uint64_t i = 0; i < n; ++i) {
+      p[i] = mu * (mu * m[i] + g[i]) + g[i] + e[i];
+      not_finite |= NotFinite(p[i]);
+    }
+  } else if (mu > 0) {
+    for (uint64_t i = 0; i < n; ++i) {
+      p[i] = mu * (mu * m[i] + g[i]) + g[i];
+      not_finite |= NotFinite(p[i]);
+    }
+  } else if (e != nullptr) {
+    for (uint64_t i = 0; i < n; ++i) {
+      p[i] = g[i] + e[i];
+      not_finite |= NotFinite(p[i]);
+    }
+  } else {
+    for (uint64_t i = 0; i < n; ++i) {
+      p[i] = g[i];
+      not_finite |= NotFinite(p[i]);
+    }
+  }
+  return not_finite == 0;
+}
+
+// out = a - b.
+void Subtract(const float* __restrict a, const float* __restrict b,
+              uint64_t n, float* __restrict out) {
+  for (uint64_t i = 0; i < n; ++i) out[i] = a[i] - b[i];
+}
+
+// m = mu m + g.
+void UpdateMomentum(const float* __restrict g, float mu, uint64_t n,
+                    float* __restrict m) {
+  for (uint64_t i = 0; i < n; ++i) m[i] = mu * m[i] + g[i];
+}
+
 // Names the first coordinate that is not finite: in the input, or in
 // p = v + e where adding momentum and error overflowed.
 absl::Status NonFiniteError(const Layout& layout,
@@ -214,20 +265,9 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
   // for anything not finite (the input's, or an overflow of the sum).
   st.p.resize(n);
   const float mu = o.momentum;
-  {
-    const float* const g = update.data();
-    const float* const m = st.momentum.data();
-    const float* const e = st.error.data();
-    float* const out = st.p.data();
-    uint32_t not_finite = 0;
-    for (uint64_t i = 0; i < n; ++i) {
-      float v = g[i];
-      if (mu > 0) v = mu * (mu * m[i] + g[i]) + g[i];
-      if (e != nullptr) v += e[i];
-      out[i] = v;
-      not_finite |= (std::bit_cast<uint32_t>(v) & 0x7F800000u) == 0x7F800000u;
-    }
-    if (not_finite != 0) return NonFiniteError(o.layout, update, st.p);
+  if (!FormP(update.data(), st.momentum.data(), st.error.data(), mu, n,
+             st.p.data())) {
+    return NonFiniteError(o.layout, update, st.p);
   }
 
   const bool key = st.key_requested ||
@@ -332,19 +372,10 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
   st.delta.resize(n);
   internal::ReconstructSigns(st.signs.data(), n, st.block_starts, st.scales,
                              st.delta.data());
-  {
-    const float* const g = update.data();
-    const float* const p = st.p.data();
-    const float* const delta = st.delta.data();
-    float* const e = st.error.data();
-    float* const m = st.momentum.data();
-    if (e != nullptr) {
-      for (uint64_t i = 0; i < n; ++i) e[i] = p[i] - delta[i];
-    }
-    if (mu > 0) {
-      for (uint64_t i = 0; i < n; ++i) m[i] = mu * m[i] + g[i];
-    }
+  if (!st.error.empty()) {
+    Subtract(st.p.data(), st.delta.data(), n, st.error.data());
   }
+  if (mu > 0) UpdateMomentum(update.data(), mu, n, st.momentum.data());
   if (!reconstruction.empty()) {
     std::copy(st.delta.begin(), st.delta.end(), reconstruction.begin());
   }
