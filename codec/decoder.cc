@@ -65,6 +65,7 @@ struct Decoder::State {
   absl::Status DecodePacket(const internal::ParsedPacket& parsed,
                             uint64_t out_size, DecodedPacket* decoded);
   // Applies a decoded packet to the state (nothing here can fail).
+  // Takes the decoded signs for a signxor delta: output first.
   void Commit(const internal::ParsedPacket& parsed, DecodedPacket& decoded);
 };
 
@@ -277,8 +278,8 @@ void Decoder::State::Commit(const internal::ParsedPacket& parsed,
       st.reference = internal::SignReference{};
     }
   } else if (st.setup->method == Method::kSignXor) {
-    st.reference.ApplyDelta(decoded.flips.data(), st.setup->count,
-                            decoded.bits_payload);
+    st.reference.ApplyDelta(decoded.signs, decoded.flips.data(),
+                            st.setup->count, decoded.bits_payload);
   }
   st.expected_sequence = parsed.header.sequence + 1;
 }
@@ -292,10 +293,12 @@ absl::Status Decoder::Decode(absl::Span<const uint8_t> packet,
       !s.ok()) {
     return s;
   }
-  state_->Commit(*parsed, decoded);
-  const StreamSetup& setup = *state_->setup;
+  // Output, then commit (neither can fail; the commit takes the signs).
+  const StreamSetup& setup =
+      decoded.new_setup.has_value() ? *decoded.new_setup : *state_->setup;
   internal::ReconstructSigns(decoded.signs.data(), setup.count,
                              setup.block_starts, decoded.scales, out.data());
+  state_->Commit(*parsed, decoded);
   return absl::OkStatus();
 }
 
@@ -308,11 +311,12 @@ absl::Status Decoder::DecodeAndAdd(absl::Span<const uint8_t> packet,
       !s.ok()) {
     return s;
   }
-  state_->Commit(*parsed, decoded);
-  const StreamSetup& setup = *state_->setup;
+  const StreamSetup& setup =
+      decoded.new_setup.has_value() ? *decoded.new_setup : *state_->setup;
   internal::AddWeightedSigns(decoded.signs.data(), setup.count,
                              setup.block_starts, decoded.scales, weight,
                              sum.data());
+  state_->Commit(*parsed, decoded);
   return absl::OkStatus();
 }
 

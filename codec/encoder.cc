@@ -387,7 +387,8 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
       st.rate_model.Reset();
     } else {
       st.rate_model.Observe(st.flips.data(), contexts, n);
-      st.reference.ApplyDelta(st.flips.data(), n,
+      // st.signs is scratch from here on: it receives the old reference.
+      st.reference.ApplyDelta(st.signs, st.flips.data(), n,
                               absl::MakeConstSpan(st.bits_payload));
     }
   }

@@ -20,10 +20,10 @@ void SignReference::ApplyKey(const uint64_t* key_signs, uint64_t count,
   fingerprint = ChainFingerprint(0, signs_payload);
 }
 
-void SignReference::ApplyDelta(const uint64_t* flips, uint64_t count,
+void SignReference::ApplyDelta(std::vector<uint64_t>& new_signs,
+                               const uint64_t* flips, uint64_t count,
                                absl::Span<const uint8_t> flips_payload) {
-  const uint64_t words = (count + 63) / 64;
-  for (uint64_t w = 0; w < words; ++w) signs[w] ^= flips[w];
+  signs.swap(new_signs);
   PushFlips(flips, count, history.data());
   fingerprint = ChainFingerprint(fingerprint, flips_payload);
 }

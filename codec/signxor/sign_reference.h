@@ -26,8 +26,11 @@ struct SignReference {
 
   void ApplyKey(const uint64_t* key_signs, uint64_t count,
                 absl::Span<const uint8_t> signs_payload);
-  void ApplyDelta(const uint64_t* flips, uint64_t count,
-                  absl::Span<const uint8_t> flips_payload);
+  // `new_signs` are the reference signs XOR the flips, which the caller
+  // has already formed to reconstruct from: they are swapped in (the
+  // vector receives the old signs) rather than XORed a second time.
+  void ApplyDelta(std::vector<uint64_t>& new_signs, const uint64_t* flips,
+                  uint64_t count, absl::Span<const uint8_t> flips_payload);
 };
 
 // XXH3-64 of `payload` with `seed` (spec: the fingerprint chain).
