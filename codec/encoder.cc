@@ -4,8 +4,10 @@
 #include <array>
 #include <cmath>
 #include <bit>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "codec/encode_pass.h"
 #include "codec/entropy/context_bit_coder.h"
 #include "codec/method_sections.h"
 #include "codec/sign/blocks.h"
@@ -45,12 +47,14 @@ struct Encoder::State {
   bool key_requested = true;  // a stream starts with a key packet
   EncodeStats stats;
 
-  // Scratch, kept between calls.
-  std::vector<float> p, delta;
-  std::vector<uint64_t> raw_signs, signs, flips;
+  std::vector<float> previous_scales;  // signxor: of the last packet
+
+  // Scratch, kept between calls. The new error memory is written to
+  // next_error and swapped in once nothing can fail.
+  std::vector<float> next_error;
+  std::vector<uint64_t> signs, flips;
   std::vector<uint8_t> contexts;
-  std::vector<float> estimates, scales, previous_scales;
-  std::vector<double> abs_sums, kept_abs;
+  std::vector<float> scales;
   std::vector<uint32_t> codes;
   std::vector<uint8_t> scales_payload, bits_payload;
 };
@@ -103,52 +107,7 @@ absl::Status CheckOptions(const EncoderOptions& o) {
   return absl::OkStatus();
 }
 
-// The loops over every coordinate, with restrict pointers and one loop per
-// case, so that the compiler vectorises them (a test inside the loop, or
-// pointers that might alias, keep them scalar at -O2).
-
-// Whether a float is NaN or infinite: all exponent bits set.
-inline uint32_t NotFinite(float v) {
-  return (std::bit_cast<uint32_t>(v) & 0x7F800000u) == 0x7F800000u;
-}
-
-// p = v + e with v = g or its Nesterov form mu (mu m + g) + g; false if
-// any p is not finite. `m` and `e` may be null when unused.
-bool FormP(const float* __restrict g, const float* __restrict m,
-           const float* __restrict e, float mu, uint64_t n,
-           float* __restrict p) {
-  uint32_t not_finite = 0;
-  if (mu > 0 && e != nullptr) {
-    for (uint64_t i = 0; i < n; ++i) {
-      p[i] = mu * (mu * m[i] + g[i]) + g[i] + e[i];
-      not_finite |= NotFinite(p[i]);
-    }
-  } else if (mu > 0) {
-    for (uint64_t i = 0; i < n; ++i) {
-      p[i] = mu * (mu * m[i] + g[i]) + g[i];
-      not_finite |= NotFinite(p[i]);
-    }
-  } else if (e != nullptr) {
-    for (uint64_t i = 0; i < n; ++i) {
-      p[i] = g[i] + e[i];
-      not_finite |= NotFinite(p[i]);
-    }
-  } else {
-    for (uint64_t i = 0; i < n; ++i) {
-      p[i] = g[i];
-      not_finite |= NotFinite(p[i]);
-    }
-  }
-  return not_finite == 0;
-}
-
-// out = a - b.
-void Subtract(const float* __restrict a, const float* __restrict b,
-              uint64_t n, float* __restrict out) {
-  for (uint64_t i = 0; i < n; ++i) out[i] = a[i] - b[i];
-}
-
-// m = mu m + g.
+// m = mu m + g (after a successful pass, which read the old m).
 void UpdateMomentum(const float* __restrict g, float mu, uint64_t n,
                     float* __restrict m) {
   for (uint64_t i = 0; i < n; ++i) m[i] = mu * m[i] + g[i];
@@ -157,16 +116,15 @@ void UpdateMomentum(const float* __restrict g, float mu, uint64_t n,
 // Names the first coordinate that is not finite: in the input, or in
 // p = v + e where adding momentum and error overflowed.
 absl::Status NonFiniteError(const Layout& layout,
-                            absl::Span<const float> update,
-                            absl::Span<const float> p) {
-  for (uint64_t i = 0; i < p.size(); ++i) {
-    if (std::isfinite(p[i])) continue;
+                            const internal::EncodePassInput& in) {
+  for (uint64_t i = 0; i < in.update.size(); ++i) {
+    if (std::isfinite(internal::FormOneP(in, i))) continue;
     const internal::CoordinateName name = internal::NameCoordinate(layout, i);
-    const bool input = !std::isfinite(update[i]);
+    const bool input = !std::isfinite(in.update[i]);
     return MakeError(
         ErrorCode::kNonFiniteInput,
         absl::StrCat("tensor '", name.tensor->name, "' element ", name.index,
-                     input ? absl::StrCat(" is ", update[i])
+                     input ? absl::StrCat(" is ", in.update[i])
                            : std::string(" overflows once momentum and error "
                                          "feedback are added"),
                      "; the encoder's state is unchanged"));
@@ -260,33 +218,28 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
                                   reconstruction.size(), " floats; the layout has ",
                                   n, " coordinates"));
   }
-  // Everything that can fail is checked before any state changes.
-  // p = v + e, v the input or its Nesterov-momentum form, with one check
-  // for anything not finite (the input's, or an overflow of the sum).
-  st.p.resize(n);
-  const float mu = o.momentum;
-  if (!FormP(update.data(), st.momentum.data(), st.error.data(), mu, n,
-             st.p.data())) {
-    return NonFiniteError(o.layout, update, st.p);
-  }
-
+  // Everything that can fail is checked before any state changes: the
+  // pass writes only scratch, and stops at the first p = v + e (v the input
+  // or its Nesterov-momentum form) that is not finite (the input's, or an
+  // overflow of the sum).
   const bool key = st.key_requested ||
                    (o.key_interval != 0 && st.since_key >= o.key_interval);
   const bool signxor = o.method == Method::kSignXor;
+  const bool delta = signxor && !key;
   const uint64_t words = BitWords(n);
   const size_t blocks =
       st.block_starts.empty() ? 0 : st.block_starts.size() - 1;
-
-  // Signs: those of p, or for a signxor delta the rate-distortion choice.
-  st.raw_signs.resize(words);
-  internal::PackSigns(st.p, st.raw_signs.data());
-  st.abs_sums.resize(blocks);
-  st.kept_abs.assign(blocks, 0.0);
-  internal::BlockAbsSums(st.p, st.block_starts, st.abs_sums.data());
-  uint64_t kept = 0;
   const uint32_t history_bits = o.flip_history;
+
+  internal::EncodePassInput in;
+  in.update = update;
+  in.mu = o.momentum;
+  if (in.mu > 0) in.momentum = st.momentum.data();
+  if (!st.error.empty()) in.error = st.error.data();
+  in.block_starts = st.block_starts;
   const uint8_t* contexts = nullptr;
-  if (signxor && !key) {
+  std::optional<internal::KeepRule> rule;
+  if (delta) {
     // The history is the context array when all six flips are used.
     if (history_bits == internal::kFlipHistoryBits) {
       contexts = st.reference.history.data();
@@ -296,41 +249,30 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
                              st.contexts.data());
       contexts = st.contexts.data();
     }
+    rule.emplace(st.lambda, st.rate_model);
+    in.reference = st.reference.signs.data();
+    in.contexts = contexts;
+    in.rule = &*rule;
     // The scale the rule weighs distortion with: the block's previous
     // scale, which the current error memory has not inflated (a current
     // estimate grows with the error of the coordinates kept, which then
     // raises every threshold: a runaway that stalls training).
-    st.estimates.resize(blocks);
-    for (size_t b = 0; b < blocks; ++b) {
-      st.estimates[b] =
-          b < st.previous_scales.size()
-              ? st.previous_scales[b]
-              : static_cast<float>(st.abs_sums[b] /
-                                   static_cast<double>(st.block_starts[b + 1] -
-                                                       st.block_starts[b]));
-    }
-    st.signs.resize(words);
-    kept = internal::ChooseSigns(st.p, st.raw_signs.data(),
-                                 st.reference.signs.data(), contexts,
-                                 st.block_starts, st.estimates.data(),
-                                 st.lambda, st.rate_model, st.signs.data(),
-                                 st.kept_abs.data());
-  } else {
-    st.signs = st.raw_signs;
+    in.previous_scales = st.previous_scales;
   }
-
-  // Scales: the best for the chosen signs, <p_b, s_b> / |b| =
-  // (||p_b||_1 - 2 kept_abs_b) / |b|, at least 0, quantised.
+  st.signs.resize(words);
+  st.flips.resize(delta ? words : 0);
   st.codes.resize(blocks);
   st.scales.resize(blocks);
-  for (size_t b = 0; b < blocks; ++b) {
-    const double size =
-        static_cast<double>(st.block_starts[b + 1] - st.block_starts[b]);
-    const auto alpha = static_cast<float>(
-        std::max(0.0, (st.abs_sums[b] - 2 * st.kept_abs[b]) / size));
-    st.codes[b] = internal::QuantizeScale(alpha);
-    st.scales[b] = internal::DequantizeScale(st.codes[b]);
-  }
+  st.next_error.resize(st.error.size());
+  internal::EncodePassOutput out;
+  out.signs = st.signs.data();
+  out.flips = st.flips.data();
+  out.codes = st.codes.data();
+  out.scales = st.scales.data();
+  if (!st.error.empty()) out.error = st.next_error.data();
+  if (!internal::RunEncodePass(in, out)) return NonFiniteError(o.layout, in);
+  const uint64_t kept = out.kept;
+  const uint64_t flip_count = out.flip_count;
 
   // Sections.
   std::vector<internal::SectionData> sections;
@@ -341,13 +283,7 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
     sections.push_back({internal::kBlockScalesSection, st.scales_payload});
   }
   st.bits_payload.clear();
-  uint64_t flip_count = 0;
-  if (signxor && !key) {
-    st.flips.resize(words);
-    for (uint64_t w = 0; w < words; ++w) {
-      st.flips[w] = st.signs[w] ^ st.reference.signs[w];
-      flip_count += static_cast<uint64_t>(std::popcount(st.flips[w]));
-    }
+  if (delta) {
     st.bits_payload.push_back(static_cast<uint8_t>(history_bits));
     EncodeBits(st.flips, n, absl::MakeConstSpan(contexts, n),
                1u << history_bits, o.sign_coder, &st.bits_payload);
@@ -368,16 +304,13 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
       key || !signxor ? 0 : st.reference.fingerprint;
   *packet = internal::SerializePacket(header, sections);
 
-  // Commit: Delta, error memory, momentum, reference state, counters.
-  st.delta.resize(n);
-  internal::ReconstructSigns(st.signs.data(), n, st.block_starts, st.scales,
-                             st.delta.data());
-  if (!st.error.empty()) {
-    Subtract(st.p.data(), st.delta.data(), n, st.error.data());
-  }
-  if (mu > 0) UpdateMomentum(update.data(), mu, n, st.momentum.data());
+  // Commit: error memory, momentum, reference state, counters; and Delta
+  // when asked for.
+  st.error.swap(st.next_error);
+  if (in.mu > 0) UpdateMomentum(update.data(), in.mu, n, st.momentum.data());
   if (!reconstruction.empty()) {
-    std::copy(st.delta.begin(), st.delta.end(), reconstruction.begin());
+    internal::ReconstructSigns(st.signs.data(), n, st.block_starts, st.scales,
+                               reconstruction.data());
   }
   if (signxor) {
     st.previous_scales = st.scales;

@@ -147,4 +147,26 @@ void AddWeightedSigns(const uint64_t* signs, uint64_t count,
       [sum](uint64_t i, float value) { sum[i] += value; });
 }
 
+void SubtractSignedScale(const float* p, const uint64_t* signs, uint64_t count,
+                         float scale, float* out) {
+  constexpr uint32_t kSignBit = 0x80000000u;
+  const auto bits = std::bit_cast<uint32_t>(scale);
+  uint64_t i = 0;
+#if defined(__SSE2__)
+  const __m128i value = _mm_set1_epi32(static_cast<int>(bits));
+  for (; i + 4 <= count; i += 4) {
+    const auto nibble = static_cast<size_t>((signs[i >> 6] >> (i & 63)) & 15);
+    const __m128i masks = _mm_load_si128(
+        reinterpret_cast<const __m128i*>(kNibbleSignMasks[nibble].data()));
+    const __m128 delta = _mm_castsi128_ps(_mm_xor_si128(value, masks));
+    _mm_storeu_ps(out + i, _mm_sub_ps(_mm_loadu_ps(p + i), delta));
+  }
+#endif
+  for (; i < count; ++i) {
+    const auto negative =
+        static_cast<uint32_t>((signs[i >> 6] >> (i & 63)) & 1);
+    out[i] = p[i] - std::bit_cast<float>(bits ^ (negative * kSignBit));
+  }
+}
+
 }  // namespace gradcodec::internal

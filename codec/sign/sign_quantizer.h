@@ -37,6 +37,12 @@ void AddWeightedSigns(const uint64_t* signs, uint64_t count,
                       absl::Span<const float> scales, float weight,
                       float* sum);
 
+// out[i] = p[i] - Delta_i for `count` coordinates of one block of scale
+// `scale`, sign bit i of `signs` (word i / 64) for coordinate i: the error
+// memory's update, exactly p - Delta as the decoder will output Delta.
+void SubtractSignedScale(const float* p, const uint64_t* signs, uint64_t count,
+                         float scale, float* out);
+
 }  // namespace gradcodec::internal
 
 #endif  // GRADCODEC_CODEC_SIGN_SIGN_QUANTIZER_H_

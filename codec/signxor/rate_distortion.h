@@ -15,7 +15,6 @@
 #include <array>
 #include <cstdint>
 
-#include "absl/types/span.h"
 
 namespace gradcodec::internal {
 
@@ -64,19 +63,37 @@ class FlipRateModel {
   FlipCounts extra_bits_;
 };
 
-// Writes to `chosen` the signs to send: the signs of p (`raw`), except that
-// a coordinate whose raw sign differs from `reference` keeps the reference
-// sign when the rule above says so. `alphas` holds each block's scale
-// estimate (block k covers [block_starts[k], block_starts[k + 1])), and
-// `kept_abs` receives, per block, the sum of |p_i| over the kept
-// coordinates (so that <p_b, s_b> = ||p_b||_1 - 2 kept_abs_b). lambda = 0
-// keeps nothing. Returns how many signs were kept.
-uint64_t ChooseSigns(absl::Span<const float> p, const uint64_t* raw,
-                     const uint64_t* reference, const uint8_t* contexts,
-                     absl::Span<const uint64_t> block_starts,
-                     const float* alphas, double lambda,
-                     const FlipRateModel& model, uint64_t* chosen,
-                     double* kept_abs);
+// The rule with one packet's lambda and flip costs, applied a run of a
+// block's coordinates at a time (the encoder works block by block while
+// the block's p is in cache): a coordinate whose raw sign (the sign of p)
+// differs from its reference sign keeps the reference sign when the rule
+// above says so.
+class KeepRule {
+ public:
+  // lambda = 0 keeps nothing.
+  KeepRule(double lambda, const FlipRateModel& model);
+
+  // The threshold factor of a block whose scale estimate is `alpha` (the
+  // block's previous scale): |p_i| is compared with it times extra_bits.
+  // The rule keeps nothing in a block whose factor is not > 0.
+  float BlockFactor(float alpha) const {
+    return static_cast<float>(lambda_ * alpha / 4);
+  }
+
+  // For `count` coordinates of one block: `p` their values, `contexts`
+  // their flip contexts, `raw` and `reference` their sign bits (bit k of
+  // word k / 64 for coordinate k, zero past `count`). Writes the signs to
+  // send to `chosen` (as many words), adds |p_i| of the kept coordinates
+  // to *kept_abs in coordinate order (so that the block's <p_b, s_b> =
+  // ||p_b||_1 - 2 kept_abs), and returns how many it kept.
+  uint64_t Choose(const float* p, uint64_t count, const uint64_t* raw,
+                  const uint64_t* reference, const uint8_t* contexts,
+                  float factor, uint64_t* chosen, double* kept_abs) const;
+
+ private:
+  double lambda_;
+  std::array<float, kFlipContexts> extra_;
+};
 
 }  // namespace gradcodec::internal
 

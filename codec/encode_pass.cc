@@ -1,0 +1,317 @@
+#include "codec/encode_pass.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#include <xmmintrin.h>
+#endif
+
+#include "codec/sign/scale_quantizer.h"
+#include "codec/sign/sign_quantizer.h"
+
+namespace gradcodec::internal {
+namespace {
+
+constexpr uint64_t kRunWords = kRunCoordinates / 64;
+// BlockAbsSums moves its eight float lanes into the double sum every 2^16
+// coordinates of a block; the runs of a block end on those boundaries.
+constexpr uint64_t kFlush = uint64_t{1} << 16;
+static_assert(kFlush % kRunCoordinates == 0 && kRunCoordinates % 64 == 0);
+
+// Whether a float is NaN or infinite: all exponent bits set.
+inline uint32_t NotFinite(float v) {
+  return (std::bit_cast<uint32_t>(v) & 0x7F800000u) == 0x7F800000u;
+}
+
+// p for one coordinate, in exactly the order of operations of the vector
+// loops: ((mu (mu m + g)) + g) + e.
+template <bool kMomentum, bool kError>
+inline float FormScalar(const float* g, const float* m, const float* e,
+                        float mu, uint64_t i) {
+  float v = g[i];
+  if constexpr (kMomentum) v = mu * (mu * m[i] + g[i]) + g[i];
+  if constexpr (kError) v = v + e[i];
+  return v;
+}
+
+// The eight float partial sums of |p| (BlockAbsSums' lanes).
+struct Lanes {
+  float v[8] = {};
+};
+
+// Forms p for the `count` coordinates from `begin` into p[0..count),
+// writes their sign bits (1 for p < 0) to signs[0..BitWords(count)), zero
+// past `count`, and adds |p| into the lanes for the first count / 8 * 8
+// (lane k takes coordinates k mod 8 of the run). Returns false if some p is
+// not finite.
+template <bool kMomentum, bool kError>
+bool FormRun(const EncodePassInput& in, uint64_t begin, uint64_t count,
+             float* __restrict p, uint64_t* __restrict signs, Lanes& lanes) {
+  const float* __restrict g = in.update.data() + begin;
+  const float* __restrict m = kMomentum ? in.momentum + begin : nullptr;
+  const float* __restrict e = kError ? in.error + begin : nullptr;
+  const float mu = in.mu;
+  uint64_t i = 0;
+  uint32_t bad = 0;
+#if defined(__SSE2__)
+  const __m128 zero = _mm_setzero_ps();
+  const __m128 abs_mask =
+      _mm_castsi128_ps(_mm_set1_epi32(static_cast<int>(0x7FFFFFFFu)));
+  const __m128i exponent = _mm_set1_epi32(0x7F800000);
+  const __m128 vmu = _mm_set1_ps(mu);
+  __m128 low = _mm_loadu_ps(lanes.v);
+  __m128 high = _mm_loadu_ps(lanes.v + 4);
+  __m128i not_finite = _mm_setzero_si128();
+  auto form4 = [&](uint64_t j) {
+    const __m128 gj = _mm_loadu_ps(g + j);
+    __m128 v = gj;
+    if constexpr (kMomentum) {
+      v = _mm_add_ps(
+          _mm_mul_ps(vmu, _mm_add_ps(_mm_mul_ps(vmu, _mm_loadu_ps(m + j)), gj)),
+          gj);
+    }
+    if constexpr (kError) v = _mm_add_ps(v, _mm_loadu_ps(e + j));
+    _mm_storeu_ps(p + j, v);
+    not_finite = _mm_or_si128(
+        not_finite,
+        _mm_cmpeq_epi32(_mm_and_si128(_mm_castps_si128(v), exponent), exponent));
+    return v;
+  };
+  for (; i + 64 <= count; i += 64) {
+    uint64_t word = 0;
+    for (uint64_t k = 0; k < 64; k += 8) {
+      const __m128 a = form4(i + k);
+      const __m128 b = form4(i + k + 4);
+      word |= static_cast<uint64_t>(_mm_movemask_ps(_mm_cmplt_ps(a, zero)) |
+                                    (_mm_movemask_ps(_mm_cmplt_ps(b, zero)) << 4))
+              << k;
+      low = _mm_add_ps(low, _mm_and_ps(a, abs_mask));
+      high = _mm_add_ps(high, _mm_and_ps(b, abs_mask));
+    }
+    signs[i / 64] = word;
+  }
+  for (; i + 8 <= count; i += 8) {
+    const __m128 a = form4(i);
+    const __m128 b = form4(i + 4);
+    low = _mm_add_ps(low, _mm_and_ps(a, abs_mask));
+    high = _mm_add_ps(high, _mm_and_ps(b, abs_mask));
+  }
+  _mm_storeu_ps(lanes.v, low);
+  _mm_storeu_ps(lanes.v + 4, high);
+  bad = static_cast<uint32_t>(_mm_movemask_epi8(not_finite));
+  const uint64_t packed = i / 64 * 64;  // sign words already written
+#else
+  for (; i + 8 <= count; i += 8) {
+    for (int k = 0; k < 8; ++k) {
+      const float v = FormScalar<kMomentum, kError>(g, m, e, mu, i + k);
+      p[i + k] = v;
+      bad |= NotFinite(v);
+      lanes.v[k] += std::fabs(v);
+    }
+  }
+  const uint64_t packed = 0;
+#endif
+  for (; i < count; ++i) {
+    const float v = FormScalar<kMomentum, kError>(g, m, e, mu, i);
+    p[i] = v;
+    bad |= NotFinite(v);
+  }
+  // Sign words of the rest, from p.
+  for (uint64_t w = packed / 64; w * 64 < count; ++w) {
+    uint64_t word = 0;
+    const uint64_t stop = std::min(count, w * 64 + 64);
+    for (uint64_t j = w * 64; j < stop; ++j) {
+      word |= static_cast<uint64_t>(p[j] < 0) << (j - w * 64);
+    }
+    signs[w] = word;
+  }
+  return bad == 0;
+}
+
+using FormRunFn = bool (*)(const EncodePassInput&, uint64_t, uint64_t,
+                           float*, uint64_t*, Lanes&);
+
+FormRunFn ChooseFormRun(const EncodePassInput& in) {
+  const bool momentum = in.mu > 0;
+  const bool error = in.error != nullptr;
+  if (momentum && error) return FormRun<true, true>;
+  if (momentum) return FormRun<true, false>;
+  if (error) return FormRun<false, true>;
+  return FormRun<false, false>;
+}
+
+// Bits [offset, offset + count) of `words` (`total` words) to out[], bit 0
+// first, zero past `count`.
+void ExtractBits(const uint64_t* words, uint64_t total, uint64_t offset,
+                 uint64_t count, uint64_t* out) {
+  const uint64_t first = offset >> 6;
+  const uint64_t shift = offset & 63;
+  const uint64_t out_words = (count + 63) / 64;
+  for (uint64_t k = 0; k < out_words; ++k) {
+    uint64_t v = words[first + k] >> shift;
+    if (shift != 0 && first + k + 1 < total) {
+      v |= words[first + k + 1] << (64 - shift);
+    }
+    out[k] = v;
+  }
+  if ((count & 63) != 0) out[out_words - 1] &= (uint64_t{1} << (count & 63)) - 1;
+}
+
+// ORs `count` bits (bits[], zero past `count`) into `words` (`total`
+// words) from bit `offset` on.
+void InsertBits(const uint64_t* bits, uint64_t count, uint64_t offset,
+                uint64_t total, uint64_t* words) {
+  const uint64_t first = offset >> 6;
+  const uint64_t shift = offset & 63;
+  for (uint64_t k = 0; k < (count + 63) / 64; ++k) {
+    words[first + k] |= bits[k] << shift;
+    if (shift != 0 && first + k + 1 < total) {
+      words[first + k + 1] |= bits[k] >> (64 - shift);
+    }
+  }
+}
+
+// A block's ||p_b||_1 as BlockAbsSums adds it: the lanes flushed into the
+// double in lane order.
+void Flush(Lanes& lanes, double* sum) {
+  for (float& lane : lanes.v) {
+    *sum += lane;
+    lane = 0;
+  }
+}
+
+}  // namespace
+
+float FormOneP(const EncodePassInput& in, uint64_t i) {
+  const float* g = in.update.data();
+  if (in.mu > 0 && in.error != nullptr) {
+    return FormScalar<true, true>(g, in.momentum, in.error, in.mu, i);
+  }
+  if (in.mu > 0) {
+    return FormScalar<true, false>(g, in.momentum, in.error, in.mu, i);
+  }
+  if (in.error != nullptr) {
+    return FormScalar<false, true>(g, in.momentum, in.error, in.mu, i);
+  }
+  return g[i];
+}
+
+bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
+  const uint64_t n = in.update.size();
+  const uint64_t words = (n + 63) / 64;
+  const FormRunFn form = ChooseFormRun(in);
+  std::fill(out.signs, out.signs + words, 0);
+  const bool delta = in.reference != nullptr;
+  if (delta) std::fill(out.flips, out.flips + words, 0);
+  out.kept = 0;
+  out.flip_count = 0;
+
+  alignas(64) float p[kRunCoordinates];
+  uint64_t raw[kRunWords], reference[kRunWords], chosen[kRunWords];
+  Lanes lanes;
+  Lanes unused;  // forming p again adds to these, not to the block's
+
+  if (in.block_starts.empty()) {
+    // Method sign: Delta = +-1, nothing to wait for before the error.
+    for (uint64_t begin = 0; begin < n; begin += kRunCoordinates) {
+      const uint64_t count = std::min(kRunCoordinates, n - begin);
+      if (!form(in, begin, count, p, raw, unused)) return false;
+      InsertBits(raw, count, begin, words, out.signs);
+      if (out.error != nullptr) {
+        SubtractSignedScale(p, raw, count, 1.0f, out.error + begin);
+      }
+    }
+    return true;
+  }
+
+  // The signs of a run: raw, or for a delta the rule's choice, written to
+  // the outputs.
+  auto choose = [&](uint64_t begin, uint64_t count, float factor,
+                    double* kept_abs) {
+    const uint64_t* sent = raw;
+    if (delta) {
+      ExtractBits(in.reference, words, begin, count, reference);
+      out.kept += in.rule->Choose(p, count, raw, reference,
+                                  in.contexts + begin, factor, chosen,
+                                  kept_abs);
+      sent = chosen;
+      for (uint64_t k = 0; k < (count + 63) / 64; ++k) {
+        reference[k] ^= chosen[k];  // now the flips
+        out.flip_count += static_cast<uint64_t>(std::popcount(reference[k]));
+      }
+      InsertBits(reference, count, begin, words, out.flips);
+    }
+    InsertBits(sent, count, begin, words, out.signs);
+  };
+
+  const size_t blocks = in.block_starts.size() - 1;
+  for (size_t b = 0; b < blocks; ++b) {
+    const uint64_t begin = in.block_starts[b];
+    const uint64_t end = in.block_starts[b + 1];
+    const uint64_t size = end - begin;
+    const bool one_run = size <= kRunCoordinates;
+
+    // ||p_b||_1, and the raw signs (kept in `raw` when the block is one
+    // run; otherwise formed again below).
+    double abs_sum = 0;
+    for (uint64_t at = begin; at < end; at += kRunCoordinates) {
+      const uint64_t count = std::min(kRunCoordinates, end - at);
+      if (!form(in, at, count, p, raw, lanes)) return false;
+      const uint64_t done = at + count - begin;
+      if (done % kFlush == 0 || at + count == end) Flush(lanes, &abs_sum);
+      if (at + count == end) {
+        for (uint64_t j = count / 8 * 8; j < count; ++j) {
+          abs_sum += std::fabs(p[j]);
+        }
+      }
+    }
+
+    // The signs sent, and the sum of |p| over the coordinates whose sign
+    // the rule kept.
+    double kept_abs = 0;
+    float factor = 0;
+    if (delta) {
+      const float estimate =
+          b < in.previous_scales.size()
+              ? in.previous_scales[b]
+              : static_cast<float>(abs_sum / static_cast<double>(size));
+      factor = in.rule->BlockFactor(estimate);
+    }
+    if (one_run) {
+      choose(begin, size, factor, &kept_abs);
+    } else {
+      for (uint64_t at = begin; at < end; at += kRunCoordinates) {
+        const uint64_t count = std::min(kRunCoordinates, end - at);
+        form(in, at, count, p, raw, unused);
+        choose(at, count, factor, &kept_abs);
+      }
+    }
+
+    // The best scale for the signs sent: <p_b, s_b> / |b| =
+    // (||p_b||_1 - 2 kept_abs_b) / |b|, at least 0, quantised.
+    const auto alpha = static_cast<float>(std::max(
+        0.0, (abs_sum - 2 * kept_abs) / static_cast<double>(size)));
+    out.codes[b] = QuantizeScale(alpha);
+    const float scale = DequantizeScale(out.codes[b]);
+    out.scales[b] = scale;
+
+    if (out.error == nullptr) continue;
+    if (one_run) {
+      SubtractSignedScale(p, delta ? chosen : raw, size, scale,
+                          out.error + begin);
+    } else {
+      for (uint64_t at = begin; at < end; at += kRunCoordinates) {
+        const uint64_t count = std::min(kRunCoordinates, end - at);
+        form(in, at, count, p, raw, unused);
+        ExtractBits(out.signs, words, at, count, chosen);
+        SubtractSignedScale(p, chosen, count, scale, out.error + at);
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace gradcodec::internal
