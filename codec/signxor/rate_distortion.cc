@@ -4,6 +4,12 @@
 #include <bit>
 #include <cmath>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "codec/entropy/cpu_features.h"
+
 namespace gradcodec::internal {
 
 void FlipRateModel::Reset() {
@@ -48,6 +54,70 @@ KeepRule::KeepRule(double lambda, const FlipRateModel& model)
   }
 }
 
+namespace {
+
+// The coordinates whose sign the rule keeps, of those whose sign changed:
+// bit i of keep[i / 64] for |p_i| < factor * extra[context_i].
+void KeepMasksPortable(const float* p, uint64_t count, const uint64_t* raw,
+                       const uint64_t* reference, const uint8_t* contexts,
+                       float factor, const float* extra, uint64_t* keep) {
+  for (uint64_t w = 0; w < (count + 63) / 64; ++w) {
+    uint64_t word = 0;
+    for (uint64_t changed = raw[w] ^ reference[w]; changed != 0;
+         changed &= changed - 1) {
+      const auto bit = static_cast<uint64_t>(std::countr_zero(changed));
+      const uint64_t i = w * 64 + bit;
+      word |= static_cast<uint64_t>(std::fabs(p[i]) <
+                                    factor * extra[contexts[i]])
+              << bit;
+    }
+    keep[w] = word;
+  }
+}
+
+#if defined(__x86_64__)
+// Every coordinate at once, eight per step, with no branch on the data:
+// about half the signs change from step to step, so visiting only the
+// changed ones saved little and mispredicted on each.
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) void KeepMasksAvx2(
+    const float* p, uint64_t count, const uint64_t* raw,
+    const uint64_t* reference, const uint8_t* contexts, float factor,
+    const float* extra, uint64_t* keep) {
+  // thresholds[c] = factor * extra[c]: the same float product as above.
+  alignas(32) float thresholds[kFlipContexts];
+  const __m256 vfactor = _mm256_set1_ps(factor);
+  for (int c = 0; c < kFlipContexts; c += 8) {
+    _mm256_store_ps(thresholds + c,
+                    _mm256_mul_ps(vfactor, _mm256_loadu_ps(extra + c)));
+  }
+  const __m256 abs_mask =
+      _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+  const uint64_t full = count / 64;
+  for (uint64_t w = 0; w < full; ++w) {
+    uint64_t below = 0;
+    for (int k = 0; k < 64; k += 8) {
+      const uint64_t i = w * 64 + static_cast<uint64_t>(k);
+      const __m256i context = _mm256_cvtepu8_epi32(
+          _mm_loadl_epi64(reinterpret_cast<const __m128i*>(contexts + i)));
+      const __m256 threshold =
+          _mm256_i32gather_ps(thresholds, context, sizeof(float));
+      const __m256 magnitude = _mm256_and_ps(_mm256_loadu_ps(p + i), abs_mask);
+      below |= static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_ps(
+                   _mm256_cmp_ps(magnitude, threshold, _CMP_LT_OQ))))
+               << k;
+    }
+    keep[w] = below & (raw[w] ^ reference[w]);
+  }
+  if (full * 64 < count) {
+    KeepMasksPortable(p + full * 64, count - full * 64, raw + full,
+                      reference + full, contexts + full * 64, factor, extra,
+                      keep + full);
+  }
+}
+#endif
+
+}  // namespace
+
 uint64_t KeepRule::Choose(const float* p, uint64_t count, const uint64_t* raw,
                           const uint64_t* reference, const uint8_t* contexts,
                           float factor, uint64_t* chosen,
@@ -57,23 +127,30 @@ uint64_t KeepRule::Choose(const float* p, uint64_t count, const uint64_t* raw,
     std::copy(raw, raw + words, chosen);
     return 0;
   }
+  // The masks first, then the kept magnitudes added in coordinate order
+  // (the double sum must see them in that order to come out the same).
+  uint64_t* const keep = chosen;
+#if defined(__x86_64__)
+  if (CpuHasAvx2Bmi2()) {
+    KeepMasksAvx2(p, count, raw, reference, contexts, factor, extra_.data(),
+                  keep);
+  } else {
+    KeepMasksPortable(p, count, raw, reference, contexts, factor,
+                      extra_.data(), keep);
+  }
+#else
+  KeepMasksPortable(p, count, raw, reference, contexts, factor, extra_.data(),
+                    keep);
+#endif
   uint64_t kept = 0;
   double block_kept = *kept_abs;
-  // Visit only the coordinates whose sign changed, a word at a time; the
-  // decision itself is branch-free (it is as unpredictable as the data).
   for (uint64_t w = 0; w < words; ++w) {
-    uint64_t keep = 0;
-    for (uint64_t changed = raw[w] ^ reference[w]; changed != 0;
-         changed &= changed - 1) {
-      const auto bit = static_cast<uint64_t>(std::countr_zero(changed));
-      const uint64_t i = w * 64 + bit;
-      const float magnitude = std::fabs(p[i]);
-      const bool k = magnitude < factor * extra_[contexts[i]];
-      keep |= static_cast<uint64_t>(k) << bit;
-      block_kept += k ? magnitude : 0.0f;
+    for (uint64_t bits = keep[w]; bits != 0; bits &= bits - 1) {
+      block_kept += std::fabs(p[w * 64 + static_cast<uint64_t>(
+                                          std::countr_zero(bits))]);
     }
-    chosen[w] = raw[w] ^ keep;  // back to the reference where kept
-    kept += static_cast<uint64_t>(std::popcount(keep));
+    kept += static_cast<uint64_t>(std::popcount(keep[w]));
+    chosen[w] = raw[w] ^ keep[w];  // back to the reference where kept
   }
   *kept_abs = block_kept;
   return kept;
