@@ -4,10 +4,13 @@ find_package(absl CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
-if(GRADCODEC_BUILD_TESTS OR GRADCODEC_BUILD_BENCH)
-  # Test fixtures read safetensors headers with it.
-  find_package(nlohmann_json CONFIG REQUIRED)
-endif()
+# The command-line tool: safetensors headers (JSON), .npz archives (zip),
+# and its argument parser.
+find_package(nlohmann_json CONFIG REQUIRED)
+# (libzip through pkg-config: Debian 12's CMake package for it names the
+# zipcmp tools, which live in other packages.)
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+find_package(CLI11 CONFIG REQUIRED)
 if(GRADCODEC_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()

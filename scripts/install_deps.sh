@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libzstd-dev libabsl-dev libxxhash-dev
-  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libzip-dev libcli11-dev   # the command-line tool
   clang-14 libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes
 )
 

@@ -1,0 +1,82 @@
+// Names of methods, sign coders and packet section types as the spec spells
+// them (spec/FORMAT.md sections 6 and 11), for tools, logs and reports.
+#ifndef GRADCODEC_NAMES_H_
+#define GRADCODEC_NAMES_H_
+
+#include <cstdint>
+#include <optional>
+
+#include "absl/strings/string_view.h"
+#include "gradcodec/codec_options.h"
+
+namespace gradcodec {
+
+inline constexpr Method kAllMethods[] = {Method::kSign, Method::kScaledSign,
+                                         Method::kBlockSign, Method::kSignXor};
+
+// "sign", "scaled_sign", "block_sign", "signxor"; "unknown" otherwise.
+inline absl::string_view MethodName(Method method) {
+  switch (method) {
+    case Method::kSign:
+      return "sign";
+    case Method::kScaledSign:
+      return "scaled_sign";
+    case Method::kBlockSign:
+      return "block_sign";
+    case Method::kSignXor:
+      return "signxor";
+  }
+  return "unknown";
+}
+
+// The method a name (as MethodName spells it) stands for.
+inline std::optional<Method> MethodFromName(absl::string_view name) {
+  for (Method method : kAllMethods) {
+    if (MethodName(method) == name) return method;
+  }
+  return std::nullopt;
+}
+
+// "auto", "fast", "adaptive".
+inline absl::string_view SignCoderName(SignCoder coder) {
+  switch (coder) {
+    case SignCoder::kAuto:
+      return "auto";
+    case SignCoder::kFast:
+      return "fast";
+    case SignCoder::kAdaptive:
+      return "adaptive";
+  }
+  return "unknown";
+}
+
+inline std::optional<SignCoder> SignCoderFromName(absl::string_view name) {
+  for (SignCoder coder :
+       {SignCoder::kAuto, SignCoder::kFast, SignCoder::kAdaptive}) {
+    if (SignCoderName(coder) == name) return coder;
+  }
+  return std::nullopt;
+}
+
+// Packet section types (spec section 6 and the methods' sections in 11):
+// "layout", "block_scales", "signs", "flips", "comment", or "unknown".
+inline absl::string_view SectionTypeName(uint8_t type) {
+  switch (type) {
+    case 0x01:
+      return "layout";
+    case 0x02:
+      return "block_scales";
+    case 0x03:
+      return "signs";
+    case 0x04:
+      return "flips";
+    case 0x80:
+      return "comment";
+    default:
+      return "unknown";
+  }
+}
+
+}  // namespace gradcodec
+
+#endif  // GRADCODEC_NAMES_H_
