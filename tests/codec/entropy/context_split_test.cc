@@ -41,7 +41,7 @@ Case MakeCase(size_t n, uint32_t context_count, uint64_t seed, bool runs) {
 TEST(ContextSplitTest, FastAndPortablePathsAgree) {
   uint64_t seed = 1;
   for (size_t n : {0, 1, 63, 64, 65, 127, 128, 1000, 4097, 100003}) {
-    for (uint32_t contexts : {1u, 2u, 16u, 256u}) {
+    for (uint32_t contexts : {1u, 2u, 16u, 17u, 64u, 256u}) {
       for (bool runs : {false, true}) {
         const Case c = MakeCase(n, contexts, seed++, runs);
         const std::vector<uint64_t> counts =
@@ -70,16 +70,38 @@ TEST(ContextSplitTest, FastAndPortablePathsAgree) {
 }
 
 TEST(ContextSplitTest, MergeRejectsCountsThatDoNotMatchTheContexts) {
-  const Case c = MakeCase(1000, 4, 99, false);
-  std::vector<uint64_t> counts = CountContexts(c.contexts, 4);
-  ++counts[0];
-  --counts[1];
+  // Four contexts and 64 (the AVX2 plane paths); a count off by one
+  // within a word, or by a whole word.
+  for (uint32_t contexts : {4u, 64u}) {
+    for (uint64_t shift : {1u, 64u, 100u}) {
+      const Case c = MakeCase(10000, contexts, 99, false);
+      std::vector<uint64_t> counts = CountContexts(c.contexts, contexts);
+      for (int direction : {1, -1}) {
+        std::vector<uint64_t> wrong = counts;
+        wrong[0] += direction * shift;
+        wrong[1] -= direction * shift;
+        ContextBitVectors vectors(wrong);
+        std::vector<uint64_t> out(BitWords(10000));
+        EXPECT_EQ(
+            GetErrorCode(MergeByContext(vectors, c.contexts, out.data())),
+            ErrorCode::kCorruptPayload)
+            << contexts << " contexts, shift " << shift;
+        EXPECT_EQ(GetErrorCode(MergeByContextPortable(vectors, c.contexts,
+                                                      out.data())),
+                  ErrorCode::kCorruptPayload);
+      }
+    }
+  }
+}
+
+TEST(ContextSplitTest, MergeRejectsContextsAboveTheCount) {
+  // Contexts the payload has no vector for fail, touching nothing.
+  Case c = MakeCase(5000, 64, 7, true);
+  const std::vector<uint64_t> counts = CountContexts(c.contexts, 64);
   ContextBitVectors vectors(counts);
-  std::vector<uint64_t> out(BitWords(1000));
+  c.contexts[4321] = 200;
+  std::vector<uint64_t> out(BitWords(5000));
   EXPECT_EQ(GetErrorCode(MergeByContext(vectors, c.contexts, out.data())),
-            ErrorCode::kCorruptPayload);
-  EXPECT_EQ(GetErrorCode(
-                MergeByContextPortable(vectors, c.contexts, out.data())),
             ErrorCode::kCorruptPayload);
 }
 
