@@ -60,6 +60,19 @@ struct Decoder::State {
   // Scratch.
   std::vector<uint8_t> contexts;
   std::vector<uint32_t> codes;
+  // The sign and flip vectors of the last packet, lent to the next one
+  // (fresh vectors of a stream's size every packet cost page faults).
+  std::vector<uint64_t> spare_signs, spare_flips;
+
+  // Lends the spare vectors to `decoded` and takes them back.
+  void Lend(DecodedPacket& decoded) {
+    decoded.signs.swap(spare_signs);
+    decoded.flips.swap(spare_flips);
+  }
+  void TakeBack(DecodedPacket& decoded) {
+    spare_signs.swap(decoded.signs);
+    spare_flips.swap(decoded.flips);
+  }
 
   // Decodes everything a packet says without changing the state.
   absl::Status DecodePacket(const internal::ParsedPacket& parsed,
@@ -289,8 +302,10 @@ absl::Status Decoder::Decode(absl::Span<const uint8_t> packet,
   absl::StatusOr<internal::ParsedPacket> parsed = internal::ParsePacket(packet);
   if (!parsed.ok()) return parsed.status();
   DecodedPacket decoded;
+  state_->Lend(decoded);
   if (absl::Status s = state_->DecodePacket(*parsed, out.size(), &decoded);
       !s.ok()) {
+    state_->TakeBack(decoded);
     return s;
   }
   // Output, then commit (neither can fail; the commit takes the signs).
@@ -299,6 +314,7 @@ absl::Status Decoder::Decode(absl::Span<const uint8_t> packet,
   internal::ReconstructSigns(decoded.signs.data(), setup.count,
                              setup.block_starts, decoded.scales, out.data());
   state_->Commit(*parsed, decoded);
+  state_->TakeBack(decoded);
   return absl::OkStatus();
 }
 
@@ -307,8 +323,10 @@ absl::Status Decoder::DecodeAndAdd(absl::Span<const uint8_t> packet,
   absl::StatusOr<internal::ParsedPacket> parsed = internal::ParsePacket(packet);
   if (!parsed.ok()) return parsed.status();
   DecodedPacket decoded;
+  state_->Lend(decoded);
   if (absl::Status s = state_->DecodePacket(*parsed, sum.size(), &decoded);
       !s.ok()) {
+    state_->TakeBack(decoded);
     return s;
   }
   const StreamSetup& setup =
@@ -317,6 +335,7 @@ absl::Status Decoder::DecodeAndAdd(absl::Span<const uint8_t> packet,
                              setup.block_starts, decoded.scales, weight,
                              sum.data());
   state_->Commit(*parsed, decoded);
+  state_->TakeBack(decoded);
   return absl::OkStatus();
 }
 

@@ -302,7 +302,7 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
   header.coordinate_count = n;
   header.reference_fingerprint =
       key || !signxor ? 0 : st.reference.fingerprint;
-  *packet = internal::SerializePacket(header, sections);
+  internal::SerializePacket(header, sections, packet);
 
   // Commit: error memory, momentum, reference state, counters; and Delta
   // when asked for.

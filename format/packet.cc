@@ -213,6 +213,15 @@ absl::StatusOr<ParsedPacket> ParsePacket(absl::Span<const uint8_t> packet) {
 std::vector<uint8_t> SerializePacket(const PacketHeader& header,
                                      absl::Span<const SectionData> sections) {
   std::vector<uint8_t> out;
+  SerializePacket(header, sections, &out);
+  return out;
+}
+
+void SerializePacket(const PacketHeader& header,
+                     absl::Span<const SectionData> sections,
+                     std::vector<uint8_t>* packet) {
+  std::vector<uint8_t>& out = *packet;
+  out.clear();
   size_t total = kPacketFixedHeaderSize + kPacketTrailerSize;
   for (const SectionData& section : sections) {
     total += 1 + VarintLength(section.payload.size()) + section.payload.size();
@@ -236,7 +245,6 @@ std::vector<uint8_t> SerializePacket(const PacketHeader& header,
     writer.WriteLengthPrefixed(section.payload);
   }
   writer.WriteU64(Xxh3(out));
-  return out;
 }
 
 void RewriteChecksum(std::vector<uint8_t>* packet) {

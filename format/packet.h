@@ -52,6 +52,11 @@ struct SectionData {
 // and sections in strictly increasing type order; the checksum is computed.
 std::vector<uint8_t> SerializePacket(const PacketHeader& header,
                                      absl::Span<const SectionData> sections);
+// The same into `out`, replacing its contents (a caller that sends a packet
+// every step keeps one buffer rather than fresh pages every time).
+void SerializePacket(const PacketHeader& header,
+                     absl::Span<const SectionData> sections,
+                     std::vector<uint8_t>* out);
 
 // Recomputes the trailing checksum of `packet` in place (for tools that build
 // deliberately odd packets, such as the test vector generator).
