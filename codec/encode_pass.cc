@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdint>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -174,6 +175,14 @@ void InsertBits(const uint64_t* bits, uint64_t count, uint64_t offset,
   }
 }
 
+// Writes e = p - Delta for a run, with streaming stores when the error
+// memory is large and the run's first float is aligned.
+void WriteError(const float* p, const uint64_t* signs, uint64_t count,
+                float scale, bool stream, float* out) {
+  stream = stream && reinterpret_cast<uintptr_t>(out) % 16 == 0;
+  SubtractSignedScale(p, signs, count, scale, out, stream);
+}
+
 // A block's ||p_b||_1 as BlockAbsSums adds it: the lanes flushed into the
 // double in lane order.
 void Flush(Lanes& lanes, double* sum) {
@@ -201,6 +210,8 @@ float FormOneP(const EncodePassInput& in, uint64_t i) {
 
 bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
   const uint64_t n = in.update.size();
+  const bool stream =
+      out.error != nullptr && UseStreamingStores(out.error, n);
   const uint64_t words = (n + 63) / 64;
   const FormRunFn form = ChooseFormRun(in);
   std::fill(out.signs, out.signs + words, 0);
@@ -221,9 +232,10 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
       if (!form(in, begin, count, p, raw, unused)) return false;
       InsertBits(raw, count, begin, words, out.signs);
       if (out.error != nullptr) {
-        SubtractSignedScale(p, raw, count, 1.0f, out.error + begin);
+        WriteError(p, raw, count, 1.0f, stream, out.error + begin);
       }
     }
+    if (stream) FinishStreamingStores();
     return true;
   }
 
@@ -300,17 +312,18 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
 
     if (out.error == nullptr) continue;
     if (one_run) {
-      SubtractSignedScale(p, delta ? chosen : raw, size, scale,
-                          out.error + begin);
+      WriteError(p, delta ? chosen : raw, size, scale, stream,
+                 out.error + begin);
     } else {
       for (uint64_t at = begin; at < end; at += kRunCoordinates) {
         const uint64_t count = std::min(kRunCoordinates, end - at);
         form(in, at, count, p, raw, unused);
         ExtractBits(out.signs, words, at, count, chosen);
-        SubtractSignedScale(p, chosen, count, scale, out.error + at);
+        WriteError(p, chosen, count, scale, stream, out.error + at);
       }
     }
   }
+  if (stream) FinishStreamingStores();
   return true;
 }
 

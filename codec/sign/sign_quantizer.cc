@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstdint>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -27,6 +28,23 @@ alignas(16) constexpr std::array<std::array<uint32_t, 4>, 16>
     kNibbleSignMasks = MakeNibbleSignMasks();
 
 }  // namespace
+
+bool UseStreamingStores(const float* out, uint64_t count) {
+#if defined(__SSE2__)
+  return count >= kStreamingStoreFloats &&
+         reinterpret_cast<uintptr_t>(out) % 16 == 0;
+#else
+  (void)out;
+  (void)count;
+  return false;
+#endif
+}
+
+void FinishStreamingStores() {
+#if defined(__SSE2__)
+  _mm_sfence();
+#endif
+}
 
 void PackSigns(absl::Span<const float> p, uint64_t* signs) {
   const float* const in = p.data();  // raw: Span indexing is checked
@@ -128,7 +146,16 @@ void ForEachSignedScale(const uint64_t* signs, uint64_t count,
 void ReconstructSigns(const uint64_t* signs, uint64_t count,
                       absl::Span<const uint64_t> block_starts,
                       absl::Span<const float> scales, float* out) {
-  // Weight 1: the scale itself, with the coordinate's sign.
+  // Weight 1: the scale itself, with the coordinate's sign. Four floats
+  // at a time from an index that is a multiple of 4: aligned when `out` is.
+  if (UseStreamingStores(out, count)) {
+    ForEachSignedScale(
+        signs, count, block_starts, scales, 1.0f,
+        [out](uint64_t i, auto four) { _mm_stream_ps(out + i, four); },
+        [out](uint64_t i, float value) { out[i] = value; });
+    FinishStreamingStores();
+    return;
+  }
   ForEachSignedScale(
       signs, count, block_starts, scales, 1.0f,
       [out](uint64_t i, auto four) { _mm_storeu_ps(out + i, four); },
@@ -148,7 +175,7 @@ void AddWeightedSigns(const uint64_t* signs, uint64_t count,
 }
 
 void SubtractSignedScale(const float* p, const uint64_t* signs, uint64_t count,
-                         float scale, float* out) {
+                         float scale, float* out, bool stream) {
   constexpr uint32_t kSignBit = 0x80000000u;
   const auto bits = std::bit_cast<uint32_t>(scale);
   uint64_t i = 0;
@@ -159,7 +186,12 @@ void SubtractSignedScale(const float* p, const uint64_t* signs, uint64_t count,
     const __m128i masks = _mm_load_si128(
         reinterpret_cast<const __m128i*>(kNibbleSignMasks[nibble].data()));
     const __m128 delta = _mm_castsi128_ps(_mm_xor_si128(value, masks));
-    _mm_storeu_ps(out + i, _mm_sub_ps(_mm_loadu_ps(p + i), delta));
+    const __m128 e = _mm_sub_ps(_mm_loadu_ps(p + i), delta);
+    if (stream) {
+      _mm_stream_ps(out + i, e);
+    } else {
+      _mm_storeu_ps(out + i, e);
+    }
   }
 #endif
   for (; i < count; ++i) {
@@ -167,6 +199,7 @@ void SubtractSignedScale(const float* p, const uint64_t* signs, uint64_t count,
         static_cast<uint32_t>((signs[i >> 6] >> (i & 63)) & 1);
     out[i] = p[i] - std::bit_cast<float>(bits ^ (negative * kSignBit));
   }
+  (void)stream;
 }
 
 }  // namespace gradcodec::internal

@@ -24,6 +24,18 @@ void PackSigns(absl::Span<const float> p, uint64_t* signs);
 void BlockAbsSums(absl::Span<const float> p,
                   absl::Span<const uint64_t> block_starts, double* sums);
 
+// Outputs of at least this many floats (64 MiB) are written with
+// streaming stores, which skip reading the lines they overwrite (half the
+// memory traffic of a pass that only writes) and leave the cache to data
+// that fits in it.
+inline constexpr uint64_t kStreamingStoreFloats = uint64_t{1} << 22;
+
+// Whether `out` (of `count` floats) takes streaming stores.
+bool UseStreamingStores(const float* out, uint64_t count);
+
+// Orders streaming stores before what follows (call after the last).
+void FinishStreamingStores();
+
 // out[i] = -alpha_b if sign bit i is set, else alpha_b; with no blocks
 // (method sign) the scale is 1. Exact: only a sign is applied.
 void ReconstructSigns(const uint64_t* signs, uint64_t count,
@@ -40,8 +52,9 @@ void AddWeightedSigns(const uint64_t* signs, uint64_t count,
 // out[i] = p[i] - Delta_i for `count` coordinates of one block of scale
 // `scale`, sign bit i of `signs` (word i / 64) for coordinate i: the error
 // memory's update, exactly p - Delta as the decoder will output Delta.
+// `stream`: streaming stores, for an `out` 16-byte aligned.
 void SubtractSignedScale(const float* p, const uint64_t* signs, uint64_t count,
-                         float scale, float* out);
+                         float scale, float* out, bool stream);
 
 }  // namespace gradcodec::internal
 
