@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The README's main job: build the gradcodec tool and run it on the bundled
+# sample of real gradients (examples/digits_cnn_bf16: 16 steps of a CNN's
+# BF16 gradients): first `analyze`, which compares every method with the
+# usual baselines, then `compress`, which writes build/sample.gcs and prints
+# its per-tensor report. Installs what it needs first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install_deps.sh
+
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build/release -j "$(nproc)" --target gradcodec >/dev/null
+
+tool=build/release/cli/gradcodec
+sample=examples/digits_cnn_bf16
+printf '$ gradcodec analyze %s\n' "$sample"
+"$tool" analyze "$sample" --quiet
+printf '\n$ gradcodec compress %s -o build/sample.gcs\n' "$sample"
+"$tool" compress "$sample" -o build/sample.gcs --quiet
