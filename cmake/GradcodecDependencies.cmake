@@ -11,6 +11,7 @@ find_package(nlohmann_json CONFIG REQUIRED)
 # zipcmp tools, which live in other packages.)
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
 find_package(CLI11 CONFIG REQUIRED)
+find_package(Threads REQUIRED)  # the tool reads the next step while encoding
 if(GRADCODEC_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()

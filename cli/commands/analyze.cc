@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/commands/baselines.h"
 #include "cli/commands/encode_run.h"
+#include "cli/dump/step_reader.h"
 #include "cli/exit_codes.h"
 #include "cli/report/progress.h"
 #include "cli/report/run_report_output.h"
@@ -36,10 +37,11 @@ int RunAnalyze(const AnalyzeOptions& options, std::ostream& out,
   std::vector<BaselineMeter> baselines;
   std::vector<std::string> notes;
   Progress progress("analyze: step", steps, options.quiet);
-  std::vector<float> flat;
+  StepReader reader(&*source);  // reads the next step while this one runs
   for (size_t i = 0; i < steps; ++i) {
-    absl::StatusOr<DumpStep> step = source->ReadStep(i);
-    if (!step.ok()) return Fail(step.status(), err);
+    const DumpStep* step = nullptr;
+    const std::vector<float>* flat = nullptr;
+    if (absl::Status s = reader.Next(&step, &flat); !s.ok()) return Fail(s, err);
     if (i == 0) {
       for (Method method : methods) {
         CodecSettings settings = options.settings;
@@ -52,13 +54,12 @@ int RunAnalyze(const AnalyzeOptions& options, std::ostream& out,
       for (Baseline b : kAllBaselines) baselines.emplace_back(b, *step);
       notes = step->notes;
     }
-    FlattenStep(*step, &flat);
     for (auto& meter : meters) {
-      if (absl::Status s = meter->AddStep(*step, flat, {}); !s.ok()) {
+      if (absl::Status s = meter->AddStep(*step, *flat, {}); !s.ok()) {
         return Fail(s, err);
       }
     }
-    for (BaselineMeter& b : baselines) b.AddStep(flat);
+    for (BaselineMeter& b : baselines) b.AddStep(*flat);
     progress.Update(i + 1);
   }
 
@@ -110,8 +111,8 @@ int RunAnalyze(const AnalyzeOptions& options, std::ostream& out,
   out << table.Render();
   out << "\nrel. error and cosine: each step's reconstruction against the "
          "vector handed to the encoder, over all steps.\nEF residual: the "
-         "error memory left at the end over the norm of the sum of all steps "
-         "(what error feedback still owes).\n";
+         "error memory left at the end, in steps' worth of update (its norm "
+         "over the RMS step norm): what error feedback still owes.\n";
   for (const std::string& note : notes) out << "note: " << note << "\n";
   return kExitOk;
 }

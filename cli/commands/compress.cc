@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/commands/encode_run.h"
+#include "cli/dump/step_reader.h"
 #include "cli/exit_codes.h"
 #include "cli/io/file_io.h"
 #include "cli/report/progress.h"
@@ -37,14 +38,17 @@ int RunCompress(const CompressOptions& options, std::ostream& out,
   if (!source.ok()) return Fail(source.status(), err);
   const size_t steps = source->step_paths().size();
 
-  absl::StatusOr<DumpStep> first = source->ReadStep(0);
-  if (!first.ok()) return Fail(first.status(), err);
+  // The next step is read while this one is encoded.
+  StepReader reader(&*source);
+  const DumpStep* step = nullptr;
+  const std::vector<float>* flat = nullptr;
+  if (absl::Status s = reader.Next(&step, &flat); !s.ok()) return Fail(s, err);
   absl::StatusOr<std::unique_ptr<EncodeMeter>> meter =
-      EncodeMeter::Create(options.settings, *first);
+      EncodeMeter::Create(options.settings, *step);
   if (!meter.ok()) return Fail(meter.status(), err);
 
   ContainerMetadata metadata;
-  metadata.layout = LayoutOf(first->tensors, options.settings.block_size);
+  metadata.layout = LayoutOf(step->tensors, options.settings.block_size);
   metadata.settings =
       ToContainerSettings(options.settings, StepNames(source->step_paths()));
   std::vector<uint8_t> file;
@@ -59,13 +63,13 @@ int RunCompress(const CompressOptions& options, std::ostream& out,
     return writer->AppendPacket(packet);
   };
   Progress progress("compress: step", steps, options.quiet);
-  std::vector<float> flat;
   for (size_t i = 0; i < steps; ++i) {
-    absl::StatusOr<DumpStep> step =
-        i == 0 ? std::move(first) : source->ReadStep(i);
-    if (!step.ok()) return Fail(step.status(), err);
-    FlattenStep(*step, &flat);
-    if (absl::Status s = (*meter)->AddStep(*step, flat, append); !s.ok()) {
+    if (i > 0) {
+      if (absl::Status s = reader.Next(&step, &flat); !s.ok()) {
+        return Fail(s, err);
+      }
+    }
+    if (absl::Status s = (*meter)->AddStep(*step, *flat, append); !s.ok()) {
       return Fail(s, err);
     }
     progress.Update(i + 1);

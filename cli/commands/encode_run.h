@@ -7,8 +7,8 @@
 // Delta against the vector v the encoder was handed (the gradient, or its
 // Nesterov form with --momentum): relative error ||Delta - v|| / ||v|| and
 // cosine similarity, both over all steps; and the error-feedback residual
-// ||e_T|| / ||sum_t v_t||, the share of the total update still held back
-// at the end.
+// ||e_T|| / sqrt(mean_t ||v_t||^2): the error memory left at the end, in
+// steps' worth of update (what error feedback still owes the receiver).
 //
 // Output bytes per tensor are shared out of each packet: the block_scales
 // section by blocks, a signs section by coordinates, a flips section by the
@@ -96,7 +96,7 @@ class EncodeMeter {
   RunReport report_;
   std::vector<uint64_t> tensor_starts_;  // tensor k: [starts[k], starts[k+1])
   std::vector<float> momentum_;          // mirrors the encoder's, for v
-  std::vector<float> v_, delta_, previous_delta_, v_sum_;
+  std::vector<float> v_, delta_, previous_delta_;
   std::vector<uint8_t> packet_;
   bool has_previous_ = false;
   std::vector<std::string> notes_seen_;
@@ -105,15 +105,6 @@ class EncodeMeter {
 // Adds a container's own bytes (file header, record framing, index) to the
 // output, shared out by coordinates.
 void AddFramingBytes(uint64_t bytes, RunReport* report);
-
-// The steps of a dump laid end to end, tensor after tensor.
-void FlattenStep(const DumpStep& step, std::vector<float>* flat);
-
-// Encodes every step of `source` with `settings`, handing packets to `sink`.
-// `progress` (may be empty) is called with the number of steps done.
-absl::StatusOr<RunReport> RunEncoder(
-    DumpSource& source, const CodecSettings& settings, const PacketSink& sink,
-    const std::function<void(uint64_t)>& progress);
 
 }  // namespace gradcodec::cli
 

@@ -22,29 +22,61 @@ bool IsDumpFileName(const std::string& path) {
 }
 
 absl::StatusOr<DumpStep> ReadDumpFile(const std::string& path) {
-  absl::StatusOr<std::vector<uint8_t>> bytes = ReadFileBytes(path);
-  if (!bytes.ok()) return bytes.status();
+  std::vector<uint8_t> bytes;
+  DumpStep step;
+  if (absl::Status s = ReadDumpFile(path, &bytes, &step); !s.ok()) return s;
+  return step;
+}
+
+namespace {
+
+// Moves every tensor's values into `flat`, tensor after tensor.
+void MoveToFlat(DumpStep* step, std::vector<float>* flat) {
+  flat->clear();
+  for (DumpTensor& t : step->tensors) {
+    flat->insert(flat->end(), t.values.begin(), t.values.end());
+    t.values.clear();
+  }
+}
+
+absl::Status ParseOther(const std::string& path,
+                        const std::vector<uint8_t>& bytes, DumpStep* step) {
+  if (absl::EndsWith(path, ".npz")) {
+    absl::StatusOr<DumpStep> parsed = ParseNpz(path, bytes);
+    if (!parsed.ok()) return parsed.status();
+    *step = std::move(*parsed);
+    return absl::OkStatus();
+  }
+  *step = DumpStep{};
+  step->path = path;
+  DumpTensor tensor;
+  tensor.name = kLoneArrayName;
+  std::string note;
+  absl::StatusOr<NpyContent> content = ParseNpy(path, bytes, &tensor, &note);
+  if (!content.ok()) return content.status();
+  if (*content == NpyContent::kSkipped) {
+    step->notes.push_back(std::move(note));
+  } else {
+    step->tensors.push_back(std::move(tensor));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ReadDumpFile(const std::string& path, std::vector<uint8_t>* bytes,
+                          DumpStep* step, std::vector<float>* flat) {
+  if (!IsDumpFileName(path)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a dump file (.safetensors, .npy or .npz)"));
+  }
+  if (absl::Status s = ReadFileBytes(path, bytes); !s.ok()) return s;
   if (absl::EndsWith(path, ".safetensors")) {
-    return ParseSafetensors(path, *bytes);
+    return ParseSafetensors(path, *bytes, step, flat);  // reuses buffers
   }
-  if (absl::EndsWith(path, ".npz")) return ParseNpz(path, *bytes);
-  if (absl::EndsWith(path, ".npy")) {
-    DumpStep step;
-    step.path = path;
-    DumpTensor tensor;
-    tensor.name = kLoneArrayName;
-    std::string note;
-    absl::StatusOr<NpyContent> content = ParseNpy(path, *bytes, &tensor, &note);
-    if (!content.ok()) return content.status();
-    if (*content == NpyContent::kSkipped) {
-      step.notes.push_back(std::move(note));
-    } else {
-      step.tensors.push_back(std::move(tensor));
-    }
-    return step;
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat(path, ": not a dump file (.safetensors, .npy or .npz)"));
+  if (absl::Status s = ParseOther(path, *bytes, step); !s.ok()) return s;
+  if (flat != nullptr) MoveToFlat(step, flat);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<DumpSource> DumpSource::Open(
@@ -90,9 +122,17 @@ absl::StatusOr<DumpSource> DumpSource::Open(
 }
 
 absl::StatusOr<DumpStep> DumpSource::ReadStep(size_t index) {
+  DumpStep step;
+  if (absl::Status s = ReadStep(index, &step); !s.ok()) return s;
+  return step;
+}
+
+absl::Status DumpSource::ReadStep(size_t index, DumpStep* step,
+                                  std::vector<float>* flat) {
   const std::string& path = paths_.at(index);
-  absl::StatusOr<DumpStep> step = ReadDumpFile(path);
-  if (!step.ok()) return step.status();
+  if (absl::Status s = ReadDumpFile(path, &file_bytes_, step, flat); !s.ok()) {
+    return s;
+  }
   if (step->tensors.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": no floating-point tensors to compress"));
@@ -103,7 +143,7 @@ absl::StatusOr<DumpStep> DumpSource::ReadStep(size_t index) {
     for (const DumpTensor& t : step->tensors) {
       signature_.push_back({t.name, t.shape, t.dtype, {}});
     }
-    return step;
+    return absl::OkStatus();
   }
   const auto& tensors = step->tensors;
   for (size_t i = 0; i < std::max(tensors.size(), signature_.size()); ++i) {
@@ -135,7 +175,7 @@ absl::StatusOr<DumpStep> DumpSource::ReadStep(size_t index) {
           " where ", first_path_, " has ", DTypeName(want.dtype)));
     }
   }
-  return step;
+  return absl::OkStatus();
 }
 
 }  // namespace gradcodec::cli

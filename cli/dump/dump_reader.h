@@ -21,6 +21,12 @@ bool IsDumpFileName(const std::string& path);
 
 // Reads and parses one dump file, whatever its format.
 absl::StatusOr<DumpStep> ReadDumpFile(const std::string& path);
+// The same into `step`, with `bytes` as the file buffer; both keep their
+// capacity from call to call.
+// With `flat`, the values go there, tensor after tensor, and the tensors'
+// own `values` stay empty (what an encoder wants: one copy, not two).
+absl::Status ReadDumpFile(const std::string& path, std::vector<uint8_t>* bytes,
+                          DumpStep* step, std::vector<float>* flat = nullptr);
 
 class DumpSource {
  public:
@@ -35,12 +41,19 @@ class DumpSource {
   // whose tensors differ is an error naming the step, the tensor and what
   // differs. A step without float tensors is an error.
   absl::StatusOr<DumpStep> ReadStep(size_t index);
+  // The same into `step`, reusing its buffers (and the source's file
+  // buffer): reading step after step into one DumpStep allocates nothing
+  // once the first is read.
+  // With `flat`, the values go there (see ReadDumpFile).
+  absl::Status ReadStep(size_t index, DumpStep* step,
+                        std::vector<float>* flat = nullptr);
 
  private:
   explicit DumpSource(std::vector<std::string> paths)
       : paths_(std::move(paths)) {}
 
   std::vector<std::string> paths_;
+  std::vector<uint8_t> file_bytes_;
   bool have_first_ = false;
   std::string first_path_;
   std::vector<DumpTensor> signature_;  // names, shapes and dtypes, no values

@@ -122,6 +122,14 @@ absl::Status ReadEntry(const std::string& path, const std::string& name,
 
 absl::StatusOr<DumpStep> ParseSafetensors(const std::string& path,
                                           absl::Span<const uint8_t> file) {
+  DumpStep step;
+  if (absl::Status s = ParseSafetensors(path, file, &step); !s.ok()) return s;
+  return step;
+}
+
+absl::Status ParseSafetensors(const std::string& path,
+                              absl::Span<const uint8_t> file, DumpStep* step,
+                              std::vector<float>* flat) {
   if (file.size() < 8) {
     return Bad(path, absl::StrCat("truncated: ", file.size(),
                                   " bytes, but a safetensors file starts with "
@@ -177,26 +185,47 @@ absl::StatusOr<DumpStep> ParseSafetensors(const std::string& path,
     }
   }
 
-  DumpStep step;
-  step.path = path;
+  step->path = path;
+  step->notes.clear();
+  if (flat != nullptr) {
+    uint64_t total = 0;
+    for (const Entry& entry : entries) {
+      DType dtype;
+      if (ReadDType(entry.dtype_name, &dtype)) {
+        total += (entry.end - entry.begin) / DTypeSize(dtype);
+      }
+    }
+    flat->resize(total);
+  }
+  uint64_t flat_at = 0;
+  size_t count = 0;
   for (const Entry& entry : entries) {
     DType dtype;
     if (!ReadDType(entry.dtype_name, &dtype)) {
-      step.notes.push_back(absl::StrCat("skipped tensor '", entry.name, "' (",
-                                        entry.dtype_name,
-                                        ": not a floating-point tensor)"));
+      step->notes.push_back(absl::StrCat("skipped tensor '", entry.name, "' (",
+                                         entry.dtype_name,
+                                         ": not a floating-point tensor)"));
       continue;
     }
-    DumpTensor tensor;
+    if (step->tensors.size() <= count) step->tensors.emplace_back();
+    DumpTensor& tensor = step->tensors[count++];
     tensor.name = entry.name;
     tensor.shape = entry.shape;
     tensor.dtype = dtype;
-    tensor.values.resize(tensor.element_count());
-    DecodeElements(data + entry.begin, tensor.values.size(), dtype,
-                   /*big_endian=*/false, tensor.values.data());
-    step.tensors.push_back(std::move(tensor));
+    const uint64_t elements = tensor.element_count();
+    float* out = flat != nullptr ? flat->data() + flat_at : nullptr;
+    if (out == nullptr) {
+      tensor.values.resize(elements);
+      out = tensor.values.data();
+    } else {
+      tensor.values.clear();
+      flat_at += elements;
+    }
+    DecodeElements(data + entry.begin, elements, dtype, /*big_endian=*/false,
+                   out);
   }
-  return step;
+  step->tensors.resize(count);
+  return absl::OkStatus();
 }
 
 std::vector<uint8_t> SerializeSafetensors(

@@ -22,6 +22,14 @@ namespace gradcodec::cli {
 // the value at fault.
 absl::StatusOr<DumpStep> ParseSafetensors(const std::string& path,
                                           absl::Span<const uint8_t> file);
+// The same into `step`, reusing the buffers of the tensors it holds (steps
+// of one dump have the same tensors, so reading the next one allocates
+// nothing). With `flat`, the values go there instead, tensor after tensor,
+// and the tensors' own `values` stay empty. On error `step` and `flat` are
+// left in an unspecified state.
+absl::Status ParseSafetensors(const std::string& path,
+                              absl::Span<const uint8_t> file, DumpStep* step,
+                              std::vector<float>* flat = nullptr);
 
 // Serialises tensors (each converted to its own dtype) as safetensors.
 std::vector<uint8_t> SerializeSafetensors(

@@ -11,6 +11,10 @@ void DecodeElements(const uint8_t* bytes, uint64_t count, DType dtype,
                     bool big_endian, float* out) {
   switch (dtype) {
     case DType::kFloat32:
+      if (!big_endian) {  // the host's own layout (little-endian only)
+        std::memcpy(out, bytes, 4 * count);
+        return;
+      }
       for (uint64_t i = 0; i < count; ++i) {
         uint32_t bits;
         std::memcpy(&bits, bytes + 4 * i, 4);

@@ -27,6 +27,12 @@ absl::Status IoError(const fs::path& path, const std::string& what) {
 }
 
 absl::StatusOr<std::vector<uint8_t>> ReadFileBytes(const fs::path& path) {
+  std::vector<uint8_t> bytes;
+  if (absl::Status s = ReadFileBytes(path, &bytes); !s.ok()) return s;
+  return bytes;
+}
+
+absl::Status ReadFileBytes(const fs::path& path, std::vector<uint8_t>* out) {
   errno = 0;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return IoError(path, "cannot open");
@@ -39,7 +45,8 @@ absl::StatusOr<std::vector<uint8_t>> ReadFileBytes(const fs::path& path) {
     return absl::InvalidArgumentError(
         absl::StrCat(path.string(), ": not a regular file"));
   }
-  std::vector<uint8_t> bytes(static_cast<size_t>(info.st_size));
+  std::vector<uint8_t>& bytes = *out;
+  bytes.resize(static_cast<size_t>(info.st_size));
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t got = ::read(fd, bytes.data() + done, bytes.size() - done);
@@ -53,7 +60,7 @@ absl::StatusOr<std::vector<uint8_t>> ReadFileBytes(const fs::path& path) {
     done += static_cast<size_t>(got);
   }
   ::close(fd);
-  return bytes;
+  return absl::OkStatus();
 }
 
 namespace {

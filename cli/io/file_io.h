@@ -21,6 +21,10 @@ namespace gradcodec::cli {
 // The bytes of a regular file.
 absl::StatusOr<std::vector<uint8_t>> ReadFileBytes(
     const std::filesystem::path& path);
+// The same into `bytes`, whose capacity is reused (a tool reading one large
+// file per step then neither allocates nor zero-fills each time).
+absl::Status ReadFileBytes(const std::filesystem::path& path,
+                           std::vector<uint8_t>* bytes);
 
 // Writes `bytes` to `path` through a temporary file in the same folder that
 // is renamed over `path` only once everything is on disk: `path` is either
