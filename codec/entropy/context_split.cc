@@ -5,6 +5,7 @@
 #endif
 
 #include <algorithm>
+#include <bit>
 
 #include "absl/strings/str_cat.h"
 #include "codec/entropy/context_bit_coder.h"
@@ -278,58 +279,70 @@ AnyInBlock(const uint64_t* masks, size_t size, uint32_t contexts, uint32_t c) {
   return any != 0;
 }
 
+// The planes a block of contexts needs: the bit width of its largest
+// context. Flip histories fill their low bits first, so in the packets
+// after a key most blocks need fewer planes than the stream's context
+// count (and each plane doubles the contexts every group pays for).
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) int BlockPlanes(
+    const uint8_t* contexts, size_t count) {
+  __m256i any = _mm256_setzero_si256();
+  size_t i = 0;
+  for (; i + 32 <= count; i += 32) {
+    any = _mm256_or_si256(
+        any, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(contexts + i)));
+  }
+  alignas(32) uint8_t bytes[32];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(bytes), any);
+  unsigned all = 0;
+  for (uint8_t b : bytes) all |= b;
+  for (; i < count; ++i) all |= contexts[i];
+  return std::bit_width(all);
+}
+
+// One block of groups [first, first + size) whose contexts are all below
+// 2^kPlanes; `masks` holds size << kPlanes words.
 template <int kPlanes>
-__attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupsByPlanes(
-    const uint64_t* bits, const uint8_t* contexts, size_t groups,
-    SplitSink* sinks) {
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitBlockByPlanes(
+    const uint64_t* bits, const uint8_t* contexts, size_t first, size_t size,
+    SplitSink* sinks, uint64_t* masks) {
   constexpr uint32_t kContexts = 1u << kPlanes;
-  constexpr size_t kBlock = kMaskBlockBytes / (8 * kContexts);
-  std::vector<uint64_t> masks(kBlock * kContexts);
-  for (size_t first = 0; first < groups; first += kBlock) {
-    const size_t size = std::min(kBlock, groups - first);
-    BlockMasks<kPlanes>(contexts, first, size, masks.data());
-    for (uint32_t c = 0; c < kContexts; ++c) {
-      if (!AnyInBlock(masks.data(), size, kContexts, c)) continue;
-      SplitSink sink = sinks[c];
-      for (size_t g = 0; g < size; ++g) {
-        const uint64_t mask = masks[g * kContexts + c];
-        sink.Append(_pext_u64(bits[first + g], mask),
-                    static_cast<uint64_t>(_mm_popcnt_u64(mask)));
-      }
-      sinks[c] = sink;
+  BlockMasks<kPlanes>(contexts, first, size, masks);
+  for (uint32_t c = 0; c < kContexts; ++c) {
+    if (!AnyInBlock(masks, size, kContexts, c)) continue;
+    SplitSink sink = sinks[c];
+    for (size_t g = 0; g < size; ++g) {
+      const uint64_t mask = masks[g * kContexts + c];
+      sink.Append(_pext_u64(bits[first + g], mask),
+                  static_cast<uint64_t>(_mm_popcnt_u64(mask)));
     }
+    sinks[c] = sink;
   }
 }
 
 template <int kPlanes>
-__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeGroupsByPlanes(
-    const uint8_t* contexts, size_t groups, MergeSource* sources,
-    uint64_t* out, uint32_t* bad_context) {
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockByPlanes(
+    const uint8_t* contexts, size_t first, size_t size, MergeSource* sources,
+    uint64_t* out, uint32_t* bad_context, uint64_t* masks) {
   constexpr uint32_t kContexts = 1u << kPlanes;
-  constexpr size_t kBlock = kMaskBlockBytes / (8 * kContexts);
-  std::vector<uint64_t> masks(kBlock * kContexts);
-  for (size_t first = 0; first < groups; first += kBlock) {
-    const size_t size = std::min(kBlock, groups - first);
-    BlockMasks<kPlanes>(contexts, first, size, masks.data());
-    std::fill(out + first, out + first + size, 0);
-    for (uint32_t c = 0; c < kContexts; ++c) {
-      // A context absent from the whole block takes nothing: skip it (with
-      // many contexts, most are absent from most blocks).
-      if (!AnyInBlock(masks.data(), size, kContexts, c)) continue;
-      MergeSource source = sources[c];
-      bool ok = true;
-      for (size_t g = 0; g < size; ++g) {
-        const uint64_t mask = masks[g * kContexts + c];
-        if (mask == 0) continue;
-        uint64_t taken = 0;
-        ok &= source.Take(static_cast<uint64_t>(_mm_popcnt_u64(mask)), &taken);
-        out[first + g] |= _pdep_u64(taken, mask);
-      }
-      sources[c] = source;
-      if (!ok) {
-        *bad_context = c;
-        return false;
-      }
+  BlockMasks<kPlanes>(contexts, first, size, masks);
+  std::fill(out + first, out + first + size, 0);
+  for (uint32_t c = 0; c < kContexts; ++c) {
+    // A context absent from the whole block takes nothing: skip it (with
+    // many contexts, most are absent from most blocks).
+    if (!AnyInBlock(masks, size, kContexts, c)) continue;
+    MergeSource source = sources[c];
+    bool ok = true;
+    for (size_t g = 0; g < size; ++g) {
+      const uint64_t mask = masks[g * kContexts + c];
+      if (mask == 0) continue;
+      uint64_t taken = 0;
+      ok &= source.Take(static_cast<uint64_t>(_mm_popcnt_u64(mask)), &taken);
+      out[first + g] |= _pdep_u64(taken, mask);
+    }
+    sources[c] = source;
+    if (!ok) {
+      *bad_context = c;
+      return false;
     }
   }
   return true;
@@ -395,15 +408,29 @@ void SplitByContextAvx2(const uint64_t* bits,
     sinks[c] = {c < context_count ? vectors.words(c) : &unused, 0, 0};
   }
   const size_t groups = contexts.size() / 64;
-  switch (context_count <= kMaxPlaneContexts ? PlaneCount(context_count) : -1) {
-    case 0: SplitGroupsByPlanes<0>(bits, contexts.data(), groups, sinks.data()); break;
-    case 1: SplitGroupsByPlanes<1>(bits, contexts.data(), groups, sinks.data()); break;
-    case 2: SplitGroupsByPlanes<2>(bits, contexts.data(), groups, sinks.data()); break;
-    case 3: SplitGroupsByPlanes<3>(bits, contexts.data(), groups, sinks.data()); break;
-    case 4: SplitGroupsByPlanes<4>(bits, contexts.data(), groups, sinks.data()); break;
-    case 5: SplitGroupsByPlanes<5>(bits, contexts.data(), groups, sinks.data()); break;
-    case 6: SplitGroupsByPlanes<6>(bits, contexts.data(), groups, sinks.data()); break;
-    default: SplitGroupsByDistinct(bits, contexts.data(), groups, sinks.data()); break;
+  if (context_count > kMaxPlaneContexts) {
+    SplitGroupsByDistinct(bits, contexts.data(), groups, sinks.data());
+  } else {
+    // Blocks of groups whose masks for every context fit kMaskBlockBytes;
+    // each block with the planes its contexts need.
+    const int max_planes = PlaneCount(context_count);
+    const size_t block = kMaskBlockBytes / (size_t{8} << max_planes);
+    std::vector<uint64_t> masks(block << max_planes);
+    for (size_t first = 0; first < groups; first += block) {
+      const size_t size = std::min(block, groups - first);
+      const uint8_t* const c = contexts.data();
+      SplitSink* const s = sinks.data();
+      uint64_t* const m = masks.data();
+      switch (BlockPlanes(c + first * 64, size * 64)) {
+        case 0: SplitBlockByPlanes<0>(bits, c, first, size, s, m); break;
+        case 1: SplitBlockByPlanes<1>(bits, c, first, size, s, m); break;
+        case 2: SplitBlockByPlanes<2>(bits, c, first, size, s, m); break;
+        case 3: SplitBlockByPlanes<3>(bits, c, first, size, s, m); break;
+        case 4: SplitBlockByPlanes<4>(bits, c, first, size, s, m); break;
+        case 5: SplitBlockByPlanes<5>(bits, c, first, size, s, m); break;
+        default: SplitBlockByPlanes<6>(bits, c, first, size, s, m); break;
+      }
+    }
   }
   // The last partial group, one bit at a time.
   for (size_t i = groups * 64; i < contexts.size(); ++i) {
@@ -430,16 +457,36 @@ absl::Status MergeByContextAvx2(const ContextBitVectors& vectors,
   const size_t n = contexts.size();
   const size_t groups = n / 64;
   uint32_t bad = 0;
-  bool ok = false;
-  switch (context_count <= kMaxPlaneContexts ? PlaneCount(context_count) : -1) {
-    case 0: ok = MergeGroupsByPlanes<0>(contexts.data(), groups, sources.data(), out, &bad); break;
-    case 1: ok = MergeGroupsByPlanes<1>(contexts.data(), groups, sources.data(), out, &bad); break;
-    case 2: ok = MergeGroupsByPlanes<2>(contexts.data(), groups, sources.data(), out, &bad); break;
-    case 3: ok = MergeGroupsByPlanes<3>(contexts.data(), groups, sources.data(), out, &bad); break;
-    case 4: ok = MergeGroupsByPlanes<4>(contexts.data(), groups, sources.data(), out, &bad); break;
-    case 5: ok = MergeGroupsByPlanes<5>(contexts.data(), groups, sources.data(), out, &bad); break;
-    case 6: ok = MergeGroupsByPlanes<6>(contexts.data(), groups, sources.data(), out, &bad); break;
-    default: ok = MergeGroupsByDistinct(contexts.data(), groups, sources.data(), out, &bad); break;
+  bool ok = true;
+  if (context_count > kMaxPlaneContexts) {
+    ok = MergeGroupsByDistinct(contexts.data(), groups, sources.data(), out,
+                               &bad);
+  } else {
+    const int max_planes = PlaneCount(context_count);
+    const size_t block = kMaskBlockBytes / (size_t{8} << max_planes);
+    std::vector<uint64_t> masks(block << max_planes);
+    for (size_t first = 0; ok && first < groups; first += block) {
+      const size_t size = std::min(block, groups - first);
+      const uint8_t* const c = contexts.data();
+      MergeSource* const s = sources.data();
+      uint64_t* const m = masks.data();
+      const int planes = BlockPlanes(c + first * 64, size * 64);
+      // More planes than the context count needs: a context no vector
+      // has, which the distinct path finds and reports.
+      switch (planes <= max_planes ? planes : -1) {
+        case 0: ok = MergeBlockByPlanes<0>(c, first, size, s, out, &bad, m); break;
+        case 1: ok = MergeBlockByPlanes<1>(c, first, size, s, out, &bad, m); break;
+        case 2: ok = MergeBlockByPlanes<2>(c, first, size, s, out, &bad, m); break;
+        case 3: ok = MergeBlockByPlanes<3>(c, first, size, s, out, &bad, m); break;
+        case 4: ok = MergeBlockByPlanes<4>(c, first, size, s, out, &bad, m); break;
+        case 5: ok = MergeBlockByPlanes<5>(c, first, size, s, out, &bad, m); break;
+        case 6: ok = MergeBlockByPlanes<6>(c, first, size, s, out, &bad, m); break;
+        default:
+          ok = MergeGroupsByDistinct(c + first * 64, size, s, out + first,
+                                     &bad);
+          break;
+      }
+    }
   }
   if (!ok) return ContextTooShort(bad);
   // The last partial group, one bit at a time.

@@ -24,7 +24,7 @@ void PackSigns(absl::Span<const float> p, uint64_t* signs);
 void BlockAbsSums(absl::Span<const float> p,
                   absl::Span<const uint64_t> block_starts, double* sums);
 
-// Outputs of at least this many floats (64 MiB) are written with
+// Outputs of at least this many floats (16 MiB) are written with
 // streaming stores, which skip reading the lines they overwrite (half the
 // memory traffic of a pass that only writes) and leave the cache to data
 // that fits in it.
