@@ -307,8 +307,35 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitBlockByPlanes(
     SplitSink* sinks, uint64_t* masks) {
   constexpr uint32_t kContexts = 1u << kPlanes;
   BlockMasks<kPlanes>(contexts, first, size, masks);
+  uint32_t present[kContexts];
+  uint32_t count = 0;
   for (uint32_t c = 0; c < kContexts; ++c) {
-    if (!AnyInBlock(masks, size, kContexts, c)) continue;
+    present[count] = c;
+    count += AnyInBlock(masks, size, kContexts, c) ? 1 : 0;
+  }
+  // Two contexts per pass over the block: a sink's appends form one chain
+  // of dependent steps, and two chains keep the core busy where one
+  // leaves it waiting.
+  uint32_t k = 0;
+  for (; k + 2 <= count; k += 2) {
+    const uint32_t c0 = present[k];
+    const uint32_t c1 = present[k + 1];
+    SplitSink sink0 = sinks[c0];
+    SplitSink sink1 = sinks[c1];
+    for (size_t g = 0; g < size; ++g) {
+      const uint64_t word = bits[first + g];
+      const uint64_t mask0 = masks[g * kContexts + c0];
+      const uint64_t mask1 = masks[g * kContexts + c1];
+      sink0.Append(_pext_u64(word, mask0),
+                   static_cast<uint64_t>(_mm_popcnt_u64(mask0)));
+      sink1.Append(_pext_u64(word, mask1),
+                   static_cast<uint64_t>(_mm_popcnt_u64(mask1)));
+    }
+    sinks[c0] = sink0;
+    sinks[c1] = sink1;
+  }
+  if (k < count) {
+    const uint32_t c = present[k];
     SplitSink sink = sinks[c];
     for (size_t g = 0; g < size; ++g) {
       const uint64_t mask = masks[g * kContexts + c];
