@@ -53,7 +53,8 @@ std::string FormatSignificant(double value) {
 
 std::string FormatRatio(double value) {
   if (std::isinf(value)) return "inf";
-  return absl::StrFormat(value >= 100 ? "%.0fx" : "%.1fx", value);
+  return value >= 100 ? absl::StrFormat("%.0fx", value)
+                      : absl::StrFormat("%.1fx", value);
 }
 
 }  // namespace gradcodec::cli

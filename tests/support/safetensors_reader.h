@@ -1,25 +1,20 @@
-// Reads F32 safetensors gradient dumps for tests and benches.
-//
-// A minimal reader for the project's own fixtures (../shared/data/grads):
-// the command-line tool has the full reader for users' files.
+// The shared gradient dumps (../shared/data/grads) for tests and benches,
+// read with the command-line tool's dump readers (cli/dump/).
 #ifndef GRADCODEC_TESTS_SUPPORT_SAFETENSORS_READER_H_
 #define GRADCODEC_TESTS_SUPPORT_SAFETENSORS_READER_H_
 
-#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cli/dump/dump_tensor.h"
 
 namespace gradcodec::testing {
 
-struct DumpTensor {
-  std::string name;
-  std::vector<uint64_t> shape;
-  std::vector<float> values;
-};
+using DumpTensor = cli::DumpTensor;
 
-// The tensors of one F32 safetensors file, in file (data offset) order.
+// The F32 tensors of one safetensors file, in data-offset order; an error
+// for any other dtype.
 absl::StatusOr<std::vector<DumpTensor>> ReadSafetensorsF32(
     const std::string& path);
 
@@ -27,7 +22,7 @@ absl::StatusOr<std::vector<DumpTensor>> ReadSafetensorsF32(
 // a user's machine): callers skip then.
 std::string SharedGradsDir();
 
-// All steps of a dump folder (step_*.safetensors in name order), each
+// All steps of a dump folder (its dump files in natural order), each
 // flattened tensor after tensor into one vector.
 absl::StatusOr<std::vector<std::vector<float>>> ReadDumpSteps(
     const std::string& folder);
