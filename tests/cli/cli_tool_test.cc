@@ -375,6 +375,15 @@ TEST_F(CliToolTest, NonFiniteValuesNameStepAndTensorAndLeaveNoFile) {
   for (const auto& entry : fs::directory_iterator(dir_)) {
     EXPECT_THAT(entry.path().filename().string(), ::testing::Not(HasSubstr(".tmp")));
   }
+  // Infinity, in a lone file, through analyze.
+  std::vector<DumpTensor> infinite = SmallStep(1.0f);
+  infinite[0].values[31] = -INFINITY;
+  const fs::path lone = dir_ / "lone.safetensors";
+  WriteBytes(lone, SerializeSafetensors(infinite));
+  ToolResult inf = Run(absl::StrCat("analyze ", lone.string(), " -q"));
+  EXPECT_EQ(inf.exit_code, 1);
+  EXPECT_THAT(inf.err, HasSubstr("lone.safetensors: "));
+  EXPECT_THAT(inf.err, HasSubstr("tensor 'w' element 31 is -inf"));
 }
 
 TEST_F(CliToolTest, InconsistentStepsNameTheStepAndTensor) {
