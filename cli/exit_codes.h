@@ -2,7 +2,10 @@
 #ifndef GRADCODEC_CLI_EXIT_CODES_H_
 #define GRADCODEC_CLI_EXIT_CODES_H_
 
+#include <ostream>
+
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace gradcodec::cli {
 
@@ -29,6 +32,14 @@ inline int ExitCodeFor(const absl::Status& status) {
     default:
       return kExitBadInput;
   }
+}
+
+// Prints "gradcodec <command>: <message>" to `err` and returns the exit
+// status for `status`.
+inline int ReportFailure(absl::string_view command, const absl::Status& status,
+                         std::ostream& err) {
+  err << "gradcodec " << command << ": " << status.message() << "\n";
+  return ExitCodeFor(status);
 }
 
 }  // namespace gradcodec::cli

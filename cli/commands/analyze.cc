@@ -18,8 +18,7 @@ namespace gradcodec::cli {
 namespace {
 
 int Fail(const absl::Status& status, std::ostream& err) {
-  err << "gradcodec analyze: " << status.message() << "\n";
-  return ExitCodeFor(status);
+  return ReportFailure("analyze", status, err);
 }
 
 }  // namespace

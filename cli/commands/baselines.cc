@@ -40,18 +40,8 @@ const char* BaselineName(Baseline baseline) {
 
 BaselineMeter::BaselineMeter(Baseline baseline, const DumpStep& first_step)
     : baseline_(baseline) {
-  report_.label = BaselineName(baseline);
-  tensor_starts_.push_back(0);
-  for (const DumpTensor& t : first_step.tensors) {
-    TensorReport tensor;
-    tensor.name = t.name;
-    tensor.shape = t.shape;
-    tensor.dtype = t.dtype;
-    tensor.coordinates = t.element_count();
-    report_.coordinates += tensor.coordinates;
-    tensor_starts_.push_back(tensor_starts_.back() + tensor.coordinates);
-    report_.tensors.push_back(std::move(tensor));
-  }
+  // Blocks do not apply to a baseline.
+  report_ = EmptyReport(BaselineName(baseline), first_step, 0, &tensor_starts_);
 }
 
 void BaselineMeter::AddStep(absl::Span<const float> flat) {

@@ -17,8 +17,7 @@ namespace gradcodec::cli {
 namespace {
 
 int Fail(const absl::Status& status, std::ostream& err) {
-  err << "gradcodec compress: " << status.message() << "\n";
-  return ExitCodeFor(status);
+  return ReportFailure("compress", status, err);
 }
 
 std::vector<std::string> StepNames(const std::vector<std::string>& paths) {

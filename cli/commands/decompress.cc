@@ -17,8 +17,7 @@ namespace gradcodec::cli {
 namespace {
 
 int Fail(const absl::Status& status, std::ostream& err) {
-  err << "gradcodec decompress: " << status.message() << "\n";
-  return ExitCodeFor(status);
+  return ReportFailure("decompress", status, err);
 }
 
 // The tensors of one decoded step, each narrowed to its dtype.

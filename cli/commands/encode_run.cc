@@ -138,6 +138,28 @@ double RunReport::cosine_similarity() const {
   return all.cosine_similarity();
 }
 
+RunReport EmptyReport(std::string label, const DumpStep& first_step,
+                      uint64_t block_size, std::vector<uint64_t>* tensor_starts) {
+  RunReport report;
+  report.label = std::move(label);
+  tensor_starts->assign(1, 0);
+  for (const DumpTensor& t : first_step.tensors) {
+    TensorReport tensor;
+    tensor.name = t.name;
+    tensor.shape = t.shape;
+    tensor.dtype = t.dtype;
+    tensor.coordinates = t.element_count();
+    const uint64_t b = block_size;
+    tensor.blocks = tensor.coordinates == 0 ? 0
+                    : b == 0               ? 1
+                                           : (tensor.coordinates + b - 1) / b;
+    tensor_starts->push_back(tensor_starts->back() + tensor.coordinates);
+    report.coordinates += tensor.coordinates;
+    report.tensors.push_back(std::move(tensor));
+  }
+  return report;
+}
+
 EncodeMeter::~EncodeMeter() = default;
 
 absl::StatusOr<std::unique_ptr<EncodeMeter>> EncodeMeter::Create(
@@ -153,23 +175,9 @@ absl::StatusOr<std::unique_ptr<EncodeMeter>> EncodeMeter::Create(
   std::unique_ptr<EncodeMeter> meter(new EncodeMeter());
   meter->settings_ = settings;
   meter->encoder_ = std::move(*encoder);
-  meter->report_.label = std::string(MethodName(settings.method));
-  meter->tensor_starts_.push_back(0);
-  for (const DumpTensor& t : first_step.tensors) {
-    TensorReport tensor;
-    tensor.name = t.name;
-    tensor.shape = t.shape;
-    tensor.dtype = t.dtype;
-    tensor.coordinates = t.element_count();
-    const uint64_t b = settings.block_size;
-    tensor.blocks = tensor.coordinates == 0 ? 0
-                    : b == 0               ? 1
-                                           : (tensor.coordinates + b - 1) / b;
-    meter->tensor_starts_.push_back(meter->tensor_starts_.back() +
-                                    tensor.coordinates);
-    meter->report_.coordinates += tensor.coordinates;
-    meter->report_.tensors.push_back(std::move(tensor));
-  }
+  meter->report_ =
+      EmptyReport(std::string(MethodName(settings.method)), first_step,
+                  settings.block_size, &meter->tensor_starts_);
   const uint64_t n = meter->report_.coordinates;
   if (settings.momentum > 0) meter->momentum_.assign(n, 0.0f);
   return meter;

@@ -66,6 +66,11 @@ struct RunReport {
   double cosine_similarity() const;
 };
 
+// A report with no steps yet: the tensors of `first_step` (blocks counted
+// with `block_size`), and where each starts in the flat vector.
+RunReport EmptyReport(std::string label, const DumpStep& first_step,
+                      uint64_t block_size, std::vector<uint64_t>* tensor_starts);
+
 // Receives each packet as it is made (compress writes them to its file).
 using PacketSink = std::function<absl::Status(absl::Span<const uint8_t>)>;
 
