@@ -9,6 +9,7 @@ namespace gradcodec::cli {
 
 void DecodeElements(const uint8_t* bytes, uint64_t count, DType dtype,
                     bool big_endian, float* out) {
+  if (count == 0) return;  // `out` may be null (an empty tensor)
   switch (dtype) {
     case DType::kFloat32:
       if (!big_endian) {  // the host's own layout (little-endian only)
@@ -38,6 +39,7 @@ void DecodeElements(const uint8_t* bytes, uint64_t count, DType dtype,
 void AppendElements(const std::vector<float>& values, DType dtype,
                     std::vector<uint8_t>* out) {
   const size_t start = out->size();
+  if (values.empty()) return;  // values.data() may be null
   if (dtype == DType::kFloat32) {
     out->resize(start + 4 * values.size());
     std::memcpy(out->data() + start, values.data(), 4 * values.size());
