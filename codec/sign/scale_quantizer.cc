@@ -73,12 +73,17 @@ uint32_t QuantizeScale(float alpha) {
   const auto exponent = static_cast<int32_t>((bits >> 23) & 0xFF);
   if (alpha <= 0 || exponent == 0) return 0;  // zero or below 2^-126
   if (exponent == 0xFF) return kMaxScaleCode;  // not reached: alpha finite
-  const float mantissa = FromBits((bits & 0x007FFFFF) | 0x3F800000);
-  uint32_t step = 0;  // the number of thresholds at or below the mantissa
-  while (step < kScaleStepsPerOctave &&
-         FromBits(kScaleThresholdBits[step]) <= mantissa) {
-    ++step;
+  // The number of thresholds at or below the mantissa, by binary search
+  // (one per block of every packet): positive floats order as their bit
+  // patterns do, and the thresholds increase.
+  const uint32_t mantissa = (bits & 0x007FFFFF) | 0x3F800000;
+  static_assert(kScaleStepsPerOctave == 64);
+  // The halvings find min(count, 63); the last comparison tells 63 from 64.
+  uint32_t step = 0;
+  for (uint32_t half = kScaleStepsPerOctave / 2; half != 0; half /= 2) {
+    step += kScaleThresholdBits[step + half - 1] <= mantissa ? half : 0;
   }
+  step += kScaleThresholdBits[step] <= mantissa ? 1 : 0;
   const uint64_t code = static_cast<uint64_t>(exponent - 1) *
                             kScaleStepsPerOctave +
                         step + 1;
