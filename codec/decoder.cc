@@ -92,7 +92,8 @@ absl::Status DecodeBits(absl::Span<const uint8_t> payload,
                         absl::Span<const uint8_t> contexts,
                         uint32_t context_count, uint64_t count,
                         std::vector<uint64_t>* bits) {
-  bits->assign(BitWords(count), 0);
+  // No zeroing: a successful decode writes every word (DecodeContextBits).
+  bits->resize(BitWords(count));
   return internal::DecodeContextBits(payload, contexts, context_count, count,
                                      absl::MakeSpan(*bits));
 }

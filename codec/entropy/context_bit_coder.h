@@ -63,8 +63,9 @@ void EncodeContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
 // of bounds; it makes the payload fail to decode. Errors:
 // TRUNCATED, MALFORMED_VARINT, INVALID_FIELD (an unknown `bit_coder` or
 // `context_mode`), CORRUPT_PAYLOAD (anything inconsistent, including a
-// stream that does not end exactly where it should). On error `out` holds
-// unspecified bits.
+// stream that does not end exactly where it should). On success every
+// word of `out` is written (it need not be zeroed first); on error `out`
+// holds unspecified bits.
 absl::Status DecodeContextBits(absl::Span<const uint8_t> payload,
                                absl::Span<const uint8_t> contexts,
                                uint32_t context_count, uint64_t bit_count,
