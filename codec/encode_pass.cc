@@ -17,8 +17,13 @@ namespace gradcodec::internal {
 namespace {
 
 constexpr uint64_t kRunWords = kRunCoordinates / 64;
-// BlockAbsSums moves its eight float lanes into the double sum every 2^16
-// coordinates of a block; the runs of a block end on those boundaries.
+// A block's ||p_b||_1, in an order fixed once so that every build (and
+// the vector and portable paths) adds alike: eight float lanes, lane k
+// taking the coordinates k mod 8 of the block, moved into a double sum in
+// lane order every 2^16 coordinates and after the last multiple of 8; the
+// coordinates past that added to the double one by one. Error memories
+// depend on these sums bit for bit, so the order must not change. The
+// runs of a block end on the 2^16 boundaries.
 constexpr uint64_t kFlush = uint64_t{1} << 16;
 static_assert(kFlush % kRunCoordinates == 0 && kRunCoordinates % 64 == 0);
 
@@ -38,7 +43,7 @@ inline float FormScalar(const float* g, const float* m, const float* e,
   return v;
 }
 
-// The eight float partial sums of |p| (BlockAbsSums' lanes).
+// The eight float partial sums of |p| (see kFlush).
 struct Lanes {
   float v[8] = {};
 };
@@ -183,7 +188,7 @@ void WriteError(const float* p, const uint64_t* signs, uint64_t count,
   SubtractSignedScale(p, signs, count, scale, out, stream);
 }
 
-// A block's ||p_b||_1 as BlockAbsSums adds it: the lanes flushed into the
+// A block's ||p_b||_1 (see kFlush): the lanes flushed into the
 // double in lane order.
 void Flush(Lanes& lanes, double* sum) {
   for (float& lane : lanes.v) {

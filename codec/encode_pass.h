@@ -19,7 +19,8 @@
 namespace gradcodec::internal {
 
 // Coordinates of p held at once: 16 KiB, so they stay in L1; it divides
-// 2^16, where BlockAbsSums moves its float lanes into the double sum.
+// 2^16, where a block's L1 norm moves its float lanes into the double sum
+// (encode_pass.cc).
 inline constexpr uint64_t kRunCoordinates = 4096;
 
 struct EncodePassInput {

@@ -1,9 +1,7 @@
 #include "codec/sign/sign_quantizer.h"
 
-#include <algorithm>
 #include <array>
 #include <bit>
-#include <cmath>
 #include <cstdint>
 
 #if defined(__SSE2__)
@@ -44,61 +42,6 @@ void FinishStreamingStores() {
 #if defined(__SSE2__)
   _mm_sfence();
 #endif
-}
-
-void PackSigns(absl::Span<const float> p, uint64_t* signs) {
-  const float* const in = p.data();  // raw: Span indexing is checked
-  const uint64_t n = p.size();
-  uint64_t w = 0;
-  for (; (w + 1) * 64 <= n; ++w) {
-    const float* const x = in + w * 64;
-    uint64_t word = 0;
-#if defined(__SSE2__)
-    // Four compares (p < 0, so -0.0 is +) and a movemask per four floats.
-    const __m128 zero = _mm_setzero_ps();
-    for (int k = 0; k < 64; k += 4) {
-      const auto bits = static_cast<uint64_t>(
-          _mm_movemask_ps(_mm_cmplt_ps(_mm_loadu_ps(x + k), zero)));
-      word |= bits << k;
-    }
-#else
-    for (int k = 0; k < 64; ++k) {
-      word |= static_cast<uint64_t>(x[k] < 0) << k;
-    }
-#endif
-    signs[w] = word;
-  }
-  if (w * 64 < n) {
-    uint64_t word = 0;
-    for (uint64_t i = w * 64; i < n; ++i) {
-      word |= static_cast<uint64_t>(in[i] < 0) << (i - w * 64);
-    }
-    signs[w] = word;
-  }
-}
-
-void BlockAbsSums(absl::Span<const float> p,
-                  absl::Span<const uint64_t> block_starts, double* sums) {
-  const float* const in = p.data();
-  for (size_t b = 0; b + 1 < block_starts.size(); ++b) {
-    const uint64_t begin = block_starts[b];
-    const uint64_t end = block_starts[b + 1];
-    // Float lanes go into the double every 2^16 elements, before a lane
-    // grows so large that adding one more |p| no longer changes it.
-    constexpr uint64_t kFlush = uint64_t{1} << 16;
-    double sum = 0;
-    uint64_t i = begin;
-    while (end - i >= 8) {
-      const uint64_t stop = i + std::min(kFlush, (end - i) / 8 * 8);
-      float lanes[8] = {};
-      for (; i < stop; i += 8) {
-        for (int k = 0; k < 8; ++k) lanes[k] += std::fabs(in[i + k]);
-      }
-      for (int k = 0; k < 8; ++k) sum += lanes[k];
-    }
-    for (; i < end; ++i) sum += std::fabs(in[i]);
-    sums[b] = sum;
-  }
 }
 
 namespace {

@@ -14,16 +14,6 @@
 
 namespace gradcodec::internal {
 
-// Writes the sign bits of `p` to `signs` (BitWords(p.size()) words; bits
-// past the end are zero).
-void PackSigns(absl::Span<const float> p, uint64_t* signs);
-
-// For each block b, ||p_b||_1: eight float partial sums in a fixed order
-// (so the compiler may vectorise and every build adds alike), then added
-// in double.
-void BlockAbsSums(absl::Span<const float> p,
-                  absl::Span<const uint64_t> block_starts, double* sums);
-
 // Outputs of at least this many floats (16 MiB) are written with
 // streaming stores, which skip reading the lines they overwrite (half the
 // memory traffic of a pass that only writes) and leave the cache to data

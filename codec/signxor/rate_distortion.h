@@ -18,7 +18,7 @@
 
 namespace gradcodec::internal {
 
-// The most bits the rule credits a kept sign with (see ChooseSigns).
+// The most bits the rule credits a kept sign with (see KeepRule).
 inline constexpr double kMaxExtraBits = 4.0;
 
 // Flip contexts: six flips of history at most (flip_history.h).
