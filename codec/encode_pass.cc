@@ -224,6 +224,8 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
   if (delta) std::fill(out.flips, out.flips + words, 0);
   out.kept = 0;
   out.flip_count = 0;
+  out.sample_flips.fill(0);
+  out.sample_totals.fill(0);
 
   alignas(64) float p[kRunCoordinates];
   uint64_t raw[kRunWords], reference[kRunWords], chosen[kRunWords];
@@ -260,6 +262,16 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
         out.flip_count += static_cast<uint64_t>(std::popcount(reference[k]));
       }
       InsertBits(reference, count, begin, words, out.flips);
+      // The model's sample: the coordinates that are multiples of the
+      // stride, wherever the run starts.
+      constexpr uint64_t kStride = FlipRateModel::kObserveStride;
+      for (uint64_t i = (begin + kStride - 1) / kStride * kStride;
+           i < begin + count; i += kStride) {
+        const uint8_t context = in.contexts[i];
+        const uint64_t j = i - begin;
+        ++out.sample_totals[context];
+        out.sample_flips[context] += (reference[j >> 6] >> (j & 63)) & 1;
+      }
     }
     InsertBits(sent, count, begin, words, out.signs);
   };

@@ -48,6 +48,11 @@ struct EncodePassOutput {
   float* error = nullptr;     // e = p - Delta, when not null
   uint64_t kept = 0;          // signxor: sign changes declined
   uint64_t flip_count = 0;    // with a reference: bits set in `flips`
+  // With a reference: the flip-rate model's sample of this step (every
+  // FlipRateModel::kObserveStride-th coordinate), counted while the
+  // flips and contexts are at hand rather than in another pass.
+  FlipRateModel::StepCounts sample_flips{};
+  FlipRateModel::StepCounts sample_totals{};
 };
 
 // p = v + e, v = g or its Nesterov form mu (mu m + g) + g, then the signs,

@@ -319,7 +319,7 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
       st.has_reference = true;
       st.rate_model.Reset();
     } else {
-      st.rate_model.Observe(st.flips.data(), contexts, n);
+      st.rate_model.ObserveCounts(out.sample_flips, out.sample_totals);
       // st.signs is scratch from here on: it receives the old reference.
       st.reference.ApplyDelta(st.signs, st.flips.data(), n,
                               absl::MakeConstSpan(st.bits_payload));

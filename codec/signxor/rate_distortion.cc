@@ -22,12 +22,17 @@ void FlipRateModel::Reset() {
 
 void FlipRateModel::Observe(const uint64_t* flips, const uint8_t* contexts,
                             uint64_t count) {
-  std::array<uint64_t, kFlipContexts> step_flips{};
-  std::array<uint64_t, kFlipContexts> step_totals{};
+  StepCounts step_flips{};
+  StepCounts step_totals{};
   for (uint64_t i = 0; i < count; i += kObserveStride) {
     ++step_totals[contexts[i]];
     step_flips[contexts[i]] += (flips[i >> 6] >> (i & 63)) & 1;
   }
+  ObserveCounts(step_flips, step_totals);
+}
+
+void FlipRateModel::ObserveCounts(const StepCounts& step_flips,
+                                  const StepCounts& step_totals) {
   for (int c = 0; c < kFlipContexts; ++c) {
     flips_[c] = 0.5 * flips_[c] + static_cast<double>(step_flips[c]);
     totals_[c] = 0.5 * totals_[c] + static_cast<double>(step_totals[c]);

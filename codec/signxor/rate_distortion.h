@@ -41,6 +41,13 @@ class FlipRateModel {
                uint64_t count);
   static constexpr uint64_t kObserveStride = 8;
 
+  // The same from the sample's counts, taken by whoever walks the flips
+  // anyway (the encoder, block by block): per context, the sampled
+  // coordinates and how many of them flipped.
+  using StepCounts = std::array<uint64_t, kFlipContexts>;
+  void ObserveCounts(const StepCounts& step_flips,
+                     const StepCounts& step_totals);
+
   // The counts, for saving and restoring an encoder's state.
   const FlipCounts& flips() const { return flips_; }
   const FlipCounts& totals() const { return totals_; }
