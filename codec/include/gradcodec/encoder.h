@@ -84,7 +84,9 @@ class Encoder {
   // INVALID_FIELD (a decoder's blob, a value out of range); TRAILING_BYTES.
   absl::Status RestoreState(absl::Span<const uint8_t> blob);
 
-  // The error memory e (empty when error feedback is off).
+  // The error memory e (empty when error feedback is off), valid until
+  // the next call that changes the state (Encode writes the new memory to
+  // a second buffer and swaps the two).
   absl::Span<const float> error() const;
 
   // An upper bound on the size of any packet this encoder writes (for
