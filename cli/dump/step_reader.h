@@ -28,9 +28,6 @@ class StepReader {
   // step has been returned.
   absl::Status Next(const DumpStep** step, const std::vector<float>** flat);
 
-  // How many steps have been returned.
-  size_t returned() const { return next_; }
-
  private:
   struct Slot {
     DumpStep step;
