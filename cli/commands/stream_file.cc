@@ -22,12 +22,12 @@ absl::StatusOr<std::unique_ptr<StreamFile>> StreamFile::Open(
                      reader.status().message()));
   }
   file->container.emplace(std::move(*reader));
+  file->step_names = StepNamesOf(file->container->metadata().settings);
   return file;
 }
 
 std::string StreamFile::StepName(size_t i) const {
-  const std::vector<std::string> names =
-      StepNamesOf(container->metadata().settings);
+  const std::vector<std::string>& names = step_names;
   if (names.size() == container->entries().size() && !names[i].empty() &&
       names[i].find('/') == std::string::npos && names[i] != "." &&
       names[i] != "..") {

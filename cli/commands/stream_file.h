@@ -20,6 +20,7 @@ struct StreamFile {
   std::string path;
   std::vector<uint8_t> bytes;
   std::optional<ContainerReader> container;  // views `bytes`
+  std::vector<std::string> step_names;       // as compress recorded them
 
   static absl::StatusOr<std::unique_ptr<StreamFile>> Open(
       const std::string& path);
