@@ -49,6 +49,15 @@ struct Encoder::State {
 
   std::vector<float> previous_scales;  // signxor: of the last packet
 
+  // The last packet's Delta (last_reconstruction): its signs (signxor keeps
+  // them as the reference signs instead) and scales, swapped in from the
+  // scratch once the packet is made. Method sign's one block of scale 1 is
+  // spelt out in sign_block_starts and sent_scales.
+  bool has_sent = false;
+  std::vector<uint64_t> sent_signs;
+  std::vector<float> sent_scales;
+  std::vector<uint64_t> sign_block_starts;
+
   // Scratch, kept between calls. The new error memory is written to
   // next_error and swapped in once nothing can fail.
   std::vector<float> next_error;
@@ -152,6 +161,7 @@ absl::StatusOr<std::unique_ptr<Encoder>> Encoder::Create(
   state->count = options.layout.coordinate_count();
   state->block_starts =
       internal::MethodBlockStarts(options.layout, options.method);
+  state->sign_block_starts = {0, state->count};
   internal::SerializeLayout(options.layout, &state->layout_payload);
   state->layout_fingerprint =
       internal::LayoutFingerprint(state->layout_payload);
@@ -198,6 +208,16 @@ uint64_t Encoder::MaxPacketSize() const {
   return 100 + st.layout_payload.size() + 16 + 3 * blocks + bits + 16;
 }
 const EncodeStats& Encoder::last_stats() const { return state_->stats; }
+
+SignedScales Encoder::last_reconstruction() const {
+  const State& st = *state_;
+  if (!st.has_sent) return {};
+  const bool signxor = st.options.method == Method::kSignXor;
+  const bool sign = st.options.method == Method::kSign;
+  return {signxor ? st.reference.signs : st.sent_signs,
+          sign ? st.sign_block_starts : st.block_starts, st.sent_scales};
+}
+
 const EncoderOptions& Encoder::options() const { return state_->options; }
 
 absl::Status Encoder::Encode(absl::Span<const float> update,
@@ -325,6 +345,13 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
                               absl::MakeConstSpan(st.bits_payload));
     }
   }
+  if (o.method == Method::kSign) {
+    st.sent_scales.assign(1, 1.0f);
+  } else {
+    st.sent_scales.swap(st.scales);
+  }
+  if (!signxor) st.sent_signs.swap(st.signs);
+  st.has_sent = true;
   st.stats = EncodeStats{};
   st.stats.key = key;
   st.stats.packet_bytes = packet->size();
@@ -545,6 +572,7 @@ absl::Status Encoder::RestoreState(absl::Span<const uint8_t> blob) {
     mut.previous_scales = std::move(previous_scales);
     mut.rate_model.SetCounts(flips, totals);
   }
+  mut.has_sent = false;
   return absl::OkStatus();
 }
 

@@ -97,6 +97,53 @@ TEST(CodecTest, DecoderOutputsTheEncodersReconstructionBitForBit) {
   }
 }
 
+// Delta from the compact view, as its contract spells it out.
+std::vector<float> Expand(const SignedScales& view, uint64_t n) {
+  std::vector<float> out(n);
+  for (size_t b = 0; b + 1 < view.block_starts.size(); ++b) {
+    for (uint64_t i = view.block_starts[b]; i < view.block_starts[b + 1]; ++i) {
+      const bool negative = (view.signs[i / 64] >> (i % 64)) & 1;
+      out[i] = negative ? -view.scales[b] : view.scales[b];
+    }
+  }
+  return out;
+}
+
+TEST(CodecTest, LastReconstructionIsTheReconstructionInCompactForm) {
+  for (Method method : kMethods) {
+    SCOPED_TRACE(::testing::Message() << "method " << static_cast<int>(method));
+    EncoderOptions options;
+    options.method = method;
+    options.layout = AwkwardLayout();
+    options.key_interval = 4;
+    auto encoder = MakeEncoder(options);
+    const uint64_t n = options.layout.coordinate_count();
+    EXPECT_TRUE(encoder->last_reconstruction().signs.empty());
+    const auto steps = CorrelatedSteps(n, 9, 70);
+    for (size_t t = 0; t < steps.size(); ++t) {
+      Packet packet;
+      std::vector<float> delta(n);
+      ASSERT_TRUE(encoder->Encode(steps[t], &packet, absl::MakeSpan(delta)).ok());
+      const SignedScales view = encoder->last_reconstruction();
+      ASSERT_EQ(view.signs.size(), (n + 63) / 64);
+      ASSERT_EQ(view.block_starts.back(), n);
+      ASSERT_EQ(view.scales.size() + 1, view.block_starts.size());
+      ASSERT_TRUE(BitIdentical(Expand(view, n), delta)) << "step " << t;
+      if (t == 5) {
+        // A refused step leaves the view on the last packet.
+        std::vector<float> poisoned = steps[t];
+        poisoned[3] = NAN;
+        ASSERT_FALSE(encoder->Encode(poisoned, &packet).ok());
+        ASSERT_TRUE(BitIdentical(Expand(encoder->last_reconstruction(), n),
+                                 delta));
+      }
+    }
+    // A restored encoder has sent nothing yet.
+    ASSERT_TRUE(encoder->RestoreState(encoder->SaveState()).ok());
+    EXPECT_TRUE(encoder->last_reconstruction().signs.empty());
+  }
+}
+
 TEST(CodecTest, ErrorFeedbackLosesNothing) {
   // Without momentum, sum_t Delta_t + e_T = sum_t v_t.
   for (Method method : {Method::kScaledSign, Method::kBlockSign,

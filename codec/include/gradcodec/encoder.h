@@ -34,6 +34,18 @@ struct EncodeStats {
   double lambda = 0;          // signxor: the rate-distortion lambda used
 };
 
+// The Delta of a packet in compact form, for callers that measure it
+// without a dense copy: coordinate i of block b (blocks b cover
+// [block_starts[b], block_starts[b + 1])) is -scales[b] when its sign bit
+// (bit i % 64 of signs[i / 64]) is set and +scales[b] otherwise, bit for
+// bit what a decoder outputs (-0.0 for a negative sign of scale 0). Method
+// sign has one block of scale 1.
+struct SignedScales {
+  absl::Span<const uint64_t> signs;
+  absl::Span<const uint64_t> block_starts;
+  absl::Span<const float> scales;
+};
+
 class Encoder {
  public:
   // INVALID_ARGUMENT (naming the option) for options out of range, and the
@@ -88,6 +100,11 @@ class Encoder {
   // the next call that changes the state (Encode writes the new memory to
   // a second buffer and swaps the two).
   absl::Span<const float> error() const;
+
+  // The last packet's Delta, as Encode's `reconstruction` would have
+  // received it (empty spans before the first packet and after
+  // RestoreState); valid until the next call that changes the state.
+  SignedScales last_reconstruction() const;
 
   // An upper bound on the size of any packet this encoder writes (for
   // callers that provide the buffer, such as the C API).
