@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "cli/commands/reconstruction_moments.h"
 #include "gradcodec/names.h"
 #include "gradcodec/packet_info.h"
 
@@ -41,62 +42,6 @@ void ShareOut(double bytes, const std::vector<double>& weights,
   for (size_t k = 0; k < tensors.size(); ++k) {
     tensors[k].output_bytes += bytes * use[k] / total;
   }
-}
-
-// Sums over one tensor's coordinates of a step.
-struct StepMoments {
-  double error_squares = 0, reference_squares = 0, output_squares = 0, dot = 0;
-  uint64_t flips = 0;  // sign changes of Delta against `previous`
-};
-
-// One pass over Delta, v (and the previous Delta when `previous` is not
-// null), in eight float lanes flushed to double every kChunk coordinates,
-// so that the compiler vectorises it and the sums stay accurate to far
-// better than the reports print.
-StepMoments Moments(const float* __restrict delta, const float* __restrict v,
-                    const float* __restrict previous, uint64_t n) {
-  constexpr uint64_t kLanes = 8, kChunk = 4096;
-  StepMoments m;
-  for (uint64_t start = 0; start < n; start += kChunk) {
-    const uint64_t end = std::min(n, start + kChunk);
-    float e[kLanes] = {}, r2[kLanes] = {}, d2[kLanes] = {}, dr[kLanes] = {};
-    uint32_t flips[kLanes] = {};
-    uint64_t i = start;
-    for (; i + kLanes <= end; i += kLanes) {
-      for (uint64_t j = 0; j < kLanes; ++j) {
-        const float d = delta[i + j], r = v[i + j], diff = d - r;
-        e[j] += diff * diff;
-        r2[j] += r * r;
-        d2[j] += d * d;
-        dr[j] += d * r;
-      }
-      if (previous != nullptr) {
-        for (uint64_t j = 0; j < kLanes; ++j) {
-          flips[j] += (std::bit_cast<uint32_t>(delta[i + j]) ^
-                       std::bit_cast<uint32_t>(previous[i + j])) >> 31;
-        }
-      }
-    }
-    for (; i < end; ++i) {
-      const float d = delta[i], r = v[i], diff = d - r;
-      e[0] += diff * diff;
-      r2[0] += r * r;
-      d2[0] += d * d;
-      dr[0] += d * r;
-      if (previous != nullptr) {
-        flips[0] += (std::bit_cast<uint32_t>(d) ^
-                     std::bit_cast<uint32_t>(previous[i])) >> 31;
-      }
-    }
-    for (uint64_t j = 0; j < kLanes; ++j) {
-      m.error_squares += e[j];
-      m.reference_squares += r2[j];
-      m.output_squares += d2[j];
-      m.dot += dr[j];
-      m.flips += flips[j];
-    }
-  }
-  return m;
 }
 
 }  // namespace
@@ -187,9 +132,8 @@ absl::Status EncodeMeter::AddStep(const DumpStep& step,
                                   absl::Span<const float> flat,
                                   const PacketSink& sink) {
   const uint64_t n = report_.coordinates;
-  delta_.resize(n);
   const auto start = Clock::now();
-  absl::Status status = encoder_->Encode(flat, &packet_, absl::MakeSpan(delta_));
+  absl::Status status = encoder_->Encode(flat, &packet_);
   report_.encode_seconds += Seconds(Clock::now() - start);
   if (!status.ok()) {
     return absl::Status(status.code(),
@@ -219,19 +163,21 @@ absl::Status EncodeMeter::AddStep(const DumpStep& step,
     v = v_.data();
   }
   const EncodeStats& stats = encoder_->last_stats();
-  const bool flips_known = has_previous_ && !stats.key;
+  const SignedScales delta = encoder_->last_reconstruction();
+  // The signs sent are the sign bits of Delta (kept even where a scale is
+  // 0), so sign changes against the previous packet are its flips.
+  const absl::Span<const uint64_t> previous_signs =
+      has_previous_ && !stats.key ? absl::MakeConstSpan(previous_signs_)
+                                  : absl::Span<const uint64_t>();
   const size_t tensors = report_.tensors.size();
   std::vector<double> coordinate_weights(tensors), block_weights(tensors),
       flip_weights(tensors);
   for (size_t k = 0; k < tensors; ++k) {
     TensorReport& t = report_.tensors[k];
     const uint64_t begin = tensor_starts_[k];
-    // A sign method's Delta keeps the sent sign even when its scale is 0
-    // (-0.0), so sign changes of Delta are the flips sent.
-    const StepMoments m =
-        Moments(delta_.data() + begin, v + begin,
-                flips_known ? previous_delta_.data() + begin : nullptr,
-                tensor_starts_[k + 1] - begin);
+    const ReconstructionMoments m = MeasureReconstruction(
+        absl::MakeConstSpan(v, n), delta, previous_signs, begin,
+        tensor_starts_[k + 1]);
     t.error_squares += m.error_squares;
     t.reference_squares += m.reference_squares;
     t.output_squares += m.output_squares;
@@ -270,7 +216,7 @@ absl::Status EncodeMeter::AddStep(const DumpStep& step,
   for (const TensorReport& t : report_.tensors) {
     report_.input_bytes += t.input_bytes;
   }
-  previous_delta_.swap(delta_);
+  previous_signs_.assign(delta.signs.begin(), delta.signs.end());
   has_previous_ = true;
   return absl::OkStatus();
 }

@@ -101,7 +101,8 @@ class EncodeMeter {
   RunReport report_;
   std::vector<uint64_t> tensor_starts_;  // tensor k: [starts[k], starts[k+1])
   std::vector<float> momentum_;          // mirrors the encoder's, for v
-  std::vector<float> v_, delta_, previous_delta_;
+  std::vector<float> v_;
+  std::vector<uint64_t> previous_signs_;  // of the last packet
   std::vector<uint8_t> packet_;
   bool has_previous_ = false;
   std::vector<std::string> notes_seen_;

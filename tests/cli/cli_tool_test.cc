@@ -85,10 +85,13 @@ std::string Shared(const std::string& sub) {
 }
 
 // What the library produces for `inputs` with default settings: each
-// step's packet and reconstruction (narrowed to each tensor's dtype).
+// step's packet and reconstruction (narrowed to each tensor's dtype), and
+// per tensor, from the dense reconstruction before narrowing, the sums the
+// report's relative error and cosine similarity come from.
 struct LibraryRun {
   std::vector<std::vector<uint8_t>> packets;
   std::vector<std::vector<DumpTensor>> steps;
+  std::vector<double> error_squares, input_squares, output_squares, dot;
 };
 
 LibraryRun EncodeWithLibrary(const std::vector<std::string>& inputs) {
@@ -112,7 +115,23 @@ LibraryRun EncodeWithLibrary(const std::vector<std::string>& inputs) {
     EXPECT_TRUE(encoder->Encode(flat, &packet, absl::MakeSpan(delta)).ok());
     run.packets.push_back(packet);
     std::vector<DumpTensor> tensors = step->tensors;
+    const size_t count = tensors.size();
+    for (auto* sums : {&run.error_squares, &run.input_squares,
+                       &run.output_squares, &run.dot}) {
+      sums->resize(count);
+    }
     size_t at = 0;
+    for (size_t k = 0; k < count; ++k) {
+      for (size_t j = at; j < at + tensors[k].values.size(); ++j) {
+        const double d = delta[j], v = flat[j];
+        run.error_squares[k] += (d - v) * (d - v);
+        run.input_squares[k] += v * v;
+        run.output_squares[k] += d * d;
+        run.dot[k] += d * v;
+      }
+      at += tensors[k].values.size();
+    }
+    at = 0;
     for (DumpTensor& t : tensors) {
       std::copy(delta.begin() + at, delta.begin() + at + t.values.size(),
                 t.values.begin());
@@ -159,6 +178,26 @@ void CheckAgainstLibrary(const std::vector<std::string>& inputs,
   const LibraryRun library = EncodeWithLibrary(inputs);
   EXPECT_EQ(report["steps"].get<size_t>(), library.packets.size());
   EXPECT_EQ(report["output_bytes"].get<uint64_t>(), fs::file_size(gcs));
+  // The report's distortion figures, which the tool takes from the
+  // encoder's compact Delta, against the dense reconstruction's.
+  double error_squares = 0, input_squares = 0;
+  ASSERT_EQ(report["tensors"].size(), library.dot.size());
+  for (size_t k = 0; k < library.dot.size(); ++k) {
+    const nlohmann::json& tensor = report["tensors"][k];
+    const double relative_error =
+        std::sqrt(library.error_squares[k] / library.input_squares[k]);
+    const double cosine = library.dot[k] / std::sqrt(library.input_squares[k] *
+                                                     library.output_squares[k]);
+    EXPECT_NEAR(tensor["relative_error"].get<double>(), relative_error,
+                1e-6 * relative_error)
+        << tensor["name"];
+    EXPECT_NEAR(tensor["cosine_similarity"].get<double>(), cosine, 1e-6)
+        << tensor["name"];
+    error_squares += library.error_squares[k];
+    input_squares += library.input_squares[k];
+  }
+  EXPECT_NEAR(report["relative_error"].get<double>(),
+              std::sqrt(error_squares / input_squares), 1e-6);
 
   absl::StatusOr<std::vector<uint8_t>> bytes = ReadFileBytes(gcs);
   ASSERT_TRUE(bytes.ok());
