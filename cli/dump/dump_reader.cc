@@ -70,10 +70,10 @@ absl::Status ReadDumpFile(const std::string& path, std::vector<uint8_t>* bytes,
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": not a dump file (.safetensors, .npy or .npz)"));
   }
-  if (absl::Status s = ReadFileBytes(path, bytes); !s.ok()) return s;
   if (absl::EndsWith(path, ".safetensors")) {
-    return ParseSafetensors(path, *bytes, step, flat);  // reuses buffers
+    return ReadSafetensors(path, bytes, step, flat);  // reuses buffers
   }
+  if (absl::Status s = ReadFileBytes(path, bytes); !s.ok()) return s;
   if (absl::Status s = ParseOther(path, *bytes, step); !s.ok()) return s;
   if (flat != nullptr) MoveToFlat(step, flat);
   return absl::OkStatus();

@@ -1,6 +1,7 @@
 #include "cli/dump/safetensors.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/dump/tensor_bytes.h"
+#include "cli/io/file_io.h"
 #include "gradcodec/limits.h"
 
 namespace gradcodec::cli {
@@ -127,27 +129,39 @@ absl::StatusOr<DumpStep> ParseSafetensors(const std::string& path,
   return step;
 }
 
-absl::Status ParseSafetensors(const std::string& path,
-                              absl::Span<const uint8_t> file, DumpStep* step,
-                              std::vector<float>* flat) {
-  if (file.size() < 8) {
-    return Bad(path, absl::StrCat("truncated: ", file.size(),
+namespace {
+
+// A checked header: the entries in data order, and where the data starts.
+struct Header {
+  uint64_t data_start = 0;
+  uint64_t data_size = 0;
+  std::vector<Entry> entries;
+};
+
+// Parses the header of a file of `file_size` bytes that starts with
+// `prefix` (at least the length field and the header it announces, or the
+// whole file when that is shorter), checking every entry against the data.
+absl::Status ParseHeader(const std::string& path,
+                         absl::Span<const uint8_t> prefix, uint64_t file_size,
+                         Header* out) {
+  if (file_size < 8) {
+    return Bad(path, absl::StrCat("truncated: ", file_size,
                                   " bytes, but a safetensors file starts with "
                                   "an 8-byte header length"));
   }
   uint64_t header_size;
-  std::memcpy(&header_size, file.data(), 8);
-  if (header_size > file.size() - 8) {
+  std::memcpy(&header_size, prefix.data(), 8);
+  if (header_size > file_size - 8) {
     return Bad(path, absl::StrCat("the header length ", header_size,
                                   " reaches past the end of the file (",
-                                  file.size(), " bytes)"));
+                                  file_size, " bytes)"));
   }
   if (header_size > kMaxHeaderSize) {
     return Bad(path, absl::StrCat("the header length ", header_size,
                                   " exceeds the safetensors limit of ",
                                   kMaxHeaderSize, " bytes"));
   }
-  const auto* header_begin = reinterpret_cast<const char*>(file.data() + 8);
+  const auto* header_begin = reinterpret_cast<const char*>(prefix.data() + 8);
   json header;
   try {
     header = json::parse(header_begin, header_begin + header_size);
@@ -157,15 +171,16 @@ absl::Status ParseSafetensors(const std::string& path,
   if (!header.is_object()) {
     return Bad(path, "the JSON header is not an object");
   }
-  const uint64_t data_size = file.size() - 8 - header_size;
-  const uint8_t* data = file.data() + 8 + header_size;
+  out->data_start = 8 + header_size;
+  out->data_size = file_size - out->data_start;
 
-  std::vector<Entry> entries;
+  std::vector<Entry>& entries = out->entries;
+  entries.clear();
   for (const auto& [name, value] : header.items()) {
     if (name == "__metadata__") continue;
     if (name.empty()) return Bad(path, "a tensor has an empty name");
     Entry entry;
-    if (absl::Status s = ReadEntry(path, name, value, data_size, &entry);
+    if (absl::Status s = ReadEntry(path, name, value, out->data_size, &entry);
         !s.ok()) {
       return s;
     }
@@ -184,12 +199,18 @@ absl::Status ParseSafetensors(const std::string& path,
                                     ") overlap in the data"));
     }
   }
+  return absl::OkStatus();
+}
 
+// Fills `step` (and `flat`) from a checked header and the file's `data`.
+// A null `data` means the values are in `flat` already.
+void FillStep(const std::string& path, const Header& header,
+              const uint8_t* data, DumpStep* step, std::vector<float>* flat) {
   step->path = path;
   step->notes.clear();
   if (flat != nullptr) {
     uint64_t total = 0;
-    for (const Entry& entry : entries) {
+    for (const Entry& entry : header.entries) {
       DType dtype;
       if (ReadDType(entry.dtype_name, &dtype)) {
         total += (entry.end - entry.begin) / DTypeSize(dtype);
@@ -199,7 +220,7 @@ absl::Status ParseSafetensors(const std::string& path,
   }
   uint64_t flat_at = 0;
   size_t count = 0;
-  for (const Entry& entry : entries) {
+  for (const Entry& entry : header.entries) {
     DType dtype;
     if (!ReadDType(entry.dtype_name, &dtype)) {
       step->notes.push_back(absl::StrCat("skipped tensor '", entry.name, "' (",
@@ -221,10 +242,87 @@ absl::Status ParseSafetensors(const std::string& path,
       tensor.values.clear();
       flat_at += elements;
     }
-    DecodeElements(data + entry.begin, elements, dtype, /*big_endian=*/false,
-                   out);
+    if (data != nullptr) {
+      DecodeElements(data + entry.begin, elements, dtype,
+                     /*big_endian=*/false, out);
+    }
   }
   step->tensors.resize(count);
+}
+
+// Whether the data is exactly the flat vector: F32 tensors only, end to
+// end from the start of the data, in a little-endian process.
+bool DataIsFlatF32(const Header& header) {
+  if (std::endian::native != std::endian::little) return false;
+  uint64_t at = 0;
+  for (const Entry& entry : header.entries) {
+    if (entry.dtype_name != "F32" || entry.begin != at) return false;
+    at = entry.end;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Status ParseSafetensors(const std::string& path,
+                              absl::Span<const uint8_t> file, DumpStep* step,
+                              std::vector<float>* flat) {
+  Header header;
+  if (absl::Status s = ParseHeader(path, file, file.size(), &header); !s.ok()) {
+    return s;
+  }
+  FillStep(path, header, file.data() + header.data_start, step, flat);
+  return absl::OkStatus();
+}
+
+absl::Status ReadSafetensors(const std::string& path,
+                             std::vector<uint8_t>* bytes, DumpStep* step,
+                             std::vector<float>* flat) {
+  absl::StatusOr<ReadOnlyFile> file = ReadOnlyFile::Open(path);
+  if (!file.ok()) return file.status();
+  const uint64_t size = file->size();
+  // The length field, then the header it announces. Anything odd about
+  // them is left to ParseSafetensors on the whole file, which says what.
+  uint64_t header_size = 0;
+  if (size >= 8) {
+    bytes->resize(8);
+    if (absl::Status s = file->ReadAt(0, absl::MakeSpan(*bytes)); !s.ok()) {
+      return s;
+    }
+    std::memcpy(&header_size, bytes->data(), 8);
+  }
+  if (size < 8 || header_size > size - 8 || header_size > kMaxHeaderSize) {
+    bytes->resize(size);
+    if (absl::Status s = file->ReadAt(0, absl::MakeSpan(*bytes)); !s.ok()) {
+      return s;
+    }
+    return ParseSafetensors(path, *bytes, step, flat);
+  }
+  const uint64_t data_start = 8 + header_size;
+  bytes->resize(data_start);
+  if (absl::Status s =
+          file->ReadAt(8, absl::MakeSpan(*bytes).subspan(8, header_size));
+      !s.ok()) {
+    return s;
+  }
+  Header header;
+  if (absl::Status s = ParseHeader(path, *bytes, size, &header); !s.ok()) {
+    return s;
+  }
+  if (flat != nullptr && DataIsFlatF32(header)) {
+    FillStep(path, header, nullptr, step, flat);
+    return file->ReadAt(
+        data_start,
+        absl::MakeSpan(reinterpret_cast<uint8_t*>(flat->data()),
+                       flat->size() * sizeof(float)));
+  }
+  bytes->resize(size);
+  if (absl::Status s = file->ReadAt(
+          data_start, absl::MakeSpan(*bytes).subspan(data_start));
+      !s.ok()) {
+    return s;
+  }
+  FillStep(path, header, bytes->data() + data_start, step, flat);
   return absl::OkStatus();
 }
 

@@ -31,6 +31,15 @@ absl::Status ParseSafetensors(const std::string& path,
                               absl::Span<const uint8_t> file, DumpStep* step,
                               std::vector<float>* flat = nullptr);
 
+// Reads the safetensors file at `path` as ParseSafetensors parses it
+// (the same errors, plus file_io's), with `bytes` as the buffer, kept from
+// call to call. When the float tensors are all F32 and lie end to end, as
+// in most dumps, their bytes are read straight into `flat`: one copy from
+// the page cache instead of two.
+absl::Status ReadSafetensors(const std::string& path,
+                             std::vector<uint8_t>* bytes, DumpStep* step,
+                             std::vector<float>* flat);
+
 // Serialises tensors (each converted to its own dtype) as safetensors.
 std::vector<uint8_t> SerializeSafetensors(
     const std::vector<DumpTensor>& tensors);

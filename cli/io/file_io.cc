@@ -33,6 +33,13 @@ absl::StatusOr<std::vector<uint8_t>> ReadFileBytes(const fs::path& path) {
 }
 
 absl::Status ReadFileBytes(const fs::path& path, std::vector<uint8_t>* out) {
+  absl::StatusOr<ReadOnlyFile> file = ReadOnlyFile::Open(path);
+  if (!file.ok()) return file.status();
+  out->resize(static_cast<size_t>(file->size()));
+  return file->ReadAt(0, absl::MakeSpan(*out));
+}
+
+absl::StatusOr<ReadOnlyFile> ReadOnlyFile::Open(const fs::path& path) {
   errno = 0;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return IoError(path, "cannot open");
@@ -45,21 +52,33 @@ absl::Status ReadFileBytes(const fs::path& path, std::vector<uint8_t>* out) {
     return absl::InvalidArgumentError(
         absl::StrCat(path.string(), ": not a regular file"));
   }
-  std::vector<uint8_t>& bytes = *out;
-  bytes.resize(static_cast<size_t>(info.st_size));
+  return ReadOnlyFile(path, fd, static_cast<uint64_t>(info.st_size));
+}
+
+ReadOnlyFile::ReadOnlyFile(ReadOnlyFile&& other) noexcept
+    : path_(std::move(other.path_)), fd_(other.fd_), size_(other.size_) {
+  other.fd_ = -1;
+}
+
+ReadOnlyFile::~ReadOnlyFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::Status ReadOnlyFile::ReadAt(uint64_t offset,
+                                  absl::Span<uint8_t> out) const {
   size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t got = ::read(fd, bytes.data() + done, bytes.size() - done);
+  while (done < out.size()) {
+    errno = 0;
+    const ssize_t got = ::pread(fd_, out.data() + done, out.size() - done,
+                                static_cast<off_t>(offset + done));
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) {
-      ::close(fd);
       if (got == 0) errno = 0;
-      return IoError(path, got == 0 ? "the file shrank while being read"
-                                    : "read failed");
+      return IoError(path_, got == 0 ? "the file shrank while being read"
+                                     : "read failed");
     }
     done += static_cast<size_t>(got);
   }
-  ::close(fd);
   return absl::OkStatus();
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -25,6 +26,29 @@ absl::StatusOr<std::vector<uint8_t>> ReadFileBytes(
 // file per step then neither allocates nor zero-fills each time).
 absl::Status ReadFileBytes(const std::filesystem::path& path,
                            std::vector<uint8_t>* bytes);
+
+// A regular file open for reading parts of it (a reader that wants the
+// bulk of a file in its own buffer reads it there, with no copy between).
+class ReadOnlyFile {
+ public:
+  static absl::StatusOr<ReadOnlyFile> Open(const std::filesystem::path& path);
+  ReadOnlyFile(ReadOnlyFile&& other) noexcept;
+  ReadOnlyFile& operator=(ReadOnlyFile&&) = delete;
+  ~ReadOnlyFile();
+
+  uint64_t size() const { return size_; }
+  // Fills `out` from byte `offset` on; an error names the path (and says so
+  // when the file has shrunk since Open).
+  absl::Status ReadAt(uint64_t offset, absl::Span<uint8_t> out) const;
+
+ private:
+  ReadOnlyFile(std::filesystem::path path, int fd, uint64_t size)
+      : path_(std::move(path)), fd_(fd), size_(size) {}
+
+  std::filesystem::path path_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
 
 // Writes `bytes` to `path` through a temporary file in the same folder that
 // is renamed over `path` only once everything is on disk: `path` is either

@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
+
+#include "cli/io/file_io.h"
 
 namespace gradcodec::cli {
 namespace {
@@ -105,6 +108,57 @@ TEST(SafetensorsTest, EveryTruncationIsAnErrorNamingTheFile) {
     std::vector<uint8_t> cut(file.begin(), file.begin() + size);
     EXPECT_THAT(ErrorOf(cut), HasSubstr("g.safetensors: ")) << size;
   }
+}
+
+// ReadSafetensors reads F32 data that lies end to end straight into the
+// flat vector and everything else through its buffer: either way it must
+// give what ParseSafetensors gives for the same bytes, errors included.
+TEST(SafetensorsTest, ReadingFromTheFileMatchesParsingItsBytes) {
+  const std::string end_to_end =
+      R"({"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},)"
+      R"("a":{"dtype":"F32","shape":[1,2],"data_offsets":[0,8]}})";
+  const std::string with_gap =
+      R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+      R"("b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})";
+  const std::string mixed =
+      R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+      R"("h":{"dtype":"F16","shape":[2],"data_offsets":[8,12]},)"
+      R"("n":{"dtype":"I32","shape":[1],"data_offsets":[12,16]}})";
+  const std::filesystem::path path =
+      std::filesystem::path(::testing::TempDir()) / "read.safetensors";
+  for (const std::string& header : {end_to_end, with_gap, mixed}) {
+    const std::vector<uint8_t> file = File(header, Floats({1, -2, 3.5f, 4}));
+    for (size_t size = 0; size <= file.size(); ++size) {
+      SCOPED_TRACE(::testing::Message() << header << " cut to " << size);
+      const std::vector<uint8_t> cut(file.begin(), file.begin() + size);
+      ASSERT_TRUE(WriteFileAtomically(path, cut).ok());
+      DumpStep parsed, read;
+      std::vector<float> parsed_flat, read_flat;
+      std::vector<uint8_t> buffer;
+      const absl::Status want =
+          ParseSafetensors(path.string(), cut, &parsed, &parsed_flat);
+      const absl::Status got =
+          ReadSafetensors(path.string(), &buffer, &read, &read_flat);
+      ASSERT_EQ(got, want);
+      if (!want.ok()) continue;
+      EXPECT_EQ(read_flat, parsed_flat);
+      EXPECT_EQ(read.notes, parsed.notes);
+      ASSERT_EQ(read.tensors.size(), parsed.tensors.size());
+      for (size_t k = 0; k < parsed.tensors.size(); ++k) {
+        EXPECT_EQ(read.tensors[k].name, parsed.tensors[k].name);
+        EXPECT_EQ(read.tensors[k].shape, parsed.tensors[k].shape);
+        EXPECT_EQ(read.tensors[k].dtype, parsed.tensors[k].dtype);
+        EXPECT_TRUE(read.tensors[k].values.empty());
+      }
+    }
+  }
+  DumpStep step;
+  std::vector<float> flat;
+  std::vector<uint8_t> buffer;
+  EXPECT_EQ(ReadSafetensors((path.parent_path() / "absent.safetensors").string(),
+                            &buffer, &step, &flat)
+                .code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST(SafetensorsTest, HeaderLengthBeyondTheFile) {
