@@ -5,14 +5,23 @@
 // then the file. Whatever parses must have consistent tensors (as many
 // values as the shape says) and survive a round trip through the matching
 // writer: serialised and parsed again, it gives the same tensors. Errors
-// must be INVALID_ARGUMENT messages that start with the file's name.
+// must be INVALID_ARGUMENT messages that start with the file's name. A
+// safetensors input is also written to a file and read back with
+// ReadSafetensors (which may read F32 data straight into the flat vector):
+// it must give what ParseSafetensors gives, error or step.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "cli/dump/npy.h"
 #include "cli/dump/npz.h"
 #include "cli/dump/safetensors.h"
@@ -56,6 +65,45 @@ void CheckStep(const DumpStep& step) {
   }
 }
 
+// ReadSafetensors on `file` written to a file agrees with ParseSafetensors.
+void CheckReadFromFile(absl::Span<const uint8_t> file) {
+  using namespace gradcodec::cli;
+  // In memory (/dev/shm) where there is one: a disk file costs most of
+  // the run. Removed at exit.
+  struct ScratchFile {
+    std::filesystem::path path =
+        (std::filesystem::is_directory("/dev/shm")
+             ? std::filesystem::path("/dev/shm")
+             : std::filesystem::temp_directory_path()) /
+        absl::StrCat("dump_reader_fuzzer_", ::getpid(), ".safetensors");
+    ~ScratchFile() {
+      std::error_code ignored;
+      std::filesystem::remove(path, ignored);
+    }
+  };
+  static const ScratchFile scratch;
+  const std::filesystem::path& path = scratch.path;
+  std::FILE* out = std::fopen(path.c_str(), "wb");
+  Check(out != nullptr);
+  Check(file.empty() || std::fwrite(file.data(), 1, file.size(), out) == file.size());
+  Check(std::fclose(out) == 0);
+  DumpStep parsed, read;
+  std::vector<float> parsed_flat, read_flat;
+  std::vector<uint8_t> buffer;
+  const absl::Status want =
+      ParseSafetensors(path.string(), file, &parsed, &parsed_flat);
+  const absl::Status got = ReadSafetensors(path.string(), &buffer, &read,
+                                           &read_flat);
+  Check(got == want);
+  if (want.ok()) {
+    Check(read_flat.size() == parsed_flat.size() &&
+          (read_flat.empty() ||
+           std::memcmp(read_flat.data(), parsed_flat.data(),
+                       4 * read_flat.size()) == 0));
+    Check(read.notes == parsed.notes && SameTensors(read.tensors, parsed.tensors));
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -64,6 +112,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int format = data[0] % 3;
   const absl::Span<const uint8_t> file(data + 1, size - 1);
   if (format == 0) {
+    CheckReadFromFile(file);
     absl::StatusOr<DumpStep> step = ParseSafetensors("f.safetensors", file);
     if (!step.ok()) return CheckError(step.status(), "f.safetensors"), 0;
     CheckStep(*step);
