@@ -148,7 +148,7 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
       uint8_t* end = WriteRunSymbols(
           runs[c].words, runs[c].count, invert,
           invert ? runs[c].count - ones[c] : ones[c], model.max_run,
-          summaries[c].nonempty_words(), cursor);
+          summaries[c].one_positions(), cursor);
       writer.WriteU8(static_cast<uint8_t>(model.max_run));
       writer.WriteVarint(static_cast<uint64_t>(end - cursor));
       symbols[c] = absl::MakeConstSpan(cursor, end);
