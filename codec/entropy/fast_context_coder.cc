@@ -167,9 +167,11 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
   for (const auto& span : symbols) symbol_count += span.size();
 
   // One interleaved rANS stream for every coded context, in context order;
-  // encoded backwards.
-  std::vector<uint8_t> stream;
-  if (symbol_count != 0) {
+  // encoded backwards, then appended to `out` after its length without an
+  // intermediate copy.
+  if (symbol_count == 0) {
+    writer.WriteVarint(0);
+  } else {
     // Only the contexts that go into the rANS stream: stored ones do not
     // make it any longer.
     double expected_bits = 0;
@@ -188,9 +190,9 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
       BuildEncodeTable(ModelTable(models[c]), table.get());
       encoder.PutAll(end, symbols[c], *table);
     }
-    encoder.Finish(&stream);
+    writer.WriteVarint(encoder.FinishedSize());
+    encoder.Finish(out);
   }
-  writer.WriteLengthPrefixed(stream);
 
   BitWriter stored(out);
   for (uint32_t c = 0; c < context_count; ++c) {

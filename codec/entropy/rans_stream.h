@@ -41,6 +41,13 @@ class RansStreamEncoder {
   void PutAll(size_t first_index, absl::Span<const uint8_t> symbols,
               const RansEncodeTable& table);
 
+  // The size of the stream Finish() appends, so that a caller can write
+  // its length first and have the stream go straight into `out`.
+  size_t FinishedSize() const {
+    return 1 + 4 * static_cast<size_t>(lanes_) +
+           static_cast<size_t>(end_ - cursor_);
+  }
+
   // Appends the finished stream (states, then words) to `out`.
   void Finish(std::vector<uint8_t>* out);
 
