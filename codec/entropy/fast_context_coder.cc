@@ -9,6 +9,7 @@
 #include "codec/entropy/binary_models.h"
 #include "codec/entropy/context_bit_coder.h"
 #include "codec/entropy/context_split.h"
+#include "codec/entropy/encoder_scratch.h"
 #include "codec/entropy/frequency_table.h"
 #include "codec/entropy/rans_stream.h"
 #include "codec/entropy/run_symbols.h"
@@ -131,11 +132,12 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
       capacity += (runs[c].count + 7) / 8;
     }
   }
-  // Each context's rANS symbols: written to `buffer`, except the bytes of
-  // a kBytes context, which are its bits as they lie (little-endian words).
-  std::unique_ptr<uint8_t[]> buffer(new uint8_t[capacity + kRunSymbolSlack]);
+  // Each context's rANS symbols: written to the thread's scratch, except
+  // the bytes of a kBytes context, which are its bits as they lie
+  // (little-endian words).
+  EncoderScratch& scratch = ThreadEncoderScratch();
   std::vector<absl::Span<const uint8_t>> symbols(context_count);
-  uint8_t* cursor = buffer.get();
+  uint8_t* cursor = scratch.run_symbols.Get(capacity + kRunSymbolSlack).data();
   for (uint32_t c = 0; c < context_count; ++c) {
     if (runs[c].count == 0) continue;
     const ContextModel& model = models[c];
@@ -180,8 +182,9 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
         expected_bits += model.expected_bits;
       }
     }
-    RansStreamEncoder encoder(symbol_count,
-                              RansLanesFor(symbol_count, expected_bits / 8));
+    RansStreamEncoder encoder(
+        scratch.rans_words.Get(RansStreamEncoder::BufferSize(symbol_count)),
+        RansLanesFor(symbol_count, expected_bits / 8));
     auto table = std::make_unique<RansEncodeTable>();
     uint64_t end = symbol_count;
     for (uint32_t c = context_count; c-- > 0;) {

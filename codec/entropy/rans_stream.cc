@@ -62,14 +62,8 @@ inline const uint8_t* GetFourLanes(uint32_t& x0, uint32_t& x1, uint32_t& x2,
 
 }  // namespace
 
-RansStreamEncoder::RansStreamEncoder(uint64_t symbol_count, int lanes)
-    // Each symbol emits at most one 16-bit word. Below the words, room for
-    // the stores that land under the cursor without moving it: two bytes
-    // for RansEncPut, sixteen for the vector encoder.
-    : buffer_(new uint8_t[2 * symbol_count + 16]),
-      end_(buffer_.get() + 2 * symbol_count + 16),
-      cursor_(end_),
-      lanes_(lanes) {
+RansStreamEncoder::RansStreamEncoder(absl::Span<uint8_t> buffer, int lanes)
+    : end_(buffer.data() + buffer.size()), cursor_(end_), lanes_(lanes) {
   assert(lanes == kRansNarrowLanes || lanes == kRansWideLanes);
   for (uint32_t& state : states_) state = kRansLow;
 }

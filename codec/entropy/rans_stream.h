@@ -12,7 +12,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -27,9 +26,19 @@ namespace gradcodec::internal {
 // passed so the lane is right.
 class RansStreamEncoder {
  public:
-  // `symbol_count` bounds the symbols the stream will hold; `lanes` is
-  // kRansNarrowLanes or kRansWideLanes (RansLanesFor chooses).
-  RansStreamEncoder(uint64_t symbol_count, int lanes);
+  // The buffer a stream of at most `symbol_count` symbols needs: a 16-bit
+  // word at most per symbol, and below the words room for the stores that
+  // land under the cursor without moving it (two bytes for RansEncPut,
+  // sixteen for the vector encoder).
+  static size_t BufferSize(uint64_t symbol_count) {
+    return 2 * static_cast<size_t>(symbol_count) + 16;
+  }
+
+  // Writes into `buffer` (BufferSize(symbol_count) bytes or more,
+  // uninitialised, outliving the encoder; a thread's EncoderScratch keeps
+  // one). `lanes` is kRansNarrowLanes or kRansWideLanes (RansLanesFor
+  // chooses).
+  RansStreamEncoder(absl::Span<uint8_t> buffer, int lanes);
 
   void Put(size_t index, const RansEncSymbol& symbol) {
     RansEncPut(states_[index & (lanes_ - 1)], cursor_, symbol);
@@ -52,9 +61,8 @@ class RansStreamEncoder {
   void Finish(std::vector<uint8_t>* out);
 
  private:
-  // Written from the end towards the front; not zero-filled, since only
-  // the written tail is ever read.
-  std::unique_ptr<uint8_t[]> buffer_;
+  // The buffer is written from the end towards the front; not zero-filled,
+  // since only the written tail is ever read.
   uint8_t* end_;
   uint8_t* cursor_;
   int lanes_;

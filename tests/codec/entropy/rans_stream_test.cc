@@ -62,7 +62,8 @@ size_t TotalSymbols(const std::vector<Segment>& segments) {
 // Encodes with PutAll per segment (the vector path where there is one).
 Bytes EncodeWithPutAll(const std::vector<Segment>& segments, int lanes) {
   const size_t total = TotalSymbols(segments);
-  RansStreamEncoder encoder(total, lanes);
+  Bytes buffer(RansStreamEncoder::BufferSize(total));
+  RansStreamEncoder encoder(absl::MakeSpan(buffer), lanes);
   auto table = std::make_unique<RansEncodeTable>();
   size_t end = total;
   for (size_t i = segments.size(); i-- > 0;) {
@@ -78,7 +79,8 @@ Bytes EncodeWithPutAll(const std::vector<Segment>& segments, int lanes) {
 // Encodes one Put at a time: the plain scalar definition of the stream.
 Bytes EncodeOneByOne(const std::vector<Segment>& segments, int lanes) {
   const size_t total = TotalSymbols(segments);
-  RansStreamEncoder encoder(total, lanes);
+  Bytes buffer(RansStreamEncoder::BufferSize(total));
+  RansStreamEncoder encoder(absl::MakeSpan(buffer), lanes);
   auto table = std::make_unique<RansEncodeTable>();
   size_t index = total;
   for (size_t i = segments.size(); i-- > 0;) {
