@@ -24,10 +24,9 @@ void EncodeRansBody(absl::Span<const uint8_t> symbols,
   BuildEncodeTable(table, encode.get());
   const double expected_bytes =
       static_cast<double>(CodedCostQ16(table, counts)) / (8 * 65536.0);
-  RansStreamEncoder encoder(
-      ThreadEncoderScratch().rans_words.Get(
-          RansStreamEncoder::BufferSize(symbols.size())),
-      RansLanesFor(symbols.size(), expected_bytes));
+  RansStreamEncoder encoder(ThreadEncoderScratch().rans_words.Get(
+                                RansStreamEncoder::BufferSize(symbols.size())),
+                            RansLanesFor(symbols.size(), expected_bytes));
   encoder.PutAll(0, symbols, *encode);
   encoder.Finish(out);
 }

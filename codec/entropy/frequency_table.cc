@@ -60,8 +60,8 @@ FrequencyTable NormalizeFrequencies(absl::Span<const uint64_t> weights) {
   // The same quotients in 64 bits when they fit (every caller's weights
   // do): a 128-bit division is a library call, and the encoder's model
   // choice normalises thousands of weights per context.
-  const bool narrow = absl::Uint128High64(total) == 0 &&
-                      weights[largest] < (uint64_t{1} << 52);
+  const bool narrow =
+      absl::Uint128High64(total) == 0 && weights[largest] < (uint64_t{1} << 52);
   int64_t sum = 0;
   for (size_t s = 0; s < weights.size(); ++s) {
     if (weights[s] == 0) continue;

@@ -346,10 +346,13 @@ __attribute__((always_inline)) inline void SummarizeBitsWith(
     summary->ones = CountOnes(words, word_count);
     return;
   }
-  // The last chunk may start just under the limit and add 64 ones a word,
-  // plus the one position AppendOnePositions stores past the end.
-  summary->positions.reset(
-      new uint32_t[word_count * 3 / 2 + kListSlack + kListChunk * 64 + 1]);
+  // A chunk may start just under the limit (or at every bit so far) and
+  // add 64 ones a word, plus the one position AppendOnePositions stores
+  // past the end.
+  const uint64_t capacity =
+      std::min(word_count * 64, word_count * 3 / 2 + kListSlack) +
+      std::min(word_count, kListChunk) * 64 + 1;
+  summary->positions.reset(new uint32_t[capacity]);
   uint32_t* const positions = summary->positions.get();
   uint32_t* out = positions;
   uint8_t listed[kListChunk + 8];
@@ -397,7 +400,8 @@ void SummarizeBitsPortable(const uint64_t* words, uint64_t count,
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) inline unsigned
 NonEmptyMask8Avx2(const uint64_t* words) {
   const __m256i zero = _mm256_setzero_si256();
-  const __m256i low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(words));
+  const __m256i low =
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(words));
   const __m256i high =
       _mm256_loadu_si256(reinterpret_cast<const __m256i*>(words + 4));
   const auto empty_low = static_cast<unsigned>(
