@@ -2,8 +2,10 @@
 
 #include <memory>
 #include <random>
+#include <thread>
 #include <vector>
 
+#include "codec/entropy/encoder_scratch.h"
 #include "codec/entropy/frequency_table.h"
 #include "gradcodec/error_code.h"
 #include "gtest/gtest.h"
@@ -202,6 +204,23 @@ TEST(RansStreamTest, LaneChoiceFollowsLengthAndSize) {
   EXPECT_EQ(RansLanesFor(1000, 1e6), kRansNarrowLanes);
   EXPECT_EQ(RansLanesFor(1u << 20, 100), kRansNarrowLanes);  // compresses to nothing
   EXPECT_EQ(RansLanesFor(1u << 20, 1e6), kRansWideLanes);
+}
+
+// The encoders' buffers are kept, not reallocated, while the sizes asked
+// fit, and each thread has its own.
+TEST(EncoderScratchTest, KeepsItsLargestBufferPerThread) {
+  ScratchBuffer buffer;
+  const absl::Span<uint8_t> first = buffer.Get(1000);
+  EXPECT_EQ(first.size(), 1000u);
+  EXPECT_EQ(buffer.Get(10).data(), first.data());
+  EXPECT_EQ(buffer.Get(1250).data(), first.data());  // the quarter's headroom
+  EXPECT_EQ(buffer.Get(5000).size(), 5000u);
+
+  EncoderScratch* const here = &ThreadEncoderScratch();
+  EXPECT_EQ(&ThreadEncoderScratch(), here);
+  EncoderScratch* there = nullptr;
+  std::thread([&] { there = &ThreadEncoderScratch(); }).join();
+  EXPECT_NE(there, here);
 }
 
 }  // namespace
