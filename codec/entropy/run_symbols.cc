@@ -304,11 +304,17 @@ namespace {
 uint64_t CountOnes(const uint64_t* words, uint64_t end) {
   uint64_t sum0 = 0, sum1 = 0;
   uint64_t w = 0;
-  for (; w + 2 <= end; w += 2) {
-    sum0 += static_cast<uint64_t>(std::popcount(words[w]));
-    sum1 += static_cast<uint64_t>(std::popcount(words[w + 1]));
+  for (; w + 8 <= end; w += 8) {
+    // A line 4 KiB ahead, as in the listing loop below: a dense context's
+    // count otherwise waits on memory for much of its time.
+    __builtin_prefetch(words + w + 512);
+#pragma GCC unroll 4
+    for (int k = 0; k < 8; k += 2) {
+      sum0 += static_cast<uint64_t>(std::popcount(words[w + k]));
+      sum1 += static_cast<uint64_t>(std::popcount(words[w + k + 1]));
+    }
   }
-  if (w < end) sum0 += static_cast<uint64_t>(std::popcount(words[w]));
+  for (; w < end; ++w) sum0 += static_cast<uint64_t>(std::popcount(words[w]));
   return sum0 + sum1;
 }
 
