@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "codec/entropy/encoder_scratch.h"
 #include "codec/entropy/frequency_table.h"
 #include "codec/entropy/rans_stream.h"
 #include "codec/entropy/zstd_coder.h"
@@ -23,7 +24,8 @@ void EncodeRansBody(absl::Span<const uint8_t> symbols,
   BuildEncodeTable(table, encode.get());
   const double expected_bytes =
       static_cast<double>(CodedCostQ16(table, counts)) / (8 * 65536.0);
-  RansStreamEncoder encoder(symbols.size(),
+  RansStreamEncoder encoder(ThreadEncoderScratch().rans_words.Get(
+                                RansStreamEncoder::BufferSize(symbols.size())),
                             RansLanesFor(symbols.size(), expected_bytes));
   encoder.PutAll(0, symbols, *encode);
   encoder.Finish(out);

@@ -9,6 +9,7 @@
 #include "codec/entropy/binary_models.h"
 #include "codec/entropy/context_bit_coder.h"
 #include "codec/entropy/context_split.h"
+#include "codec/entropy/encoder_scratch.h"
 #include "codec/entropy/frequency_table.h"
 #include "codec/entropy/rans_stream.h"
 #include "codec/entropy/run_symbols.h"
@@ -131,11 +132,12 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
       capacity += (runs[c].count + 7) / 8;
     }
   }
-  // Each context's rANS symbols: written to `buffer`, except the bytes of
-  // a kBytes context, which are its bits as they lie (little-endian words).
-  std::unique_ptr<uint8_t[]> buffer(new uint8_t[capacity + kRunSymbolSlack]);
+  // Each context's rANS symbols: written to the thread's scratch, except
+  // the bytes of a kBytes context, which are its bits as they lie
+  // (little-endian words).
+  EncoderScratch& scratch = ThreadEncoderScratch();
   std::vector<absl::Span<const uint8_t>> symbols(context_count);
-  uint8_t* cursor = buffer.get();
+  uint8_t* cursor = scratch.run_symbols.Get(capacity + kRunSymbolSlack).data();
   for (uint32_t c = 0; c < context_count; ++c) {
     if (runs[c].count == 0) continue;
     const ContextModel& model = models[c];
@@ -148,7 +150,7 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
       uint8_t* end = WriteRunSymbols(
           runs[c].words, runs[c].count, invert,
           invert ? runs[c].count - ones[c] : ones[c], model.max_run,
-          summaries[c].nonempty_words(), cursor);
+          summaries[c].one_positions(), cursor);
       writer.WriteU8(static_cast<uint8_t>(model.max_run));
       writer.WriteVarint(static_cast<uint64_t>(end - cursor));
       symbols[c] = absl::MakeConstSpan(cursor, end);
@@ -167,9 +169,11 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
   for (const auto& span : symbols) symbol_count += span.size();
 
   // One interleaved rANS stream for every coded context, in context order;
-  // encoded backwards.
-  std::vector<uint8_t> stream;
-  if (symbol_count != 0) {
+  // encoded backwards, then appended to `out` after its length without an
+  // intermediate copy.
+  if (symbol_count == 0) {
+    writer.WriteVarint(0);
+  } else {
     // Only the contexts that go into the rANS stream: stored ones do not
     // make it any longer.
     double expected_bits = 0;
@@ -178,8 +182,9 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
         expected_bits += model.expected_bits;
       }
     }
-    RansStreamEncoder encoder(symbol_count,
-                              RansLanesFor(symbol_count, expected_bits / 8));
+    RansStreamEncoder encoder(
+        scratch.rans_words.Get(RansStreamEncoder::BufferSize(symbol_count)),
+        RansLanesFor(symbol_count, expected_bits / 8));
     auto table = std::make_unique<RansEncodeTable>();
     uint64_t end = symbol_count;
     for (uint32_t c = context_count; c-- > 0;) {
@@ -188,9 +193,9 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
       BuildEncodeTable(ModelTable(models[c]), table.get());
       encoder.PutAll(end, symbols[c], *table);
     }
-    encoder.Finish(&stream);
+    writer.WriteVarint(encoder.FinishedSize());
+    encoder.Finish(out);
   }
-  writer.WriteLengthPrefixed(stream);
 
   BitWriter stored(out);
   for (uint32_t c = 0; c < context_count; ++c) {

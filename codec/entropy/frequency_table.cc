@@ -57,11 +57,18 @@ FrequencyTable NormalizeFrequencies(absl::Span<const uint64_t> weights) {
     if (weights[s] > weights[largest]) largest = s;
   }
   assert(total > 0);
+  // The same quotients in 64 bits when they fit (every caller's weights
+  // do): a 128-bit division is a library call, and the encoder's model
+  // choice normalises thousands of weights per context.
+  const bool narrow =
+      absl::Uint128High64(total) == 0 && weights[largest] < (uint64_t{1} << 52);
   int64_t sum = 0;
   for (size_t s = 0; s < weights.size(); ++s) {
     if (weights[s] == 0) continue;
     const auto scaled = static_cast<uint32_t>(
-        absl::Uint128Low64(absl::uint128(weights[s]) * kRansScale / total));
+        narrow ? weights[s] * kRansScale / absl::Uint128Low64(total)
+               : absl::Uint128Low64(absl::uint128(weights[s]) * kRansScale /
+                                    total));
     freqs[s] = scaled == 0 ? 1 : scaled;
     sum += freqs[s];
   }

@@ -62,30 +62,25 @@ inline const uint8_t* GetFourLanes(uint32_t& x0, uint32_t& x1, uint32_t& x2,
 
 }  // namespace
 
-RansStreamEncoder::RansStreamEncoder(uint64_t symbol_count, int lanes)
-    // Each symbol emits at most one 16-bit word. Below the words, room for
-    // the stores that land under the cursor without moving it: two bytes
-    // for RansEncPut, sixteen for the vector encoder.
-    : buffer_(new uint8_t[2 * symbol_count + 16]),
-      end_(buffer_.get() + 2 * symbol_count + 16),
-      cursor_(end_),
-      lanes_(lanes) {
+RansStreamEncoder::RansStreamEncoder(absl::Span<uint8_t> buffer, int lanes)
+    : end_(buffer.data() + buffer.size()), cursor_(end_), lanes_(lanes) {
   assert(lanes == kRansNarrowLanes || lanes == kRansWideLanes);
   for (uint32_t& state : states_) state = kRansLow;
 }
 
 void RansStreamEncoder::Finish(std::vector<uint8_t>* out) {
-  const size_t words = static_cast<size_t>(end_ - cursor_);
-  const size_t start = out->size();
-  out->resize(start + 1 + 4 * static_cast<size_t>(lanes_) + words);
-  uint8_t* p = out->data() + start;
+  uint8_t header[1 + 4 * kRansMaxLanes];
+  uint8_t* p = header;
   *p++ = static_cast<uint8_t>(lanes_);
   for (int lane = 0; lane < lanes_; ++lane) {
     for (int i = 0; i < 4; ++i) {
       *p++ = static_cast<uint8_t>(states_[lane] >> (8 * i));
     }
   }
-  std::memcpy(p, cursor_, words);
+  // Inserted, not resized and copied into: the words can be megabytes, and
+  // a resize would zero them first.
+  out->insert(out->end(), header, p);
+  out->insert(out->end(), cursor_, end_);
 }
 
 void RansStreamEncoder::PutAll(size_t first_index,

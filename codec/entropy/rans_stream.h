@@ -12,7 +12,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -27,9 +26,19 @@ namespace gradcodec::internal {
 // passed so the lane is right.
 class RansStreamEncoder {
  public:
-  // `symbol_count` bounds the symbols the stream will hold; `lanes` is
-  // kRansNarrowLanes or kRansWideLanes (RansLanesFor chooses).
-  RansStreamEncoder(uint64_t symbol_count, int lanes);
+  // The buffer a stream of at most `symbol_count` symbols needs: a 16-bit
+  // word at most per symbol, and below the words room for the stores that
+  // land under the cursor without moving it (two bytes for RansEncPut,
+  // sixteen for the vector encoder).
+  static size_t BufferSize(uint64_t symbol_count) {
+    return 2 * static_cast<size_t>(symbol_count) + 16;
+  }
+
+  // Writes into `buffer` (BufferSize(symbol_count) bytes or more,
+  // uninitialised, outliving the encoder; a thread's EncoderScratch keeps
+  // one). `lanes` is kRansNarrowLanes or kRansWideLanes (RansLanesFor
+  // chooses).
+  RansStreamEncoder(absl::Span<uint8_t> buffer, int lanes);
 
   void Put(size_t index, const RansEncSymbol& symbol) {
     RansEncPut(states_[index & (lanes_ - 1)], cursor_, symbol);
@@ -41,13 +50,19 @@ class RansStreamEncoder {
   void PutAll(size_t first_index, absl::Span<const uint8_t> symbols,
               const RansEncodeTable& table);
 
+  // The size of the stream Finish() appends, so that a caller can write
+  // its length first and have the stream go straight into `out`.
+  size_t FinishedSize() const {
+    return 1 + 4 * static_cast<size_t>(lanes_) +
+           static_cast<size_t>(end_ - cursor_);
+  }
+
   // Appends the finished stream (states, then words) to `out`.
   void Finish(std::vector<uint8_t>* out);
 
  private:
-  // Written from the end towards the front; not zero-filled, since only
-  // the written tail is ever read.
-  std::unique_ptr<uint8_t[]> buffer_;
+  // The buffer is written from the end towards the front; not zero-filled,
+  // since only the written tail is ever read.
   uint8_t* end_;
   uint8_t* cursor_;
   int lanes_;

@@ -23,18 +23,19 @@ inline uint64_t MaxRunSymbols(uint64_t count, uint64_t ones,
 inline constexpr uint64_t kRunSymbolSlack = 16;
 
 // What the encoder learns about a context's bits in one pass: how many are
-// ones and, when few words hold any (at most 5/8 of them), the indices of
-// those words, so that a sparse context's bits are read once before its
-// phrases are written. `words` must have zero bits past `count`.
+// ones and, when they are sparse (about 1.5 a word at most) and `count` is
+// below 2^32, the position of each, so that a sparse context's words are
+// read once and its phrases come from the positions alone. `words` must
+// have zero bits past `count`.
 struct BitSummary {
   uint64_t ones = 0;
   // Ascending; empty when not listed. Not zero-filled: only the first
   // `listed` entries are written.
-  std::unique_ptr<uint32_t[]> words;
+  std::unique_ptr<uint32_t[]> positions;
   size_t listed = 0;
 
-  absl::Span<const uint32_t> nonempty_words() const {
-    return {words.get(), listed};
+  absl::Span<const uint32_t> one_positions() const {
+    return {positions.get(), listed};
   }
 };
 void SummarizeBits(const uint64_t* words, uint64_t count, BitSummary* summary);
@@ -43,11 +44,11 @@ void SummarizeBits(const uint64_t* words, uint64_t count, BitSummary* summary);
 // `invert`; bits past `count` are ignored), of which `one_count` are ones
 // after inversion (it picks the loop that suits the density), to `out`,
 // which must hold MaxRunSymbols(...) + kRunSymbolSlack bytes; returns the
-// end of the phrases. max_run in [1, 255]. `nonempty_words`: the list
+// end of the phrases. max_run in [1, 255]. `one_positions`: the list
 // SummarizeBits made for these words, or empty (it is only used uninverted).
 uint8_t* WriteRunSymbols(const uint64_t* words, uint64_t count, bool invert,
                          uint64_t one_count, uint32_t max_run,
-                         absl::Span<const uint32_t> nonempty_words,
+                         absl::Span<const uint32_t> one_positions,
                          uint8_t* out);
 
 // Sets the ones the phrases describe in `words` (zeroed, `count` bits).

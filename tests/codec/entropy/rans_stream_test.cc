@@ -2,8 +2,10 @@
 
 #include <memory>
 #include <random>
+#include <thread>
 #include <vector>
 
+#include "codec/entropy/encoder_scratch.h"
 #include "codec/entropy/frequency_table.h"
 #include "gradcodec/error_code.h"
 #include "gtest/gtest.h"
@@ -62,7 +64,8 @@ size_t TotalSymbols(const std::vector<Segment>& segments) {
 // Encodes with PutAll per segment (the vector path where there is one).
 Bytes EncodeWithPutAll(const std::vector<Segment>& segments, int lanes) {
   const size_t total = TotalSymbols(segments);
-  RansStreamEncoder encoder(total, lanes);
+  Bytes buffer(RansStreamEncoder::BufferSize(total));
+  RansStreamEncoder encoder(absl::MakeSpan(buffer), lanes);
   auto table = std::make_unique<RansEncodeTable>();
   size_t end = total;
   for (size_t i = segments.size(); i-- > 0;) {
@@ -78,7 +81,8 @@ Bytes EncodeWithPutAll(const std::vector<Segment>& segments, int lanes) {
 // Encodes one Put at a time: the plain scalar definition of the stream.
 Bytes EncodeOneByOne(const std::vector<Segment>& segments, int lanes) {
   const size_t total = TotalSymbols(segments);
-  RansStreamEncoder encoder(total, lanes);
+  Bytes buffer(RansStreamEncoder::BufferSize(total));
+  RansStreamEncoder encoder(absl::MakeSpan(buffer), lanes);
   auto table = std::make_unique<RansEncodeTable>();
   size_t index = total;
   for (size_t i = segments.size(); i-- > 0;) {
@@ -200,6 +204,23 @@ TEST(RansStreamTest, LaneChoiceFollowsLengthAndSize) {
   EXPECT_EQ(RansLanesFor(1000, 1e6), kRansNarrowLanes);
   EXPECT_EQ(RansLanesFor(1u << 20, 100), kRansNarrowLanes);  // compresses to nothing
   EXPECT_EQ(RansLanesFor(1u << 20, 1e6), kRansWideLanes);
+}
+
+// The encoders' buffers are kept, not reallocated, while the sizes asked
+// fit, and each thread has its own.
+TEST(EncoderScratchTest, KeepsItsLargestBufferPerThread) {
+  ScratchBuffer buffer;
+  const absl::Span<uint8_t> first = buffer.Get(1000);
+  EXPECT_EQ(first.size(), 1000u);
+  EXPECT_EQ(buffer.Get(10).data(), first.data());
+  EXPECT_EQ(buffer.Get(1250).data(), first.data());  // the quarter's headroom
+  EXPECT_EQ(buffer.Get(5000).size(), 5000u);
+
+  EncoderScratch* const here = &ThreadEncoderScratch();
+  EXPECT_EQ(&ThreadEncoderScratch(), here);
+  EncoderScratch* there = nullptr;
+  std::thread([&] { there = &ThreadEncoderScratch(); }).join();
+  EXPECT_NE(there, here);
 }
 
 }  // namespace

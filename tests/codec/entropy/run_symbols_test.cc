@@ -48,16 +48,16 @@ Bytes Write(const std::vector<uint64_t>& words, uint64_t count, bool invert,
   Bytes out(MaxRunSymbols(count, ones, max_run) + kRunSymbolSlack);
   const uint8_t* end = WriteRunSymbols(
       words.data(), count, invert, ones, max_run,
-      use_list ? summary.nonempty_words() : absl::Span<const uint32_t>(),
+      use_list ? summary.one_positions() : absl::Span<const uint32_t>(),
       out.data());
   out.resize(static_cast<size_t>(end - out.data()));
   return out;
 }
 
 TEST(RunSymbolsTest, EveryLoopWritesThePhrasesOfTheDefinition) {
-  // Densities that take the sparse, listed, 8-round and 16-round loops;
-  // lengths that end inside a word; caps with and without escapes inside
-  // a word; inverted streams.
+  // Densities that take the sparse, listed-positions, 8-round and 16-round
+  // loops; lengths that end inside a word; caps with and without escapes
+  // inside a word; inverted streams.
   for (double p : {0.0, 0.0005, 0.004, 0.015, 0.05, 0.1, 0.3, 0.5}) {
     for (uint64_t count : {1, 63, 64, 65, 1000, 70001}) {
       const std::vector<uint64_t> words = testing::SyntheticBits(
@@ -101,28 +101,33 @@ TEST(RunSymbolsTest, GapsBeyondTwoToTheTwentyFourRoundTrip) {
   }
 }
 
-TEST(RunSymbolsTest, SummaryCountsOnesAndListsOnlySparseWords) {
-  const std::vector<uint64_t> sparse = testing::SyntheticBits(100000, 0.002, 3);
-  BitSummary summary;
-  SummarizeBits(sparse.data(), 100000, &summary);
-  uint64_t ones = 0;
-  std::vector<uint32_t> nonempty;
-  for (size_t w = 0; w < sparse.size(); ++w) {
-    ones += static_cast<uint64_t>(std::popcount(sparse[w]));
-    if (sparse[w] != 0) nonempty.push_back(static_cast<uint32_t>(w));
+TEST(RunSymbolsTest, SummaryCountsOnesAndListsOnlySparseOnes) {
+  // 100003 bits: the last word is partial; p = 0.02 puts some words at
+  // three ones and more.
+  for (double p : {0.002, 0.02}) {
+    const std::vector<uint64_t> sparse =
+        testing::SyntheticBits(100003, p, 3);
+    BitSummary summary;
+    SummarizeBits(sparse.data(), 100003, &summary);
+    std::vector<uint32_t> positions;
+    for (uint32_t i = 0; i < 100003; ++i) {
+      if ((sparse[i / 64] >> (i % 64) & 1) != 0) positions.push_back(i);
+    }
+    EXPECT_EQ(summary.ones, positions.size()) << p;
+    EXPECT_EQ(std::vector<uint32_t>(summary.one_positions().begin(),
+                                    summary.one_positions().end()),
+              positions)
+        << p;
   }
-  EXPECT_EQ(summary.ones, ones);
-  EXPECT_EQ(std::vector<uint32_t>(summary.nonempty_words().begin(),
-                                  summary.nonempty_words().end()),
-            nonempty);
 
-  // Most words non-empty: counted, not listed.
+  // Over 1.5 ones a word: counted, not listed.
   const std::vector<uint64_t> dense = testing::SyntheticBits(100000, 0.2, 4);
+  BitSummary summary;
   SummarizeBits(dense.data(), 100000, &summary);
-  ones = 0;
+  uint64_t ones = 0;
   for (uint64_t w : dense) ones += static_cast<uint64_t>(std::popcount(w));
   EXPECT_EQ(summary.ones, ones);
-  EXPECT_TRUE(summary.nonempty_words().empty());
+  EXPECT_TRUE(summary.one_positions().empty());
 }
 
 TEST(RunSymbolsTest, ExpandRefusesPhrasesThatMissTheEnd) {
