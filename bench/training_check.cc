@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
       {"signxor (defaults)", codec(Method::kSignXor, defaults.rd_lambda)},
   };
   if (sweep) {
-    for (double lambda : {0.05, 0.1, 0.2, 0.3, 0.5, 0.8}) {
+    for (double lambda : {0.3, 0.5, 1.0, 1.25, 1.5, 2.0}) {
       rows.push_back({"signxor lambda " + std::to_string(lambda),
                       codec(Method::kSignXor, lambda)});
     }

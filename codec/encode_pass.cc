@@ -249,13 +249,13 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
   // The signs of a run: raw, or for a delta the rule's choice, written to
   // the outputs.
   auto choose = [&](uint64_t begin, uint64_t count, float factor,
-                    double* kept_abs) {
+                    double* against_abs) {
     const uint64_t* sent = raw;
     if (delta) {
       ExtractBits(in.reference, words, begin, count, reference);
       out.kept += in.rule->Choose(p, count, raw, reference,
                                   in.contexts + begin, factor, chosen,
-                                  kept_abs);
+                                  against_abs);
       sent = chosen;
       for (uint64_t k = 0; k < (count + 63) / 64; ++k) {
         reference[k] ^= chosen[k];  // now the flips
@@ -298,9 +298,9 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
       }
     }
 
-    // The signs sent, and the sum of |p| over the coordinates whose sign
-    // the rule kept.
-    double kept_abs = 0;
+    // The signs sent, and the sum of |p| over the coordinates the rule
+    // sent against their own sign.
+    double against_abs = 0;
     float factor = 0;
     if (delta) {
       const float estimate =
@@ -310,19 +310,19 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
       factor = in.rule->BlockFactor(estimate);
     }
     if (one_run) {
-      choose(begin, size, factor, &kept_abs);
+      choose(begin, size, factor, &against_abs);
     } else {
       for (uint64_t at = begin; at < end; at += kRunCoordinates) {
         const uint64_t count = std::min(kRunCoordinates, end - at);
         form(in, at, count, p, raw, unused);
-        choose(at, count, factor, &kept_abs);
+        choose(at, count, factor, &against_abs);
       }
     }
 
     // The best scale for the signs sent: <p_b, s_b> / |b| =
-    // (||p_b||_1 - 2 kept_abs_b) / |b|, at least 0, quantised.
+    // (||p_b||_1 - 2 against_abs_b) / |b|, at least 0, quantised.
     const auto alpha = static_cast<float>(std::max(
-        0.0, (abs_sum - 2 * kept_abs) / static_cast<double>(size)));
+        0.0, (abs_sum - 2 * against_abs) / static_cast<double>(size)));
     out.codes[b] = QuantizeScale(alpha);
     const float scale = DequantizeScale(out.codes[b]);
     out.scales[b] = scale;

@@ -36,7 +36,7 @@ struct EncodePassInput {
   // weighs distortion with (a block without one uses ||p_b||_1 / |b|).
   const uint64_t* reference = nullptr;
   const uint8_t* contexts = nullptr;
-  const KeepRule* rule = nullptr;
+  const RateDistortionRule* rule = nullptr;
   absl::Span<const float> previous_scales;
 };
 
@@ -46,7 +46,7 @@ struct EncodePassOutput {
   uint32_t* codes = nullptr;  // one scale code per block
   float* scales = nullptr;    // and its scale
   float* error = nullptr;     // e = p - Delta, when not null
-  uint64_t kept = 0;          // signxor: sign changes declined
+  uint64_t kept = 0;          // signxor: signs sent against sign(p)
   uint64_t flip_count = 0;    // with a reference: bits set in `flips`
   // With a reference: the flip-rate model's sample of this step (every
   // FlipRateModel::kObserveStride-th coordinate), counted while the

@@ -258,7 +258,7 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
   if (!st.error.empty()) in.error = st.error.data();
   in.block_starts = st.block_starts;
   const uint8_t* contexts = nullptr;
-  std::optional<internal::KeepRule> rule;
+  std::optional<internal::RateDistortionRule> rule;
   if (delta) {
     // The history is the context array when all six flips are used.
     if (history_bits == internal::kFlipHistoryBits) {

@@ -1,14 +1,17 @@
 // SignXOR's rate-distortion encoder (encoder side only; the decoder just
-// applies the flips it receives). A coordinate whose sign changed may keep
-// its previous sign instead: with reconstruction alpha * s, sending the
-// wrong sign adds (|p| + alpha)^2 - (|p| - alpha)^2 = 4 alpha |p| of
-// squared error, and saves the bits a flip costs over a non-flip in the
-// coordinate's context. The sign is kept when
+// applies the flips it receives). With reconstruction alpha * s, sending
+// the wrong sign for a coordinate adds (|p| + alpha)^2 - (|p| - alpha)^2 =
+// 4 alpha |p| of squared error, and saves the bits the likelier of flip and
+// non-flip saves over the other in the coordinate's context. So the encoder
+// sends the likelier one instead of the true one when
 //
 //   4 alpha |p_i| < lambda * alpha^2 * extra_bits(context_i),
 //
-// i.e. |p_i| < lambda * alpha * extra_bits / 4. Error feedback carries the
-// kept coordinates' error into the next step, so nothing is lost for good.
+// i.e. |p_i| < lambda * alpha * extra_bits / 4: where flips are rare it
+// keeps a changed sign, and where they are the norm (error feedback makes
+// small coordinates oscillate, so in most contexts they are) it flips an
+// unchanged one. Error feedback carries the error of every sign sent
+// against p into the next step, so nothing is lost for good.
 #ifndef GRADCODEC_CODEC_SIGNXOR_RATE_DISTORTION_H_
 #define GRADCODEC_CODEC_SIGNXOR_RATE_DISTORTION_H_
 
@@ -18,7 +21,8 @@
 
 namespace gradcodec::internal {
 
-// The most bits the rule credits a kept sign with (see KeepRule).
+// The most bits the rule credits a sign sent against p with (see
+// RateDistortionRule).
 inline constexpr double kMaxExtraBits = 4.0;
 
 // Flip contexts: six flips of history at most (flip_history.h).
@@ -58,31 +62,33 @@ class FlipRateModel {
     UpdateCosts();
   }
 
-  // log2(P(no flip) / P(flip)) in `context`, >= 0 when flips are the rarer
-  // outcome (as they are wherever the encoder has a choice to make).
-  double ExtraBits(uint32_t context) const { return extra_bits_[context]; }
+  // log2(P(no flip) / P(flip)) in `context`: the bits a flip costs over a
+  // non-flip, negative where flips are the likelier outcome.
+  double FlipExtraBits(uint32_t context) const {
+    return flip_extra_bits_[context];
+  }
 
  private:
   void UpdateCosts();
 
   FlipCounts flips_;
   FlipCounts totals_;
-  FlipCounts extra_bits_;
+  FlipCounts flip_extra_bits_;
 };
 
 // The rule with one packet's lambda and flip costs, applied a run of a
 // block's coordinates at a time (the encoder works block by block while
 // the block's p is in cache): a coordinate whose raw sign (the sign of p)
-// differs from its reference sign keeps the reference sign when the rule
-// above says so.
-class KeepRule {
+// would make the unlikelier of flip and non-flip against its reference
+// sign gets the other sign when the rule above says so.
+class RateDistortionRule {
  public:
-  // lambda = 0 keeps nothing.
-  KeepRule(double lambda, const FlipRateModel& model);
+  // lambda = 0 sends every raw sign.
+  RateDistortionRule(double lambda, const FlipRateModel& model);
 
   // The threshold factor of a block whose scale estimate is `alpha` (the
   // block's previous scale): |p_i| is compared with it times extra_bits.
-  // The rule keeps nothing in a block whose factor is not > 0.
+  // The rule sends the raw signs of a block whose factor is not > 0.
   float BlockFactor(float alpha) const {
     return static_cast<float>(lambda_ * alpha / 4);
   }
@@ -90,15 +96,19 @@ class KeepRule {
   // For `count` coordinates of one block: `p` their values, `contexts`
   // their flip contexts, `raw` and `reference` their sign bits (bit k of
   // word k / 64 for coordinate k, zero past `count`). Writes the signs to
-  // send to `chosen` (as many words), adds |p_i| of the kept coordinates
-  // to *kept_abs in coordinate order (so that the block's <p_b, s_b> =
-  // ||p_b||_1 - 2 kept_abs), and returns how many it kept.
+  // send to `chosen` (as many words), adds |p_i| of the coordinates sent
+  // against their raw sign to *against_abs in coordinate order (so that
+  // the block's <p_b, s_b> = ||p_b||_1 - 2 against_abs), and returns how
+  // many there are.
   uint64_t Choose(const float* p, uint64_t count, const uint64_t* raw,
                   const uint64_t* reference, const uint8_t* contexts,
-                  float factor, uint64_t* chosen, double* kept_abs) const;
+                  float factor, uint64_t* chosen, double* against_abs) const;
 
  private:
   double lambda_;
+  // Per context, min(kMaxExtraBits, |FlipExtraBits|), negated where flips
+  // are the likelier outcome: the sign bit says which outcome the rule
+  // favours, so that one gather yields both.
   std::array<float, kFlipContexts> extra_;
 };
 

@@ -3,7 +3,7 @@
 //
 //   optional Nesterov momentum  m = mu m + g,  v = mu m + g
 //   error feedback              p = v + e
-//   signs                       s = sign(p), for signxor kept where the
+//   signs                       s = sign(p), for signxor overridden where the
 //                               rate-distortion rule says so
 //   block scales                alpha_b = max(0, <p_b, s_b> / |b|), quantised
 //   packet                      scales, signs or flips, entropy-coded
@@ -30,7 +30,7 @@ struct EncodeStats {
   bool key = false;           // a key packet
   uint64_t packet_bytes = 0;  // every byte of the packet
   uint64_t flips = 0;         // signxor deltas: signs changed
-  uint64_t kept = 0;          // signxor deltas: changes the encoder declined
+  uint64_t kept = 0;          // signxor deltas: signs sent against sign(p)
   double lambda = 0;          // signxor: the rate-distortion lambda used
 };
 

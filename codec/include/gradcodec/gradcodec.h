@@ -101,7 +101,7 @@ typedef enum gc_param {
   GC_PARAM_KEY_INTERVAL = 5,     /* packets, 0 = first and requested only */
   GC_PARAM_SIGN_CODER = 6,       /* GC_CODER_*, default AUTO */
   GC_PARAM_FLIP_HISTORY = 7,     /* 0..6, default 6 */
-  GC_PARAM_RD_LAMBDA = 8,        /* >= 0, default 1.25 */
+  GC_PARAM_RD_LAMBDA = 8,        /* >= 0, default 0.8 */
   GC_PARAM_TARGET_BITS = 9       /* bits per coordinate, 0 = off */
 } gc_param;
 
