@@ -14,7 +14,8 @@ namespace gradcodec {
 inline constexpr Method kAllMethods[] = {Method::kSign, Method::kScaledSign,
                                          Method::kBlockSign, Method::kSignXor};
 
-// "sign", "scaled_sign", "block_sign", "signxor"; "unknown" otherwise.
+// "sign", "scaled_sign", "block_sign", "signxor", "top_k", "rand_k",
+// "dither", "natural", "fp16", "bf16", "fp32"; "unknown" otherwise.
 inline absl::string_view MethodName(Method method) {
   switch (method) {
     case Method::kSign:
@@ -25,6 +26,20 @@ inline absl::string_view MethodName(Method method) {
       return "block_sign";
     case Method::kSignXor:
       return "signxor";
+    case Method::kTopK:
+      return "top_k";
+    case Method::kRandK:
+      return "rand_k";
+    case Method::kDither:
+      return "dither";
+    case Method::kNatural:
+      return "natural";
+    case Method::kFp16:
+      return "fp16";
+    case Method::kBf16:
+      return "bf16";
+    case Method::kFp32:
+      return "fp32";
   }
   return "unknown";
 }
