@@ -47,7 +47,8 @@ class Decoder {
                             absl::Span<float> sum);
 
   // The whole state (layout, method, expected sequence, reference signs
-  // and flip history) as a versioned, checksummed blob.
+  // and flip history; for the shifted methods the stream's setup, the
+  // shift h and its fingerprint) as a versioned, checksummed blob.
   std::vector<uint8_t> SaveState() const;
 
   // Replaces the state with a saved one. Errors, each leaving the state

@@ -89,5 +89,16 @@ TEST_F(ShiftedConvergenceTest, RandDianaAndEf21WithTopKConverge) {
   EXPECT_LT(Descend("top_k+ef21", kIterations).final_distance, 1e-6);
 }
 
+TEST_F(ShiftedConvergenceTest, PacketsThroughEncoderAndDecoderGiveTheSameRun) {
+  // The public API path does exactly what the internal sender and
+  // receiver do: the same floats, so the same curve.
+  for (const char* name : {"rand_k+diana", "rand_k+rdiana", "top_k+ef21"}) {
+    const Curve internal = Descend(name, 200);
+    const Curve packets = Descend(name, 200, Channel::kPackets);
+    EXPECT_EQ(internal.final_distance, packets.final_distance) << name;
+    EXPECT_GT(packets.bits_per_coordinate, internal.bits_per_coordinate) << name;
+  }
+}
+
 }  // namespace
 }  // namespace gradcodec::testing
