@@ -55,7 +55,8 @@ absl::StatusOr<ShiftedSections> FindSections(const ParsedPacket& packet) {
   return found;
 }
 
-// Steps 3 and 4: the sections the rule needs.
+// Steps 3 and 5: the sections the rule needs (a key packet reaches here
+// after FromKeyPacket ran steps 2 to 4).
 absl::Status CheckRuleSections(const ShiftedSections& found, Shift rule,
                                bool key) {
   if (key && (found.fixed != nullptr) != (rule == Shift::kFixed)) {
