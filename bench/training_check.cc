@@ -1,6 +1,8 @@
 // Issue 4's real training check: prints, for fp32 and each codec setting,
 // test accuracy, final training loss and uplink/downlink bits per
-// coordinate (every packet byte counted), as the mean over seeds.
+// coordinate (every packet byte counted), as the mean over seeds; issue 6
+// adds rows for the shifted methods (top_k, rand_k, dither, natural, fp16
+// with their shift rules).
 //
 //   build/release/bench/training_check [--seeds N] [--sweep]
 //
@@ -60,6 +62,19 @@ int main(int argc, char** argv) {
       {"signxor (RD off)", codec(Method::kSignXor, 0)},
       {"signxor (defaults)", codec(Method::kSignXor, defaults.rd_lambda)},
   };
+  // Issue 6: the shifted family, workers and broadcast alike.
+  auto shifted = [&codec](Method method, Shift shift, double k_fraction) {
+    auto options = codec(method, 0);
+    options->shifted.shift = shift;
+    options->shifted.k_fraction = k_fraction;
+    return options;
+  };
+  rows.push_back({"top_k 1% + ef", shifted(Method::kTopK, Shift::kErrorFeedback, 0.01)});
+  rows.push_back({"top_k 1% + ef21", shifted(Method::kTopK, Shift::kEf21, 0.01)});
+  rows.push_back({"rand_k 10% + diana", shifted(Method::kRandK, Shift::kDiana, 0.1)});
+  rows.push_back({"dither s=4 + diana", shifted(Method::kDither, Shift::kDiana, 0)});
+  rows.push_back({"natural + ef", shifted(Method::kNatural, Shift::kErrorFeedback, 0)});
+  rows.push_back({"fp16 + ef", shifted(Method::kFp16, Shift::kErrorFeedback, 0)});
   if (sweep) {
     for (double lambda : {0.05, 0.1, 0.2, 0.3, 0.5, 0.8}) {
       rows.push_back({"signxor lambda " + std::to_string(lambda),
