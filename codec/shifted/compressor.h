@@ -18,8 +18,10 @@
 //   fp32     lossless (omega = 0), stored or zstd.
 //
 // "Unbiased" means E[Q(x)] = x over the encoder's random numbers, up to
-// float32 rounding of the reconstruction; omega bounds the variance:
-// E||Q(x) - x||^2 <= omega ||x||^2.
+// float32 rounding of the reconstruction (and, for rand_k with fp16 or bf16
+// values, up to the rounding of each kept value to that format, a relative
+// bias below 2^-8 that DIANA then carries as a floor on its accuracy);
+// omega bounds the variance: E||Q(x) - x||^2 <= omega ||x||^2.
 #ifndef GRADCODEC_CODEC_SHIFTED_COMPRESSOR_H_
 #define GRADCODEC_CODEC_SHIFTED_COMPRESSOR_H_
 
