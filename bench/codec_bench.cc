@@ -1,7 +1,8 @@
 // The stateful codec at 16M coordinates, one thread, beside the streaming
 // read of the same number of floats (DESIGN.md section 6). Issue 4's
 // targets: signxor at default settings encodes at >= 0.2x and decodes at
-// >= 0.4x the streaming read.
+// >= 0.4x the streaming read. The shifted methods (arguments 5..11) run
+// beside them for comparison.
 //
 //   build/release/bench/codec_bench --benchmark_repetitions=3
 //
@@ -52,6 +53,12 @@ EncoderOptions Options(Method method) {
       {"head.weight", {2048, 2047}, DType::kFloat32, 256},
       {"head.bias", {2048}, DType::kFloat32, 256},
   };
+  // The shifted methods (issue 6) at their defaults (k = 1%, 4 dither
+  // levels), with the rule each takes: error feedback, or DIANA for the
+  // compressors too noisy for it.
+  options.shifted.shift = method == Method::kRandK || method == Method::kDither
+                              ? Shift::kDiana
+                              : Shift::kErrorFeedback;
   return options;
 }
 
@@ -112,7 +119,9 @@ void BM_Decode(benchmark::State& state) {
 
 void Methods(benchmark::internal::Benchmark* b) {
   for (Method m : {Method::kSignXor, Method::kBlockSign, Method::kScaledSign,
-                   Method::kSign}) {
+                   Method::kSign, Method::kTopK, Method::kRandK,
+                   Method::kDither, Method::kNatural, Method::kFp16,
+                   Method::kBf16, Method::kFp32}) {
     b->Arg(static_cast<int64_t>(m));
   }
 }

@@ -33,13 +33,19 @@ struct SettingsFlags {
   std::string coder = "auto";
   std::optional<double> lambda;
   std::optional<double> target_bits;
+  std::string shift = "auto";
+  std::string values = "fp32";
   CodecSettings settings;
 
   void Add(CLI::App* command, bool with_method) {
     if (with_method) {
       command->add_option("--method", method,
-                          "sign, scaled_sign, block_sign or signxor")
-          ->check(CLI::IsMember({"sign", "scaled_sign", "block_sign", "signxor"}))
+                          "sign, scaled_sign, block_sign, signxor, or a shifted "
+                          "method: top_k, rand_k, dither, natural, fp16, bf16, "
+                          "fp32")
+          ->check(CLI::IsMember({"sign", "scaled_sign", "block_sign", "signxor",
+                                 "top_k", "rand_k", "dither", "natural", "fp16",
+                                 "bf16", "fp32"}))
           ->capture_default_str();
     }
     command
@@ -68,6 +74,32 @@ struct SettingsFlags {
                      "a key packet every N steps (0: only the first)")
         ->capture_default_str();
     command
+        ->add_option("--shift", shift,
+                     "shifted methods: none, error_feedback, ef21, diana or "
+                     "rand_diana (auto: error_feedback where the compressor "
+                     "allows it, else diana)")
+        ->check(CLI::IsMember({"auto", "none", "error_feedback", "ef21", "diana",
+                               "rand_diana"}))
+        ->capture_default_str();
+    command
+        ->add_option("--k-fraction", settings.shifted.k_fraction,
+                     "top_k, rand_k: the share of coordinates kept")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    command
+        ->add_option("--values", values, "top_k, rand_k: fp32, fp16 or bf16")
+        ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))
+        ->capture_default_str();
+    command
+        ->add_option("--levels", settings.shifted.levels,
+                     "dither: levels per sign (1..255)")
+        ->check(CLI::Range(1u, 255u))
+        ->capture_default_str();
+    command
+        ->add_option("--seed", settings.shifted.seed,
+                     "shifted methods: the stream's random seed")
+        ->capture_default_str();
+    command
         ->add_option("--coder", coder,
                      "sign/flip bit coder: auto, fast or adaptive")
         ->check(CLI::IsMember({"auto", "fast", "adaptive"}))
@@ -80,6 +112,10 @@ struct SettingsFlags {
     settings.coder = *SignCoderFromName(coder);
     settings.lambda = lambda;
     settings.target_bits = target_bits;
+    if (shift != "auto") settings.shift = ShiftFromName(shift);
+    settings.shifted.values = values == "fp16"   ? ValuePrecision::kFp16
+                              : values == "bf16" ? ValuePrecision::kBf16
+                                                 : ValuePrecision::kFp32;
     if ((lambda || target_bits) && settings.method != Method::kSignXor) {
       return "--lambda and --target-bits apply to --method signxor only";
     }
@@ -225,7 +261,8 @@ int Main(int argc, char** argv) {
       if (!method) {
         return usage_error(absl::StrCat("--methods: unknown method '", name,
                                         "' (sign, scaled_sign, block_sign, "
-                                        "signxor)"));
+                                        "signxor, top_k, rand_k, dither, "
+                                        "natural, fp16, bf16, fp32)"));
       }
       analyze.methods.push_back(*method);
     }

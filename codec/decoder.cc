@@ -1,11 +1,15 @@
 #include "gradcodec/decoder.h"
 
+#include <algorithm>
 #include <bit>
+#include <memory>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "codec/entropy/context_bit_coder.h"
 #include "codec/method_sections.h"
+#include "codec/shifted/compressor.h"
+#include "codec/shifted/shifted_decoder.h"
 #include "codec/sign/blocks.h"
 #include "codec/sign/scale_quantizer.h"
 #include "codec/sign/sign_quantizer.h"
@@ -36,7 +40,7 @@ struct StreamSetup {
 
 bool IsImplemented(uint8_t method_id) {
   return method_id >= static_cast<uint8_t>(Method::kSign) &&
-         method_id <= static_cast<uint8_t>(Method::kSignXor);
+         method_id <= static_cast<uint8_t>(Method::kFp32);
 }
 
 // One packet decoded but not yet applied: the signs to reconstruct from,
@@ -48,6 +52,10 @@ struct DecodedPacket {
   // signxor
   std::vector<uint64_t> flips;           // deltas
   absl::Span<const uint8_t> bits_payload;  // signs or flips section payload
+  // The shifted methods: the output, and a key packet's fresh receiver.
+  bool shifted = false;
+  std::vector<float> shifted_out;
+  std::unique_ptr<internal::ShiftedDecoder> new_shifted;
 };
 
 }  // namespace
@@ -57,6 +65,7 @@ struct Decoder::State {
   std::optional<StreamSetup> setup;  // none before the first key packet
   uint64_t expected_sequence = 0;
   internal::SignReference reference;  // signxor
+  std::unique_ptr<internal::ShiftedDecoder> shifted;  // shifted methods
   // Scratch.
   std::vector<uint8_t> contexts;
   std::vector<uint32_t> codes;
@@ -144,9 +153,10 @@ absl::Status Decoder::State::DecodePacket(
                                     "; the decoder holds layout ",
                                     absl::Hex(st.setup->layout_fingerprint)));
     }
-    const uint64_t held_reference = st.setup->method == Method::kSignXor
-                                        ? st.reference.fingerprint
-                                        : 0;
+    const uint64_t held_reference =
+        st.setup->method == Method::kSignXor ? st.reference.fingerprint
+        : st.shifted != nullptr              ? st.shifted->fingerprint()
+                                             : 0;
     if (h.reference_fingerprint != held_reference) {
       return MakeError(ErrorCode::kReferenceMismatch,
                        absl::StrCat("field `reference_fingerprint` is ",
@@ -165,7 +175,7 @@ absl::Status Decoder::State::DecodePacket(
   if (!IsImplemented(h.method_id)) {
     return MakeError(ErrorCode::kUnsupportedMethod,
                      absl::StrCat("field `method_id` is ", h.method_id,
-                                  "; this decoder implements 1..4"));
+                                  "; this decoder implements 1..11"));
   }
   const auto method = static_cast<Method>(h.method_id);
   if (!key && method != st.setup->method) {
@@ -193,6 +203,21 @@ absl::Status Decoder::State::DecodePacket(
                      absl::StrCat("the output holds ", out_size,
                                   " floats; the packet has ", n,
                                   " coordinates"));
+  }
+  if (internal::IsShiftedMethod(method)) {
+    // Section 11.10: the shifted methods' sections, payloads and shift.
+    decoded->shifted = true;
+    if (key) {
+      absl::StatusOr<std::unique_ptr<internal::ShiftedDecoder>> fresh =
+          internal::ShiftedDecoder::FromKeyPacket(parsed, method, n,
+                                                  packet_setup->block_starts);
+      if (!fresh.ok()) return fresh.status();
+      decoded->new_shifted = *std::move(fresh);
+    }
+    internal::ShiftedDecoder& receiver =
+        key ? *decoded->new_shifted : *st.shifted;
+    decoded->shifted_out.resize(n);
+    return receiver.Decode(parsed, absl::MakeSpan(decoded->shifted_out));
   }
 
   // Section 11.2: which method sections the packet must and may hold.
@@ -283,6 +308,12 @@ absl::Status Decoder::State::DecodePacket(
 void Decoder::State::Commit(const internal::ParsedPacket& parsed,
                             DecodedPacket& decoded) {
   State& st = *this;
+  if (decoded.shifted) {
+    if (decoded.new_shifted != nullptr) st.shifted = std::move(decoded.new_shifted);
+    st.shifted->Commit();
+  } else if (decoded.new_setup.has_value()) {
+    st.shifted.reset();
+  }
   if (decoded.new_setup.has_value()) {
     st.setup = std::move(decoded.new_setup);
     if (st.setup->method == Method::kSignXor) {
@@ -312,8 +343,13 @@ absl::Status Decoder::Decode(absl::Span<const uint8_t> packet,
   // Output, then commit (neither can fail; the commit takes the signs).
   const StreamSetup& setup =
       decoded.new_setup.has_value() ? *decoded.new_setup : *state_->setup;
-  internal::ReconstructSigns(decoded.signs.data(), setup.count,
-                             setup.block_starts, decoded.scales, out.data());
+  if (decoded.shifted) {
+    std::copy(decoded.shifted_out.begin(), decoded.shifted_out.end(),
+              out.begin());
+  } else {
+    internal::ReconstructSigns(decoded.signs.data(), setup.count,
+                               setup.block_starts, decoded.scales, out.data());
+  }
   state_->Commit(*parsed, decoded);
   state_->TakeBack(decoded);
   return absl::OkStatus();
@@ -332,9 +368,15 @@ absl::Status Decoder::DecodeAndAdd(absl::Span<const uint8_t> packet,
   }
   const StreamSetup& setup =
       decoded.new_setup.has_value() ? *decoded.new_setup : *state_->setup;
-  internal::AddWeightedSigns(decoded.signs.data(), setup.count,
-                             setup.block_starts, decoded.scales, weight,
-                             sum.data());
+  if (decoded.shifted) {
+    for (uint64_t i = 0; i < setup.count; ++i) {
+      sum[i] += weight * decoded.shifted_out[i];
+    }
+  } else {
+    internal::AddWeightedSigns(decoded.signs.data(), setup.count,
+                               setup.block_starts, decoded.scales, weight,
+                               sum.data());
+  }
   state_->Commit(*parsed, decoded);
   state_->TakeBack(decoded);
   return absl::OkStatus();
@@ -359,6 +401,7 @@ std::vector<uint8_t> Decoder::SaveState() const {
     if (st.setup->method == Method::kSignXor) {
       internal::WriteSignReference(st.reference, writer);
     }
+    if (st.shifted != nullptr) st.shifted->Save(writer);
   }
   internal::FinishStateBlob(&blob);
   return blob;
@@ -383,6 +426,7 @@ absl::Status Decoder::RestoreState(absl::Span<const uint8_t> blob) {
   std::optional<StreamSetup> setup;
   uint64_t expected_sequence = 0;
   internal::SignReference reference;
+  std::unique_ptr<internal::ShiftedDecoder> shifted;
   if (has_setup == 1) {
     absl::Span<const uint8_t> layout_payload;
     if (absl::Status s = reader.ReadLengthPrefixed(
@@ -401,7 +445,7 @@ absl::Status Decoder::RestoreState(absl::Span<const uint8_t> blob) {
     if (!IsImplemented(method)) {
       return MakeError(ErrorCode::kInvalidField,
                        absl::StrCat("saved decoder field `method` is ", method,
-                                    "; it must be 1..4"));
+                                    "; it must be 1..11"));
     }
     StreamSetup fresh;
     fresh.layout = *std::move(layout);
@@ -416,6 +460,13 @@ absl::Status Decoder::RestoreState(absl::Span<const uint8_t> blob) {
         return s;
       }
     }
+    if (internal::IsShiftedMethod(fresh.method)) {
+      absl::StatusOr<std::unique_ptr<internal::ShiftedDecoder>> restored =
+          internal::ShiftedDecoder::Restore(reader, fresh.method, fresh.count,
+                                            fresh.block_starts);
+      if (!restored.ok()) return restored.status();
+      shifted = *std::move(restored);
+    }
     setup = std::move(fresh);
   }
   if (absl::Status s = reader.ExpectEnd("the saved decoder state"); !s.ok()) {
@@ -425,6 +476,7 @@ absl::Status Decoder::RestoreState(absl::Span<const uint8_t> blob) {
   st.setup = std::move(setup);
   st.expected_sequence = expected_sequence;
   st.reference = std::move(reference);
+  st.shifted = std::move(shifted);
   return absl::OkStatus();
 }
 

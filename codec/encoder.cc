@@ -10,6 +10,9 @@
 #include "codec/encode_pass.h"
 #include "codec/entropy/context_bit_coder.h"
 #include "codec/method_sections.h"
+#include "codec/shifted/compressor.h"
+#include "codec/shifted/shifted_encoder.h"
+#include "codec/shifted/shifted_stream.h"
 #include "codec/sign/blocks.h"
 #include "codec/sign/scale_quantizer.h"
 #include "codec/sign/sign_quantizer.h"
@@ -58,6 +61,11 @@ struct Encoder::State {
   std::vector<float> sent_scales;
   std::vector<uint64_t> sign_block_starts;
 
+  // The shifted methods (codec/shifted/): their own packets and state;
+  // `error` stays empty (error feedback lives in the shift rule).
+  std::unique_ptr<internal::ShiftedEncoder> shifted;
+  std::vector<float> shifted_input;  // v, when momentum is on
+
   // Scratch, kept between calls. The new error memory is written to
   // next_error and swapped in once nothing can fail.
   std::vector<float> next_error;
@@ -86,9 +94,10 @@ absl::Status CheckOptions(const EncoderOptions& o) {
     case Method::kSignXor:
       break;
     default:
+      if (internal::IsShiftedMethod(o.method)) break;
       return OptionError("method",
                          absl::StrCat("is ", static_cast<int>(o.method),
-                                      "; it must be 1..4"));
+                                      "; it must be 1..11"));
   }
   if (!(o.momentum >= 0 && o.momentum < 1)) {
     return OptionError("momentum",
@@ -166,7 +175,16 @@ absl::StatusOr<std::unique_ptr<Encoder>> Encoder::Create(
   state->layout_fingerprint =
       internal::LayoutFingerprint(state->layout_payload);
   if (options.momentum > 0) state->momentum.assign(state->count, 0.0f);
-  if (options.error_feedback) state->error.assign(state->count, 0.0f);
+  if (internal::IsShiftedMethod(options.method)) {
+    absl::StatusOr<internal::ShiftedSetup> setup =
+        internal::ResolveShiftedSetup(options.method, options.shifted,
+                                      state->count, state->block_starts);
+    if (!setup.ok()) return setup.status();
+    state->shifted = std::make_unique<internal::ShiftedEncoder>(
+        *std::move(setup), state->count);
+  } else if (options.error_feedback) {
+    state->error.assign(state->count, 0.0f);
+  }
   state->lambda = options.rd_lambda;
   if (options.sign_coder == SignCoder::kAuto) {
     state->options.sign_coder =
@@ -188,13 +206,20 @@ absl::Status Encoder::RescaleError(float ratio) {
                                   "; it must be finite and >= 0"));
   }
   for (float& e : state_->error) e *= ratio;
+  if (state_->shifted != nullptr) state_->shifted->RescaleError(ratio);
   return absl::OkStatus();
 }
 
-absl::Span<const float> Encoder::error() const { return state_->error; }
+absl::Span<const float> Encoder::error() const {
+  if (state_->shifted != nullptr) return state_->shifted->error();
+  return state_->error;
+}
 
 uint64_t Encoder::MaxPacketSize() const {
   const State& st = *state_;
+  if (st.shifted != nullptr) {
+    return st.shifted->MaxPacketSize(st.layout_payload.size());
+  }
   const uint64_t blocks =
       st.block_starts.empty() ? 0 : st.block_starts.size() - 1;
   // Header, four section table entries and the checksum; the layout; the
@@ -244,6 +269,40 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
   // overflow of the sum).
   const bool key = st.key_requested ||
                    (o.key_interval != 0 && st.since_key >= o.key_interval);
+  if (st.shifted != nullptr) {
+    // The shifted methods: momentum here, the rest in ShiftedEncoder.
+    absl::Span<const float> v = update;
+    if (o.momentum > 0) {
+      st.shifted_input.resize(n);
+      const float mu = o.momentum;
+      for (uint64_t i = 0; i < n; ++i) {
+        st.shifted_input[i] = mu * (mu * st.momentum[i] + update[i]) + update[i];
+      }
+      v = st.shifted_input;
+    }
+    PacketHeader header;
+    header.packet_kind = key ? PacketKind::kKey : PacketKind::kDelta;
+    header.method_id = static_cast<uint8_t>(o.method);
+    header.stream_id = o.stream_id;
+    header.sequence = st.sequence;
+    header.layout_fingerprint = st.layout_fingerprint;
+    header.coordinate_count = n;
+    if (absl::Status s = st.shifted->Encode(header, st.layout_payload, v,
+                                            packet, reconstruction);
+        !s.ok()) {
+      return s;
+    }
+    if (o.momentum > 0) {
+      UpdateMomentum(update.data(), o.momentum, n, st.momentum.data());
+    }
+    st.stats = EncodeStats{};
+    st.stats.key = key;
+    st.stats.packet_bytes = packet->size();
+    st.key_requested = false;
+    st.since_key = key ? 1 : st.since_key + 1;
+    ++st.sequence;
+    return absl::OkStatus();
+  }
   const bool signxor = o.method == Method::kSignXor;
   const bool delta = signxor && !key;
   const uint64_t words = BitWords(n);
@@ -405,6 +464,12 @@ std::vector<uint8_t> Encoder::SaveState() const {
   internal::WriteFloats(st.momentum, writer);
   writer.WriteU8(st.error.empty() ? 0 : 1);
   internal::WriteFloats(st.error, writer);
+  if (st.shifted != nullptr) {
+    // The seed with the sequence fixes the generator state (section
+    // 11.10.3), so it is checked on restore like the method.
+    writer.WriteU64(st.options.shifted.seed);
+    st.shifted->Save(writer);
+  }
   if (st.options.method == Method::kSignXor) {
     writer.WriteU8(st.has_reference ? 1 : 0);
     if (st.has_reference) internal::WriteSignReference(st.reference, writer);
@@ -488,6 +553,15 @@ absl::Status Encoder::RestoreState(absl::Span<const uint8_t> blob) {
         !s.ok()) {
       return s;
     }
+  }
+  if (st.shifted != nullptr) {
+    uint64_t seed = 0;
+    if (absl::Status s = reader.ReadU64("seed", &seed); !s.ok()) return s;
+    if (seed != st.options.shifted.seed) return StateMismatch("a seed");
+    // The shifted state is the blob's last part: it checks the end itself
+    // and commits only when everything was read, after which nothing here
+    // can fail.
+    if (absl::Status s = state_->shifted->Restore(reader); !s.ok()) return s;
   }
   internal::SignReference reference;
   bool has_reference_saved = false;

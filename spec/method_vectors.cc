@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "codec/method_sections.h"
+#include "codec/shifted/shifted_sections.h"
 #include "codec/splitmix64.h"
 #include "format/byte_reader.h"
 #include "format/checksum.h"
@@ -83,6 +84,163 @@ Bytes Rebuilt(const Bytes& packet, Edit edit) {
     sections.push_back({types[k], payloads[k]});
   }
   return internal::SerializePacket(header, sections);
+}
+
+
+// Section 11.10: every shifted method with a shift rule, their
+// desynchronisation and their setup and payload errors. `stream` is
+// AddMethodVectors's: (name, description, packets, expected error).
+template <typename Stream>
+void AddShiftedVectors(Stream& stream) {
+  auto options = [](Method method, Shift shift) {
+    EncoderOptions o;
+    o.method = method;
+    o.layout = VectorLayout();
+    o.key_interval = 4;
+    o.shifted.shift = shift;
+    o.shifted.k_fraction = 0.25;
+    o.shifted.seed = 7;
+    o.shifted.refresh_probability = 0.5;
+    if (shift == Shift::kFixed) {
+      o.shifted.fixed_shift.assign(o.layout.coordinate_count(), 0.25f);
+    }
+    return o;
+  };
+  const struct {
+    const char* name;
+    Method method;
+    Shift shift;
+  } rows[] = {{"top_k_ef21", Method::kTopK, Shift::kEf21},
+              {"rand_k_diana", Method::kRandK, Shift::kDiana},
+              {"dither_rand_diana", Method::kDither, Shift::kRandDiana},
+              {"natural_none", Method::kNatural, Shift::kNone},
+              {"fp16_fixed", Method::kFp16, Shift::kFixed},
+              {"bf16_error_feedback", Method::kBf16, Shift::kErrorFeedback},
+              {"fp32_diana", Method::kFp32, Shift::kDiana}};
+  for (const auto& row : rows) {
+    stream(absl::StrCat("shifted_", row.name),
+           absl::StrCat(row.name, ": key, three deltas, key, delta"),
+           EncodeSteps(options(row.method, row.shift), 6));
+  }
+  {
+    EncoderOptions o = options(Method::kTopK, Shift::kDiana);
+    o.method = Method::kRandK;
+    o.shifted.values = ValuePrecision::kFp16;
+    stream("shifted_rand_k_fp16_values", "rand_k with binary16 values, diana",
+           EncodeSteps(o, 3));
+    o.method = Method::kTopK;
+    o.shifted.shift = Shift::kEf21;
+    o.shifted.values = ValuePrecision::kBf16;
+    stream("shifted_top_k_bf16_values", "top_k with bfloat16 values, ef21",
+           EncodeSteps(o, 3));
+  }
+  const std::vector<Bytes> rk = EncodeSteps(options(Method::kRandK, Shift::kDiana), 4);
+  stream("shifted_lost_packet",
+         "rand_k/diana packets 0, 1, 3 (SEQUENCE_MISMATCH), then 2 and 3: the "
+         "refused packet changed no shift",
+         {rk[0], rk[1], rk[3], rk[2], rk[3]}, "SEQUENCE_MISMATCH");
+  stream("shifted_wrong_reference",
+         "a rand_k/diana delta whose reference_fingerprint is one bit off "
+         "(REFERENCE_MISMATCH), then the true one",
+         {rk[0],
+          Rebuilt(rk[1], [](PacketHeader& h, auto&, auto&) {
+            h.reference_fingerprint ^= 1;
+          }),
+          rk[1]},
+         "REFERENCE_MISMATCH");
+  // Setup fields: shift_rule, value_format, levels, k, alpha, seed.
+  auto with_setup = [&](const Bytes& key, Bytes setup) {
+    return Rebuilt(key, [&](PacketHeader&, std::vector<uint8_t>& types,
+                            std::vector<Bytes>& payloads) {
+      for (size_t k = 0; k < types.size(); ++k) {
+        if (types[k] == internal::kShiftSetupSection) payloads[k] = setup;
+      }
+    });
+  };
+  auto setup_bytes = [](uint8_t rule, uint8_t format, uint8_t levels,
+                        uint8_t k, uint32_t alpha) {
+    Bytes b = {rule, format, levels, k};
+    for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(alpha >> (8 * i)));
+    for (int i = 0; i < 8; ++i) b.push_back(i == 0 ? 7 : 0);
+    return b;
+  };
+  const uint32_t kOne = 0x3F800000;  // 1.0f
+  stream("shift_rule_6", "a shift_setup with shift_rule 6 (INVALID_FIELD)",
+         {with_setup(rk[0], setup_bytes(6, 0, 0, 18, 0))}, "INVALID_FIELD");
+  stream("shift_k_above_n", "rand_k with k 73 of 72 coordinates (INVALID_FIELD)",
+         {with_setup(rk[0], setup_bytes(3, 0, 0, 73, kOne))}, "INVALID_FIELD");
+  stream("shift_alpha_2", "diana with alpha 2.0 (INVALID_FIELD)",
+         {with_setup(rk[0], setup_bytes(3, 0, 0, 18, 0x40000000))},
+         "INVALID_FIELD");
+  stream("shift_setup_trailing", "a shift_setup with a byte too many "
+         "(TRAILING_BYTES)",
+         {with_setup(rk[0], [&] {
+           Bytes b = setup_bytes(3, 0, 0, 18, kOne);
+           b.push_back(0);
+           return b;
+         }())},
+         "TRAILING_BYTES");
+  {
+    const std::vector<Bytes> top =
+        EncodeSteps(options(Method::kTopK, Shift::kEf21), 1);
+    stream("shift_top_k_diana",
+           "top_k (biased) with shift_rule diana: an invalid combination "
+           "(INVALID_FIELD)",
+           {with_setup(top[0], setup_bytes(3, 0, 0, 18, kOne))},
+           "INVALID_FIELD");
+  }
+  stream("shifted_without_setup",
+         "a rand_k key packet without shift_setup (SECTION_PRESENCE)",
+         {Rebuilt(rk[0], [](PacketHeader&, std::vector<uint8_t>& types,
+                            std::vector<Bytes>& payloads) {
+           for (size_t k = 0; k < types.size(); ++k) {
+             if (types[k] != internal::kShiftSetupSection) continue;
+             types.erase(types.begin() + static_cast<ptrdiff_t>(k));
+             payloads.erase(payloads.begin() + static_cast<ptrdiff_t>(k));
+             break;
+           }
+         })},
+         "SECTION_PRESENCE");
+  stream("shifted_refresh_in_diana",
+         "a diana delta holding a refresh section as well (SECTION_PRESENCE)",
+         {rk[0], Rebuilt(rk[1], [](PacketHeader&, std::vector<uint8_t>& types,
+                                   std::vector<Bytes>& payloads) {
+            types.push_back(internal::kRefreshSection);
+            payloads.push_back(Bytes{0, 0});
+          })},
+         "SECTION_PRESENCE");
+  {
+    // fp16 values that are all +infinity (0x7C00): a stored byte stream of
+    // 144 symbols.
+    Bytes infinite = {0, 0x90, 0x01};
+    for (int i = 0; i < 72; ++i) {
+      infinite.push_back(0x00);
+      infinite.push_back(0x7C);
+    }
+    const std::vector<Bytes> half = EncodeSteps(options(Method::kFp16, Shift::kNone), 1);
+    stream("shifted_fp16_infinite",
+           "fp16 values that are infinite (INVALID_FIELD)",
+           {Rebuilt(half[0], [&](PacketHeader&, std::vector<uint8_t>& types,
+                                 std::vector<Bytes>& payloads) {
+             for (size_t k = 0; k < types.size(); ++k) {
+               if (types[k] == internal::kShiftedValuesSection) payloads[k] = infinite;
+             }
+           })},
+           "INVALID_FIELD");
+    stream("shifted_values_truncated",
+           "an fp16 values byte stream one symbol short (CORRUPT_PAYLOAD)",
+           {Rebuilt(half[0], [&](PacketHeader&, std::vector<uint8_t>& types,
+                                 std::vector<Bytes>& payloads) {
+             Bytes short_stream = {0, 0x8F, 0x01};
+             for (int i = 0; i < 143; ++i) short_stream.push_back(0);
+             for (size_t k = 0; k < types.size(); ++k) {
+               if (types[k] == internal::kShiftedValuesSection) {
+                 payloads[k] = short_stream;
+               }
+             }
+           })},
+           "CORRUPT_PAYLOAD");
+  }
 }
 
 }  // namespace
@@ -202,9 +360,9 @@ void AddMethodVectors(
   // ---- Method checks (section 11.1). -----------------------------------
   {
     const Bytes unknown = Rebuilt(sx[0], [](PacketHeader& h, auto&, auto&) {
-      h.method_id = 9;
+      h.method_id = 12;
     });
-    stream("unknown_method", "a key packet with method_id 9 (UNSUPPORTED_METHOD)",
+    stream("unknown_method", "a key packet with method_id 12 (UNSUPPORTED_METHOD)",
            {unknown}, "UNSUPPORTED_METHOD");
     const Bytes changed = Rebuilt(sx[1], [](PacketHeader& h, auto&, auto&) {
       h.method_id = static_cast<uint8_t>(Method::kBlockSign);
@@ -283,6 +441,7 @@ void AddMethodVectors(
            "a first scale code of 16257 (INVALID_FIELD)", {big_code},
            "INVALID_FIELD");
   }
+  AddShiftedVectors(stream);
 }
 
 }  // namespace gradcodec::spec

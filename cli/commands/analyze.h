@@ -14,7 +14,7 @@ namespace gradcodec::cli {
 
 struct AnalyzeOptions {
   std::vector<std::string> inputs;
-  std::vector<Method> methods;  // empty: every method
+  std::vector<Method> methods;  // empty: the sign methods
   CodecSettings settings;       // everything but the method
   bool json = false;
   bool quiet = false;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "gradcodec/encoder.h"
 #include "gradcodec/limits.h"
 #include "gradcodec/names.h"
 
@@ -30,7 +31,22 @@ EncoderOptions ToEncoderOptions(const CodecSettings& settings,
   if (settings.target_bits) {
     options.target_bits_per_coordinate = *settings.target_bits;
   }
+  options.shifted = settings.shifted;
+  options.shifted.shift = ResolvedShift(settings, layout);
   return options;
+}
+
+Shift ResolvedShift(const CodecSettings& settings, const Layout& layout) {
+  if (settings.shift) return *settings.shift;
+  // Error feedback where the compressor is contractive, else DIANA: the
+  // encoder refuses error feedback with an expansive compressor (such as
+  // rand_k scaled by d/k), which diverges.
+  EncoderOptions probe;
+  probe.method = settings.method;
+  probe.layout = layout;
+  probe.shifted = settings.shifted;
+  probe.shifted.shift = Shift::kErrorFeedback;
+  return Encoder::Create(probe).ok() ? Shift::kErrorFeedback : Shift::kDiana;
 }
 
 std::vector<std::pair<std::string, std::string>> ToContainerSettings(
@@ -46,6 +62,23 @@ std::vector<std::pair<std::string, std::string>> ToContainerSettings(
   if (settings.lambda) out.emplace_back("lambda", absl::StrCat(*settings.lambda));
   if (settings.target_bits) {
     out.emplace_back("target_bits", absl::StrCat(*settings.target_bits));
+  }
+  if (static_cast<uint8_t>(settings.method) >=
+      static_cast<uint8_t>(Method::kTopK)) {
+    // The shifted methods' own settings (each key packet's shift_setup
+    // holds what a decoder needs; these say what the user asked for).
+    const ShiftedOptions& s = settings.shifted;
+    out.emplace_back("shift",
+                     settings.shift ? std::string(ShiftName(*settings.shift))
+                                    : std::string("auto"));
+    if (settings.method == Method::kTopK || settings.method == Method::kRandK) {
+      out.emplace_back("k_fraction", absl::StrCat(s.k_fraction));
+      out.emplace_back("values", std::string(ValuePrecisionName(s.values)));
+    }
+    if (settings.method == Method::kDither) {
+      out.emplace_back("levels", absl::StrCat(s.levels));
+    }
+    out.emplace_back("seed", absl::StrCat(s.seed));
   }
   const std::string names = absl::StrJoin(step_names, "\n");
   if (!names.empty() && names.size() <= kMaxSettingValueLength) {

@@ -25,7 +25,15 @@ struct CodecSettings {
   float momentum = 0;                 // Nesterov momentum in the encoder
   uint64_t key_interval = 0;
   SignCoder coder = SignCoder::kAuto;
+  // The shifted methods (top_k .. fp32). `shift` unset picks the rule the
+  // compressor supports: error feedback for contractive compressors, DIANA
+  // for the others (rand_k, dither with omega >= 1).
+  std::optional<Shift> shift;
+  ShiftedOptions shifted;  // shift is taken from `shift` or the default
 };
+
+// The shift rule ToEncoderOptions uses for `settings` and `layout`.
+Shift ResolvedShift(const CodecSettings& settings, const Layout& layout);
 
 // The layout of a step's tensors with the settings' block size.
 Layout LayoutOf(const std::vector<DumpTensor>& tensors, uint64_t block_size);

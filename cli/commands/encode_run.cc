@@ -119,6 +119,9 @@ absl::StatusOr<std::unique_ptr<EncodeMeter>> EncodeMeter::Create(
   }
   std::unique_ptr<EncodeMeter> meter(new EncodeMeter());
   meter->settings_ = settings;
+  meter->sign_method_ =
+      std::find(std::begin(kSignMethods), std::end(kSignMethods),
+                settings.method) != std::end(kSignMethods);
   meter->encoder_ = std::move(*encoder);
   meter->report_ =
       EmptyReport(std::string(MethodName(settings.method)), first_step,
@@ -133,7 +136,11 @@ absl::Status EncodeMeter::AddStep(const DumpStep& step,
                                   const PacketSink& sink) {
   const uint64_t n = report_.coordinates;
   const auto start = Clock::now();
-  absl::Status status = encoder_->Encode(flat, &packet_);
+  // The sign methods' Delta comes from last_reconstruction; the others
+  // write it out.
+  dense_delta_.resize(sign_method_ ? 0 : n);
+  absl::Status status =
+      encoder_->Encode(flat, &packet_, absl::MakeSpan(dense_delta_));
   report_.encode_seconds += Seconds(Clock::now() - start);
   if (!status.ok()) {
     return absl::Status(status.code(),
@@ -175,9 +182,13 @@ absl::Status EncodeMeter::AddStep(const DumpStep& step,
   for (size_t k = 0; k < tensors; ++k) {
     TensorReport& t = report_.tensors[k];
     const uint64_t begin = tensor_starts_[k];
-    const ReconstructionMoments m = MeasureReconstruction(
-        absl::MakeConstSpan(v, n), delta, previous_signs, begin,
-        tensor_starts_[k + 1]);
+    const ReconstructionMoments m =
+        sign_method_
+            ? MeasureReconstruction(absl::MakeConstSpan(v, n), delta,
+                                    previous_signs, begin, tensor_starts_[k + 1])
+            : MeasureDenseReconstruction(absl::MakeConstSpan(v, n),
+                                         dense_delta_, begin,
+                                         tensor_starts_[k + 1]);
     t.error_squares += m.error_squares;
     t.reference_squares += m.reference_squares;
     t.output_squares += m.output_squares;

@@ -101,7 +101,9 @@ class EncodeMeter {
   RunReport report_;
   std::vector<uint64_t> tensor_starts_;  // tensor k: [starts[k], starts[k+1])
   std::vector<float> momentum_;          // mirrors the encoder's, for v
+  bool sign_method_ = true;  // Delta from Encoder::last_reconstruction
   std::vector<float> v_;
+  std::vector<float> dense_delta_;        // the other methods' Delta
   std::vector<uint64_t> previous_signs_;  // of the last packet
   std::vector<uint8_t> packet_;
   bool has_previous_ = false;

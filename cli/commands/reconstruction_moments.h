@@ -29,6 +29,12 @@ ReconstructionMoments MeasureReconstruction(
     absl::Span<const float> v, const SignedScales& delta,
     absl::Span<const uint64_t> previous_signs, uint64_t begin, uint64_t end);
 
+// The same from a dense Delta (the shifted methods, whose Delta is no
+// scaled sign), with no flips: those methods send none.
+ReconstructionMoments MeasureDenseReconstruction(absl::Span<const float> v,
+                                                 absl::Span<const float> delta,
+                                                 uint64_t begin, uint64_t end);
+
 }  // namespace gradcodec::cli
 
 #endif  // GRADCODEC_CLI_COMMANDS_RECONSTRUCTION_MOMENTS_H_

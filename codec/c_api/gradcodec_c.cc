@@ -154,6 +154,42 @@ gc_status gc_params_set(gc_params* params, gc_param param, double value) {
     case GC_PARAM_TARGET_BITS:
       o.target_bits_per_coordinate = value;
       return GC_OK;
+    case GC_PARAM_SHIFT:
+      if (!IsWhole(value, 4)) return GC_INVALID_ARGUMENT;
+      o.shifted.shift = static_cast<gradcodec::Shift>(value);
+      return GC_OK;
+    case GC_PARAM_K:
+      if (!IsWhole(value, 9007199254740992.0)) return GC_INVALID_ARGUMENT;
+      o.shifted.k = static_cast<uint64_t>(value);
+      return GC_OK;
+    case GC_PARAM_K_FRACTION:
+      if (!(value >= 0 && value <= 1)) return GC_INVALID_ARGUMENT;
+      o.shifted.k_fraction = value;
+      return GC_OK;
+    case GC_PARAM_VALUES:
+      if (!IsWhole(value, 2)) return GC_INVALID_ARGUMENT;
+      o.shifted.values = static_cast<gradcodec::ValuePrecision>(value);
+      return GC_OK;
+    case GC_PARAM_LEVELS:
+      if (!IsWhole(value, 255)) return GC_INVALID_ARGUMENT;
+      o.shifted.levels = static_cast<uint32_t>(value);
+      return GC_OK;
+    case GC_PARAM_ZSTD:
+      if (value != 0 && value != 1) return GC_INVALID_ARGUMENT;
+      o.shifted.zstd = value == 1;
+      return GC_OK;
+    case GC_PARAM_SEED:
+      if (!IsWhole(value, 9007199254740992.0)) return GC_INVALID_ARGUMENT;
+      o.shifted.seed = static_cast<uint64_t>(value);
+      return GC_OK;
+    case GC_PARAM_ALPHA:
+      if (!(value >= 0 && value <= 1)) return GC_INVALID_ARGUMENT;
+      o.shifted.alpha = static_cast<float>(value);
+      return GC_OK;
+    case GC_PARAM_REFRESH_PROBABILITY:
+      if (!(value >= 0 && value <= 1)) return GC_INVALID_ARGUMENT;
+      o.shifted.refresh_probability = value;
+      return GC_OK;
   }
   return GC_INVALID_ARGUMENT;
 }

@@ -75,6 +75,40 @@ int main(void) {
     CHECK(memcmp(decoded, expected, sizeof(decoded)) == 0);
   }
 
+  /* A shifted method: rand_k with DIANA, decoded bit for bit. */
+  {
+    gc_params* shifted = gc_params_create();
+    CHECK(gc_params_set(shifted, GC_PARAM_METHOD, GC_METHOD_RAND_K) == GC_OK);
+    CHECK(gc_params_set(shifted, GC_PARAM_SHIFT, GC_SHIFT_DIANA) == GC_OK);
+    CHECK(gc_params_set(shifted, GC_PARAM_K_FRACTION, 0.25) == GC_OK);
+    CHECK(gc_params_set(shifted, GC_PARAM_VALUES, GC_VALUES_BF16) == GC_OK);
+    CHECK(gc_params_set(shifted, GC_PARAM_SEED, 42) == GC_OK);
+    CHECK(gc_params_set(shifted, GC_PARAM_SHIFT, 5) == GC_INVALID_ARGUMENT);
+    CHECK(gc_params_set(shifted, GC_PARAM_K_FRACTION, 1.5) == GC_INVALID_ARGUMENT);
+    gc_encoder* sender;
+    CHECK(gc_encoder_create(layout, shifted, &sender) == GC_OK);
+    gc_decoder* shift_receiver;
+    CHECK(gc_decoder_create(&shift_receiver) == GC_OK);
+    const size_t shifted_bound = gc_encoder_packet_bound(sender);
+    uint8_t* shifted_packet = malloc(shifted_bound);
+    for (int step = 0; step < 4; ++step) {
+      size_t size = 0;
+      fill(update, step, 0);
+      CHECK(gc_encoder_encode(sender, update, COUNT, shifted_packet,
+                              shifted_bound, &size, expected) == GC_OK);
+      CHECK(gc_decoder_decode(shift_receiver, shifted_packet, size, decoded,
+                              COUNT) == GC_OK);
+      CHECK(memcmp(decoded, expected, sizeof(decoded)) == 0);
+    }
+    free(shifted_packet);
+    gc_decoder_destroy(shift_receiver);
+    gc_encoder_destroy(sender);
+    /* top_k is biased: DIANA refuses it. */
+    CHECK(gc_params_set(shifted, GC_PARAM_METHOD, GC_METHOD_TOP_K) == GC_OK);
+    CHECK(gc_encoder_create(layout, shifted, &sender) == GC_INVALID_ARGUMENT);
+    gc_params_destroy(shifted);
+  }
+
   /* Errors: a status, its name, and the handle's message. */
   fill(update, 9, 0);
   update[290] = NAN;

@@ -441,6 +441,45 @@ TEST_F(CliToolTest, InconsistentStepsNameTheStepAndTensor) {
   EXPECT_THAT(r.err, HasSubstr("step_2.safetensors has [4, 8]"));
 }
 
+TEST_F(CliToolTest, ShiftedMethodsCompressVerifyDecompressAndAnalyze) {
+  if (testing::SharedGradsDir().empty()) GTEST_SKIP() << "../shared is absent";
+  // rand_k picks DIANA by itself (error feedback would diverge with it).
+  const fs::path gcs = dir_ / "rand_k.gcs";
+  ToolResult compress = Run(absl::StrCat(
+      "compress ", Shared("digits_mlp_bf16"), " -o ", gcs.string(),
+      " -q --method rand_k --k-fraction 0.05 --values bf16 --json"));
+  ASSERT_EQ(compress.exit_code, 0) << compress.err;
+  ToolResult verify = Run(absl::StrCat("verify ", gcs.string()));
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  ToolResult inspect = Run(absl::StrCat("inspect ", gcs.string(), " --json"));
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  const nlohmann::json info = nlohmann::json::parse(inspect.out);
+  EXPECT_EQ(info["settings"]["method"], "rand_k");
+  EXPECT_EQ(info["settings"]["shift"], "auto");
+  ToolResult out = Run(absl::StrCat("decompress ", gcs.string(), " -o ",
+                                    (dir_ / "rand_k_out").string()));
+  EXPECT_EQ(out.exit_code, 0) << out.err;
+  // A rule the compressor cannot take is a bad-input error naming why.
+  ToolResult bad = Run(absl::StrCat("compress ", Shared("digits_mlp_bf16"),
+                                    " -o ", (dir_ / "x.gcs").string(),
+                                    " -q --method top_k --shift diana"));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("unbiased"));
+
+  ToolResult analyze = Run(absl::StrCat(
+      "analyze ", Shared("digits_mlp_bf16"),
+      " --json -q --methods top_k,rand_k,dither,natural,fp32"));
+  ASSERT_EQ(analyze.exit_code, 0) << analyze.err;
+  const nlohmann::json table = nlohmann::json::parse(analyze.out);
+  std::vector<std::string> labels;
+  for (const auto& row : table["rows"]) labels.push_back(row["method"]);
+  EXPECT_EQ(labels, (std::vector<std::string>{"top_k", "rand_k", "dither",
+                                              "natural", "fp32", "fp16", "bf16",
+                                              "zstd-3 fp32", "signs+zstd"}));
+  // fp32 with error feedback is lossless.
+  EXPECT_EQ(table["rows"][4]["relative_error"].get<double>(), 0);
+}
+
 TEST_F(CliToolTest, EmptyFolderMissingFileAndUsageErrors) {
   fs::create_directories(dir_ / "empty");
   ToolResult empty = Run(absl::StrCat("compress ", (dir_ / "empty").string(), " -o x.gcs"));

@@ -53,6 +53,13 @@ TEST(ReconstructionMomentsTest, MatchesTheDenseSums) {
     EXPECT_NEAR(m.dot, dot, 1e-6 * (1 + std::fabs(dot)));
     EXPECT_EQ(m.flips, flips);
     EXPECT_EQ(MeasureReconstruction(v, delta, {}, begin, end).flips, 0u);
+    // The shifted methods' way, from the dense Delta.
+    const ReconstructionMoments d =
+        MeasureDenseReconstruction(v, dense, begin, end);
+    EXPECT_NEAR(d.error_squares, error, 1e-6 * (1 + error));
+    EXPECT_NEAR(d.reference_squares, reference, 1e-6 * (1 + reference));
+    EXPECT_NEAR(d.output_squares, output, 1e-6 * (1 + output));
+    EXPECT_NEAR(d.dot, dot, 1e-6 * (1 + std::fabs(dot)));
   }
 }
 

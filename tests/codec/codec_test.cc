@@ -371,7 +371,7 @@ TEST(CodecTest, OptionsAreChecked) {
   EXPECT_EQ(GetErrorCode(Encoder::Create(options).status()),
             ErrorCode::kInvalidArgument);
   options.rd_lambda = 1;
-  options.method = static_cast<Method>(9);
+  options.method = static_cast<Method>(12);
   EXPECT_EQ(GetErrorCode(Encoder::Create(options).status()),
             ErrorCode::kInvalidArgument);
   options.method = Method::kSignXor;

@@ -5,6 +5,7 @@
 #define GRADCODEC_CODEC_OPTIONS_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "gradcodec/layout.h"
 
@@ -22,6 +23,23 @@ enum class Method : uint8_t {
   // block_sign whose signs travel as flips against the previously sent
   // signs, context-coded, with a rate-distortion encoder (SignXOR).
   kSignXor = 4,
+  // The shifted family (Shulgin and Richtarik; spec section 11.10): each
+  // compresses v - h for a shift h both sides track (EncoderOptions::shift)
+  // and the receiver outputs what the shift rule says, from h and Q(v - h).
+  // The k largest |coordinates|, values as fp32/fp16/bf16 (biased).
+  kTopK = 5,
+  // k random coordinates scaled by d/k, indices from the shared seeded
+  // generator (unbiased, omega = d/k - 1).
+  kRandK = 6,
+  // QSGD random dithering with s levels and a norm per block (unbiased).
+  kDither = 7,
+  // Natural compression: stochastic rounding to a power of two (unbiased,
+  // omega = 1/8).
+  kNatural = 8,
+  // Casts: round to nearest fp16 or bf16 (biased), or fp32 as is.
+  kFp16 = 9,
+  kBf16 = 10,
+  kFp32 = 11,
 };
 
 // The coder of sign and flip bit streams (spec section 10.6).
@@ -33,6 +51,59 @@ enum class SignCoder : uint8_t {
   kAuto = 0,
   kFast = 1,      // static per-context models, byte-symbol speed
   kAdaptive = 2,  // adaptive binary range coder, the smallest output
+};
+
+// How a shifted method's sender and receiver track the shift h (Shulgin and
+// Richtarik; spec/FORMAT.md section 11.10). Spec field `shift_rule`.
+enum class Shift : uint8_t {
+  // Plain compressed SGD: the receiver outputs Q(v).
+  kNone = 0,
+  // Error feedback as for the sign methods: p = v + e, the receiver
+  // outputs C(p), e = p - C(p). Needs a contractive compressor: a biased
+  // one, or an unbiased one with omega < 1.
+  kErrorFeedback = 1,
+  // EF21 (Richtarik et al. 2021): h += C(v - h) on both sides, the
+  // receiver outputs the new h. Needs a contractive compressor.
+  kEf21 = 2,
+  // DIANA (Mishchenko et al. 2019): the receiver outputs h + Q(v - h), then
+  // both sides set h += alpha Q(v - h). Needs an unbiased compressor.
+  kDiana = 3,
+  // Rand-DIANA: as DIANA without the alpha update; instead, with
+  // probability `refresh_probability` a packet carries v uncompressed, the
+  // receiver outputs it and h = v. Needs an unbiased compressor.
+  kRandDiana = 4,
+  // A fixed shift h = `fixed_shift`, carried by every key packet: the
+  // receiver outputs h + Q(v - h).
+  kFixed = 5,
+};
+
+// The precision of top_k's and rand_k's values. Spec field `value_format`.
+enum class ValuePrecision : uint8_t { kFp32 = 0, kFp16 = 1, kBf16 = 2 };
+
+// The options of the shifted methods (Method::kTopK .. kFp32); the sign
+// methods ignore them.
+struct ShiftedOptions {
+  Shift shift = Shift::kErrorFeedback;
+  // top_k, rand_k: coordinates kept, k; when k is 0, ceil(k_fraction * d)
+  // for d coordinates (so k = 0 and k_fraction = 0 keep none). Clamped to
+  // d. k_fraction in [0, 1].
+  uint64_t k = 0;
+  double k_fraction = 0.01;
+  ValuePrecision values = ValuePrecision::kFp32;
+  // dither: s, the levels per sign, 1..255. Its norms are per block of the
+  // layout (each tensor's block_size).
+  uint32_t levels = 4;
+  // fp32: zstd the values instead of storing them.
+  bool zstd = false;
+  // The stream's random seed (rand_k's indices, stochastic rounding,
+  // Rand-DIANA's coin), carried in key packets.
+  uint64_t seed = 0;
+  // DIANA's step, in (0, 1]; 0 means 1 / (omega + 1).
+  float alpha = 0;
+  // Rand-DIANA's refresh probability p, in (0, 1]; 0 means 1 / (omega + 1).
+  double refresh_probability = 0;
+  // kFixed: the shift, one float per coordinate, finite.
+  std::vector<float> fixed_shift;
 };
 
 inline constexpr uint64_t kAutoAdaptiveCoordinates = uint64_t{1} << 20;
@@ -70,6 +141,10 @@ struct EncoderOptions {
   // [0, 2]) to hold this many bits per coordinate on average (the packet's
   // bytes included); a target below what lambda 2 reaches is not held.
   double target_bits_per_coordinate = 0;
+
+  // The shifted methods only; `error_feedback` is not read for them (their
+  // shift rule, kErrorFeedback by default, says whether it is on).
+  ShiftedOptions shifted;
 };
 
 // None yet: a decoder takes everything it needs from the key packet. The

@@ -41,13 +41,16 @@ class Decoder {
   absl::Status Decode(absl::Span<const uint8_t> packet, absl::Span<float> out);
 
   // Decodes one packet and adds weight * Delta to `sum` instead of writing
-  // Delta, with no temporary of the stream's size (what an aggregator of
-  // many streams needs). Same errors; on error `sum` is unchanged.
+  // Delta, with no temporary of the stream's size for the sign methods
+  // (what an aggregator of many streams needs; a shifted method's decoder
+  // holds its shift h, a vector of the stream's size, and decodes through
+  // one more). Same errors; on error `sum` is unchanged.
   absl::Status DecodeAndAdd(absl::Span<const uint8_t> packet, float weight,
                             absl::Span<float> sum);
 
   // The whole state (layout, method, expected sequence, reference signs
-  // and flip history) as a versioned, checksummed blob.
+  // and flip history; for the shifted methods the stream's setup, the
+  // shift h and its fingerprint) as a versioned, checksummed blob.
   std::vector<uint8_t> SaveState() const;
 
   // Replaces the state with a saved one. Errors, each leaving the state

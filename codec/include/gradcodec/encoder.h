@@ -10,6 +10,11 @@
 //   error memory                e = p - Delta, Delta exactly what the
 //                               decoder will output
 //
+// The shifted methods (Method::kTopK .. kFp32, spec section 11.9) instead
+// compress v - h (or v + e) with their compressor and output what their
+// shift rule (EncoderOptions::shifted) makes of h and the compressed
+// vector; both ends track h.
+//
 // Not thread-safe: one encoder per stream, used from one thread at a time.
 #ifndef GRADCODEC_ENCODER_H_
 #define GRADCODEC_ENCODER_H_
@@ -48,8 +53,11 @@ struct SignedScales {
 
 class Encoder {
  public:
-  // INVALID_ARGUMENT (naming the option) for options out of range, and the
-  // layout's own errors (ValidateLayout).
+  // INVALID_ARGUMENT (naming the option) for options out of range, for a
+  // shifted method whose shift rule its compressor does not support (DIANA
+  // and Rand-DIANA need an unbiased compressor, error feedback and EF21 a
+  // contractive one; the message says which), and the layout's own errors
+  // (ValidateLayout).
   static absl::StatusOr<std::unique_ptr<Encoder>> Create(
       const EncoderOptions& options);
 
@@ -80,8 +88,10 @@ class Encoder {
   absl::Status RescaleError(float ratio);
 
   // The whole state (error memory, momentum, reference signs, flip
-  // history, rate-distortion model and lambda, sequence, key schedule) as a
-  // versioned, checksummed blob for a training checkpoint.
+  // history, rate-distortion model and lambda, sequence, key schedule; for
+  // the shifted methods the shift h, error memory, seed and fingerprint,
+  // which with the sequence fix the random generator) as a versioned,
+  // checksummed blob for a training checkpoint.
   std::vector<uint8_t> SaveState() const;
 
   // Replaces the state with one saved by an encoder created with the same
@@ -91,8 +101,9 @@ class Encoder {
   // options (the momentum value, lambda's start, the coder) are the
   // caller's to match. Errors, each leaving the state unchanged:
   // TRUNCATED, BAD_MAGIC, UNSUPPORTED_VERSION, CHECKSUM_MISMATCH (the
-  // blob's framing); INVALID_ARGUMENT (a blob of another method or layout,
-  // or with momentum or error feedback switched the other way);
+  // blob's framing); INVALID_ARGUMENT (a blob of another method, layout or
+  // shifted seed, or with momentum or error feedback switched the other
+  // way);
   // INVALID_FIELD (a decoder's blob, a value out of range); TRAILING_BYTES.
   absl::Status RestoreState(absl::Span<const uint8_t> blob);
 
@@ -102,8 +113,9 @@ class Encoder {
   absl::Span<const float> error() const;
 
   // The last packet's Delta, as Encode's `reconstruction` would have
-  // received it (empty spans before the first packet and after
-  // RestoreState); valid until the next call that changes the state.
+  // received it, for the sign methods (empty spans for the shifted
+  // methods, whose Delta is no scaled sign, before the first packet and
+  // after RestoreState); valid until the next call that changes the state.
   SignedScales last_reconstruction() const;
 
   // An upper bound on the size of any packet this encoder writes (for

@@ -72,8 +72,27 @@ enum {
   GC_METHOD_SIGN = 1,
   GC_METHOD_SCALED_SIGN = 2,
   GC_METHOD_BLOCK_SIGN = 3,
-  GC_METHOD_SIGNXOR = 4
+  GC_METHOD_SIGNXOR = 4,
+  /* The shifted methods (spec section 11.9), with GC_PARAM_SHIFT. */
+  GC_METHOD_TOP_K = 5,
+  GC_METHOD_RAND_K = 6,
+  GC_METHOD_DITHER = 7,
+  GC_METHOD_NATURAL = 8,
+  GC_METHOD_FP16 = 9,
+  GC_METHOD_BF16 = 10,
+  GC_METHOD_FP32 = 11
 };
+/* Shift rules of the shifted methods (spec field `shift_rule`). A fixed
+ * shift needs a vector and is available through the C++ API only. */
+enum {
+  GC_SHIFT_NONE = 0,
+  GC_SHIFT_ERROR_FEEDBACK = 1,
+  GC_SHIFT_EF21 = 2,
+  GC_SHIFT_DIANA = 3,
+  GC_SHIFT_RAND_DIANA = 4
+};
+/* Values of top_k and rand_k. */
+enum { GC_VALUES_FP32 = 0, GC_VALUES_FP16 = 1, GC_VALUES_BF16 = 2 };
 /* Coder of sign and flip bit streams (AUTO: adaptive up to 2^20
  * coordinates, fast above). */
 enum { GC_CODER_AUTO = 0, GC_CODER_FAST = 1, GC_CODER_ADAPTIVE = 2 };
@@ -102,7 +121,17 @@ typedef enum gc_param {
   GC_PARAM_SIGN_CODER = 6,       /* GC_CODER_*, default AUTO */
   GC_PARAM_FLIP_HISTORY = 7,     /* 0..6, default 6 */
   GC_PARAM_RD_LAMBDA = 8,        /* >= 0, default 0.8 */
-  GC_PARAM_TARGET_BITS = 9       /* bits per coordinate, 0 = off */
+  GC_PARAM_TARGET_BITS = 9,      /* bits per coordinate, 0 = off */
+  /* The shifted methods only (gradcodec::ShiftedOptions). */
+  GC_PARAM_SHIFT = 10,           /* GC_SHIFT_*, default ERROR_FEEDBACK */
+  GC_PARAM_K = 11,               /* top_k, rand_k: count; 0 = use K_FRACTION */
+  GC_PARAM_K_FRACTION = 12,      /* in [0, 1], default 0.01 */
+  GC_PARAM_VALUES = 13,          /* GC_VALUES_*, default FP32 */
+  GC_PARAM_LEVELS = 14,          /* dither: 1..255, default 4 */
+  GC_PARAM_ZSTD = 15,            /* fp32: 0 or 1, default 0 */
+  GC_PARAM_SEED = 16,            /* 0..2^53, default 0 */
+  GC_PARAM_ALPHA = 17,           /* diana: (0, 1], 0 = 1/(omega+1) */
+  GC_PARAM_REFRESH_PROBABILITY = 18 /* rand_diana: (0, 1], 0 = 1/(omega+1) */
 } gc_param;
 
 typedef struct gc_params gc_params;

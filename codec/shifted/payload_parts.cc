@@ -1,0 +1,125 @@
+#include "codec/shifted/payload_parts.h"
+
+#include <bit>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "codec/entropy/context_bit_coder.h"
+#include "codec/shifted/narrow_float.h"
+#include "format/byte_writer.h"
+#include "gradcodec/error_code.h"
+
+namespace gradcodec::internal {
+
+uint64_t ValueWidth(ValueFormat format) {
+  return format == ValueFormat::kFp32 ? 4 : 2;
+}
+
+void NarrowValues(absl::Span<const float> values, ValueFormat format,
+                  std::vector<uint8_t>* bytes, absl::Span<float> widened) {
+  ByteWriter writer(bytes);
+  for (size_t i = 0; i < values.size(); ++i) {
+    switch (format) {
+      case ValueFormat::kFp32:
+        writer.WriteU32(std::bit_cast<uint32_t>(values[i]));
+        widened[i] = values[i];
+        break;
+      case ValueFormat::kFp16: {
+        const uint16_t half = FloatToHalfSaturating(values[i]);
+        writer.WriteU16(half);
+        widened[i] = HalfBitsToFloat(half);
+        break;
+      }
+      case ValueFormat::kBf16: {
+        const uint16_t bf16 = FloatToBFloat16Saturating(values[i]);
+        writer.WriteU16(bf16);
+        widened[i] = BFloat16BitsToFloat(bf16);
+        break;
+      }
+    }
+  }
+}
+
+absl::Status WidenValues(absl::Span<const uint8_t> bytes, ValueFormat format,
+                         absl::string_view field, absl::Span<float> values) {
+  const uint64_t width = ValueWidth(format);
+  if (bytes.size() != values.size() * width) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     absl::StrCat("`", field, "` holds ", bytes.size(),
+                                  " bytes; ", values.size(), " values need ",
+                                  values.size() * width));
+  }
+  for (size_t i = 0; i < values.size(); ++i) {
+    const uint8_t* p = bytes.data() + i * width;
+    float value = 0;
+    if (width == 4) {
+      value = std::bit_cast<float>(
+          static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
+          static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24);
+    } else {
+      const auto bits = static_cast<uint16_t>(p[0] | p[1] << 8);
+      value = format == ValueFormat::kFp16 ? HalfBitsToFloat(bits)
+                                           : BFloat16BitsToFloat(bits);
+    }
+    if (!std::isfinite(value)) {
+      return MakeError(ErrorCode::kInvalidField,
+                       absl::StrCat("`", field, "` value ", i,
+                                    " is not finite"));
+    }
+    values[i] = value;
+  }
+  return absl::OkStatus();
+}
+
+void WritePrefixedByteStream(absl::Span<const uint8_t> symbols,
+                             const ByteStreamOptions& options,
+                             std::vector<uint8_t>* out) {
+  std::vector<uint8_t> stream;
+  EncodeByteStream(symbols, options, &stream);
+  ByteWriter(out).WriteLengthPrefixed(stream);
+}
+
+absl::Status ReadWholeByteStream(absl::Span<const uint8_t> payload,
+                                 absl::string_view field, uint64_t expected,
+                                 std::vector<uint8_t>* symbols) {
+  if (absl::Status s = DecodeByteStream(payload, expected, symbols); !s.ok()) {
+    return s;
+  }
+  if (symbols->size() != expected) {
+    return MakeError(ErrorCode::kCorruptPayload,
+                     absl::StrCat("byte stream `", field, "` holds ",
+                                  symbols->size(), " symbols; it must hold ",
+                                  expected));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadPrefixedByteStream(ByteReader& reader,
+                                    absl::string_view field,
+                                    uint64_t expected,
+                                    std::vector<uint8_t>* symbols) {
+  absl::Span<const uint8_t> stream;
+  if (absl::Status s =
+          reader.ReadLengthPrefixed(field, reader.remaining(), &stream);
+      !s.ok()) {
+    return s;
+  }
+  return ReadWholeByteStream(stream, field, expected, symbols);
+}
+
+void WriteSignBits(absl::Span<const uint64_t> words, uint64_t count,
+                   std::vector<uint8_t>* out) {
+  ContextBitOptions options;
+  // Signs of gradient coordinates are close to fair coins: the adaptive
+  // coder's lack of side information beats a table.
+  options.coder = BitCoder::kAdaptive;
+  EncodeContextBits(words, count, {}, 1, options, out);
+}
+
+absl::Status ReadSignBits(absl::Span<const uint8_t> payload, uint64_t count,
+                          std::vector<uint64_t>* words) {
+  words->resize(BitWords(count));
+  return DecodeContextBits(payload, {}, 1, count, absl::MakeSpan(*words));
+}
+
+}  // namespace gradcodec::internal
