@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "cli/dump/half_float.h"
+#include "gradcodec/half_float.h"
 
 namespace gradcodec::cli {
 namespace {

@@ -3,7 +3,7 @@
 #include <bit>
 #include <cstring>
 
-#include "cli/dump/half_float.h"
+#include "gradcodec/half_float.h"
 
 namespace gradcodec::cli {
 

@@ -8,6 +8,7 @@
 #include "codec/shifted/narrow_float.h"
 #include "format/byte_writer.h"
 #include "gradcodec/error_code.h"
+#include "gradcodec/half_float.h"
 
 namespace gradcodec::internal {
 
@@ -27,13 +28,13 @@ void NarrowValues(absl::Span<const float> values, ValueFormat format,
       case ValueFormat::kFp16: {
         const uint16_t half = FloatToHalfSaturating(values[i]);
         writer.WriteU16(half);
-        widened[i] = HalfBitsToFloat(half);
+        widened[i] = HalfToFloat(half);
         break;
       }
       case ValueFormat::kBf16: {
         const uint16_t bf16 = FloatToBFloat16Saturating(values[i]);
         writer.WriteU16(bf16);
-        widened[i] = BFloat16BitsToFloat(bf16);
+        widened[i] = BFloat16ToFloat(bf16);
         break;
       }
     }
@@ -58,8 +59,8 @@ absl::Status WidenValues(absl::Span<const uint8_t> bytes, ValueFormat format,
           static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24);
     } else {
       const auto bits = static_cast<uint16_t>(p[0] | p[1] << 8);
-      value = format == ValueFormat::kFp16 ? HalfBitsToFloat(bits)
-                                           : BFloat16BitsToFloat(bits);
+      value = format == ValueFormat::kFp16 ? HalfToFloat(bits)
+                                           : BFloat16ToFloat(bits);
     }
     if (!std::isfinite(value)) {
       return MakeError(ErrorCode::kInvalidField,

@@ -1,4 +1,4 @@
-#include "cli/dump/half_float.h"
+#include "gradcodec/half_float.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <limits>
 
-namespace gradcodec::cli {
+namespace gradcodec {
 namespace {
 
 TEST(HalfFloatTest, EveryHalfWidensExactlyAndNarrowsBack) {
@@ -87,4 +87,4 @@ TEST(BFloat16Test, WidensExactlyAndRoundsToNearestEven) {
 }
 
 }  // namespace
-}  // namespace gradcodec::cli
+}  // namespace gradcodec

@@ -1,8 +1,8 @@
-#include "cli/dump/half_float.h"
+#include "gradcodec/half_float.h"
 
 #include <bit>
 
-namespace gradcodec::cli {
+namespace gradcodec {
 
 float HalfToFloat(uint16_t half) {
   const uint32_t sign = static_cast<uint32_t>(half & 0x8000u) << 16;
@@ -72,4 +72,4 @@ uint16_t FloatToBFloat16(float value) {
   return static_cast<uint16_t>(rounded >> 16);
 }
 
-}  // namespace gradcodec::cli
+}  // namespace gradcodec
