@@ -52,6 +52,18 @@ struct Encoder::State {
 
   std::vector<float> previous_scales;  // signxor: of the last packet
 
+  // The header of the stream's next packet, less the method's own fields.
+  PacketHeader NextHeader(bool key) const {
+    PacketHeader header;
+    header.packet_kind = key ? PacketKind::kKey : PacketKind::kDelta;
+    header.method_id = static_cast<uint8_t>(options.method);
+    header.stream_id = options.stream_id;
+    header.sequence = sequence;
+    header.layout_fingerprint = layout_fingerprint;
+    header.coordinate_count = count;
+    return header;
+  }
+
   // The last packet's Delta (last_reconstruction): its signs (signxor keeps
   // them as the reference signs instead) and scales, swapped in from the
   // scratch once the packet is made. Method sign's one block of scale 1 is
@@ -280,14 +292,7 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
       }
       v = st.shifted_input;
     }
-    PacketHeader header;
-    header.packet_kind = key ? PacketKind::kKey : PacketKind::kDelta;
-    header.method_id = static_cast<uint8_t>(o.method);
-    header.stream_id = o.stream_id;
-    header.sequence = st.sequence;
-    header.layout_fingerprint = st.layout_fingerprint;
-    header.coordinate_count = n;
-    if (absl::Status s = st.shifted->Encode(header, st.layout_payload, v,
+    if (absl::Status s = st.shifted->Encode(st.NextHeader(key), st.layout_payload, v,
                                             packet, reconstruction);
         !s.ok()) {
       return s;
@@ -372,13 +377,7 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
     sections.push_back({internal::kSignsSection, st.bits_payload});
   }
 
-  PacketHeader header;
-  header.packet_kind = key ? PacketKind::kKey : PacketKind::kDelta;
-  header.method_id = static_cast<uint8_t>(o.method);
-  header.stream_id = o.stream_id;
-  header.sequence = st.sequence;
-  header.layout_fingerprint = st.layout_fingerprint;
-  header.coordinate_count = n;
+  PacketHeader header = st.NextHeader(key);
   header.reference_fingerprint =
       key || !signxor ? 0 : st.reference.fingerprint;
   internal::SerializePacket(header, sections, packet);
