@@ -116,6 +116,17 @@ uint64_t gc_layout_coordinate_count(const gc_layout* layout) {
 gc_params* gc_params_create(void) { return new gc_params; }
 void gc_params_destroy(gc_params* params) { delete params; }
 
+gc_status gc_params_set_fixed_shift(gc_params* params, const float* shift,
+                                    size_t count) {
+  if (params == nullptr || (shift == nullptr && count > 0)) {
+    return GC_INVALID_ARGUMENT;
+  }
+  gradcodec::ShiftedOptions& o = params->options.shifted;
+  o.shift = gradcodec::Shift::kFixed;
+  o.fixed_shift.assign(shift, shift + count);
+  return GC_OK;
+}
+
 gc_status gc_params_set(gc_params* params, gc_param param, double value) {
   if (params == nullptr || std::isnan(value)) return GC_INVALID_ARGUMENT;
   gradcodec::EncoderOptions& o = params->options;

@@ -106,6 +106,35 @@ int main(void) {
     /* top_k is biased: DIANA refuses it. */
     CHECK(gc_params_set(shifted, GC_PARAM_METHOD, GC_METHOD_TOP_K) == GC_OK);
     CHECK(gc_encoder_create(layout, shifted, &sender) == GC_INVALID_ARGUMENT);
+    /* A fixed shift: the receiver gets h + Q(v - h), and with fp32 values
+     * Q is exact, so it gets v back bit for bit (v - h + h is v for these
+     * values, small integers and halves). A shift of the wrong length is
+     * refused. */
+    float shift[COUNT];
+    for (int i = 0; i < COUNT; ++i) shift[i] = (float)(i % 7) - 3.0f;
+    CHECK(gc_params_set_fixed_shift(shifted, NULL, 3) == GC_INVALID_ARGUMENT);
+    CHECK(gc_params_set(shifted, GC_PARAM_METHOD, GC_METHOD_FP32) == GC_OK);
+    CHECK(gc_params_set_fixed_shift(shifted, shift, COUNT - 1) == GC_OK);
+    CHECK(gc_encoder_create(layout, shifted, &sender) == GC_INVALID_ARGUMENT);
+    CHECK(gc_params_set_fixed_shift(shifted, shift, COUNT) == GC_OK);
+    CHECK(gc_encoder_create(layout, shifted, &sender) == GC_OK);
+    CHECK(gc_decoder_create(&shift_receiver) == GC_OK);
+    shifted_packet = malloc(gc_encoder_packet_bound(sender));
+    CHECK(shifted_packet != NULL);
+    for (int i = 0; i < COUNT; ++i) update[i] = (float)(i % 5) * 0.5f;
+    for (int step = 0; step < 2; ++step) {
+      size_t size = 0;
+      CHECK(gc_encoder_encode(sender, update, COUNT, shifted_packet,
+                              gc_encoder_packet_bound(sender), &size,
+                              expected) == GC_OK);
+      CHECK(gc_decoder_decode(shift_receiver, shifted_packet, size, decoded,
+                              COUNT) == GC_OK);
+      CHECK(memcmp(decoded, expected, sizeof(decoded)) == 0);
+      CHECK(memcmp(decoded, update, sizeof(decoded)) == 0);
+    }
+    free(shifted_packet);
+    gc_decoder_destroy(shift_receiver);
+    gc_encoder_destroy(sender);
     gc_params_destroy(shifted);
   }
 

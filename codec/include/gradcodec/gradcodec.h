@@ -83,13 +83,15 @@ enum {
   GC_METHOD_FP32 = 11
 };
 /* Shift rules of the shifted methods (spec field `shift_rule`). A fixed
- * shift needs a vector and is available through the C++ API only. */
+ * shift is set with its vector by gc_params_set_fixed_shift(), not by
+ * gc_params_set(GC_PARAM_SHIFT, ...). */
 enum {
   GC_SHIFT_NONE = 0,
   GC_SHIFT_ERROR_FEEDBACK = 1,
   GC_SHIFT_EF21 = 2,
   GC_SHIFT_DIANA = 3,
-  GC_SHIFT_RAND_DIANA = 4
+  GC_SHIFT_RAND_DIANA = 4,
+  GC_SHIFT_FIXED = 5
 };
 /* Values of top_k and rand_k. */
 enum { GC_VALUES_FP32 = 0, GC_VALUES_FP16 = 1, GC_VALUES_BF16 = 2 };
@@ -141,6 +143,11 @@ void gc_params_destroy(gc_params* params);
  * one (a fraction for an integer, a negative count); ranges are checked by
  * the create calls. */
 gc_status gc_params_set(gc_params* params, gc_param param, double value);
+/* Shift rule fixed with the shift h = shift[0..count), copied: count must
+ * be the layout's coordinate count and every value finite (checked by the
+ * create calls). GC_INVALID_ARGUMENT for a NULL shift with count > 0. */
+gc_status gc_params_set_fixed_shift(gc_params* params, const float* shift,
+                                    size_t count);
 
 /* ---- Encoder ----------------------------------------------------------- */
 
