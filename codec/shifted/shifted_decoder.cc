@@ -117,7 +117,7 @@ uint64_t ShiftDeltaFingerprint(uint64_t previous,
 }
 
 ShiftedDecoder::ShiftedDecoder(ShiftedSetup setup, uint64_t n)
-    : receiver_(std::move(setup), n), n_(n) {}
+    : receiver_(std::move(setup), n) {}
 
 absl::StatusOr<std::unique_ptr<ShiftedDecoder>> ShiftedDecoder::FromKeyPacket(
     const ParsedPacket& packet, Method method, uint64_t n,

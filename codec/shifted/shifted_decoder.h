@@ -53,7 +53,6 @@ class ShiftedDecoder {
   ShiftedDecoder(ShiftedSetup setup, uint64_t n);
 
   ShiftedReceiver receiver_;
-  uint64_t n_;
   std::vector<uint8_t> setup_payload_, fixed_payload_;
   uint64_t fingerprint_ = 0;
   uint64_t pending_fingerprint_ = 0;
