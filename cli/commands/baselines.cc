@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "cli/commands/reconstruction_moments.h"
 #include "gradcodec/half_float.h"
 
 namespace gradcodec::cli {
@@ -94,13 +95,12 @@ void BaselineMeter::AddStep(absl::Span<const float> flat) {
   report_.output_bytes += bytes;
   for (size_t k = 0; k < report_.tensors.size(); ++k) {
     TensorReport& t = report_.tensors[k];
-    for (uint64_t i = tensor_starts_[k]; i < tensor_starts_[k + 1]; ++i) {
-      const double d = output_[i], r = flat[i];
-      t.error_squares += (d - r) * (d - r);
-      t.reference_squares += r * r;
-      t.output_squares += d * d;
-      t.dot += d * r;
-    }
+    const ReconstructionMoments m = MeasureDenseReconstruction(
+        flat, output_, tensor_starts_[k], tensor_starts_[k + 1]);
+    t.error_squares += m.error_squares;
+    t.reference_squares += m.reference_squares;
+    t.output_squares += m.output_squares;
+    t.dot += m.dot;
     t.input_bytes += t.coordinates * DTypeSize(t.dtype);
     report_.input_bytes += t.coordinates * DTypeSize(t.dtype);
   }

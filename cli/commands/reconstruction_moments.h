@@ -30,7 +30,7 @@ ReconstructionMoments MeasureReconstruction(
     absl::Span<const uint64_t> previous_signs, uint64_t begin, uint64_t end);
 
 // The same from a dense Delta (the shifted methods, whose Delta is no
-// scaled sign), with no flips: those methods send none.
+// scaled sign, and analyze's baselines), with no flips: those send none.
 ReconstructionMoments MeasureDenseReconstruction(absl::Span<const float> v,
                                                  absl::Span<const float> delta,
                                                  uint64_t begin, uint64_t end);
