@@ -11,6 +11,22 @@ namespace gradcodec {
 
 inline constexpr uint32_t kMaxWorkers = 65536;
 
+namespace {
+
+// Whether two layouts describe the same coordinates: the same tensors, in
+// the same order, with the same shapes and dtypes. Block sizes may differ:
+// the broadcast's blocks are the aggregator's choice, not the workers'.
+bool SameTensors(const Layout& a, const Layout& b) {
+  return std::equal(a.tensors.begin(), a.tensors.end(), b.tensors.begin(),
+                    b.tensors.end(),
+                    [](const TensorSpec& x, const TensorSpec& y) {
+                      return x.name == y.name && x.shape == y.shape &&
+                             x.dtype == y.dtype;
+                    });
+}
+
+}  // namespace
+
 struct Aggregator::State {
   AggregatorOptions options;
   std::unique_ptr<Encoder> encoder;
@@ -67,16 +83,17 @@ absl::Status Aggregator::AddWorkerPacket(uint32_t worker,
                      absl::StrCat("worker ", worker,
                                   " already contributed to this round"));
   }
-  // A key packet must describe the broadcast's layout: checked before the
+  // A key packet must describe the broadcast's tensors: checked before the
   // worker's decoder takes it.
   absl::StatusOr<PacketInfo> info = ReadPacketInfo(packet);
   if (!info.ok()) return info.status();
   if (info->layout.has_value() &&
-      *info->layout != st.options.broadcast.layout) {
+      !SameTensors(*info->layout, st.options.broadcast.layout)) {
     return MakeError(ErrorCode::kInvalidArgument,
                      absl::StrCat("worker ", worker,
-                                  "'s key packet has a layout other than the "
-                                  "aggregator's"));
+                                  "'s key packet has tensors other than the "
+                                  "broadcast's (names, shapes and dtypes "
+                                  "must match; block sizes may differ)"));
   }
   const float weight = 1.0f / static_cast<float>(st.options.worker_count);
   if (absl::Status s =

@@ -85,6 +85,46 @@ TEST(AggregatorTest, BroadcastsTheCompressedMeanOfTheWorkers) {
   }
 }
 
+// The broadcast chooses its own blocks: workers with blocks of 128 feed a
+// broadcast with blocks of 32, whose reconstruction has a scale per 32
+// coordinates.
+TEST(AggregatorTest, BroadcastBlocksNeedNotBeTheWorkers) {
+  AggregatorOptions options;
+  options.worker_count = 2;
+  options.broadcast.layout = TwoTensors();
+  options.broadcast.layout.tensors[0].block_size = 32;
+  options.broadcast.method = Method::kBlockSign;
+  auto aggregator = std::move(*Aggregator::Create(options));
+  const uint64_t n = options.broadcast.layout.coordinate_count();
+  for (uint32_t w = 0; w < 2; ++w) {
+    EncoderOptions worker_options;
+    worker_options.layout = TwoTensors();
+    auto worker = std::move(*Encoder::Create(worker_options));
+    std::vector<uint8_t> packet;
+    ASSERT_TRUE(
+        worker->Encode(testing::SyntheticGradient(n, w), &packet).ok());
+    ASSERT_TRUE(aggregator->AddWorkerPacket(w, packet).ok());
+  }
+  std::vector<uint8_t> broadcast;
+  std::vector<float> reconstruction(n);
+  ASSERT_TRUE(
+      aggregator->Finish(&broadcast, absl::MakeSpan(reconstruction)).ok());
+  auto receiver = std::move(*Decoder::Create());
+  std::vector<float> decoded(n);
+  ASSERT_TRUE(receiver->Decode(broadcast, absl::MakeSpan(decoded)).ok());
+  EXPECT_EQ(decoded, reconstruction);
+  // Blocks of 32 in "w": the magnitude may change at coordinate 32 but is
+  // constant within [0, 32).
+  for (uint64_t i = 1; i < 32; ++i) {
+    EXPECT_EQ(std::fabs(reconstruction[i]), std::fabs(reconstruction[0]));
+  }
+  bool changes_at_32 = false;
+  for (uint64_t b = 32; b < 2000; b += 32) {
+    changes_at_32 |= std::fabs(reconstruction[b]) != std::fabs(reconstruction[b - 1]);
+  }
+  EXPECT_TRUE(changes_at_32);
+}
+
 TEST(AggregatorTest, RefusesStrangersAndForeignLayouts) {
   AggregatorOptions options;
   options.worker_count = 2;
@@ -98,6 +138,22 @@ TEST(AggregatorTest, RefusesStrangersAndForeignLayouts) {
       stranger->Encode(std::vector<float>(2040, 1.0f), &packet).ok());
   EXPECT_EQ(GetErrorCode(aggregator->AddWorkerPacket(0, packet)),
             ErrorCode::kInvalidArgument);
+  // The same names with another shape, or another dtype, are strangers too.
+  for (int change = 0; change < 2; ++change) {
+    EncoderOptions reshaped;
+    reshaped.layout = TwoTensors();
+    if (change == 0) {
+      reshaped.layout.tensors[0].shape = {40, 50};
+    } else {
+      reshaped.layout.tensors[1].dtype = DType::kFloat16;
+    }
+    auto encoder = std::move(*Encoder::Create(reshaped));
+    std::vector<uint8_t> reshaped_packet;
+    ASSERT_TRUE(
+        encoder->Encode(std::vector<float>(2040, 1.0f), &reshaped_packet).ok());
+    EXPECT_EQ(GetErrorCode(aggregator->AddWorkerPacket(0, reshaped_packet)),
+              ErrorCode::kInvalidArgument);
+  }
   EXPECT_EQ(GetErrorCode(aggregator->AddWorkerPacket(2, packet)),
             ErrorCode::kInvalidArgument);
   EXPECT_EQ(aggregator->contributed(), 0u);

@@ -26,9 +26,12 @@ namespace gradcodec {
 struct AggregatorOptions {
   // M, the worker streams (1..65536).
   uint32_t worker_count = 1;
-  // The broadcast encoder: any method; its layout is the workers' layout
-  // too, and its error feedback is the server's error memory. Momentum is
-  // usually left off on the server.
+  // The broadcast encoder: any method; its layout has the workers'
+  // tensors (names, shapes and dtypes, in order), and its error feedback is
+  // the server's error memory. Its block sizes are its own: a broadcast
+  // with finer blocks than the workers' keeps the server's re-encoding from
+  // adding much error (bench/training_check). Momentum is usually left off
+  // on the server.
   EncoderOptions broadcast;
 };
 
@@ -45,7 +48,7 @@ class Aggregator {
 
   // Decodes worker `worker`'s packet of this round and adds 1/M of it to
   // the round's sum. Errors: INVALID_ARGUMENT (worker out of range, or a
-  // key packet whose layout is not the broadcast's); BAD_STATE (the worker
+  // key packet whose tensors are not the broadcast's); BAD_STATE (the worker
   // already contributed this round); every error of Decoder::Decode. On
   // error the sum and the worker's decoder are unchanged.
   absl::Status AddWorkerPacket(uint32_t worker,
