@@ -6,13 +6,18 @@
 //
 //   build/release/bench/training_check [--seeds N] [--sweep]
 //
-// --sweep adds signxor rows over lambda, flip history and coder: the
-// measurement the defaults in codec_options.h come from.
+// --sweep adds signxor rows over lambda, block sizes (the workers' and the
+// broadcast's), flip history and coder: the measurement the defaults in
+// codec_options.h and the check's settings in digits_mlp.h come from.
 //
 // Distributed SGD on ../shared/data/digits.csv: 64-128-128-10 ReLU MLP,
 // M = 4 workers, batch 32 each, Nesterov momentum 0.9 on the workers, lr
 // 0.05, 300 steps, two-way compression (worker encoders, Aggregator, one
-// broadcast stream). See tests/support/digits_mlp.h.
+// broadcast stream). The sign rows' workers use blocks of
+// testing::kCheckBlockSize and their broadcast testing::SignBroadcast()
+// (signxor, blocks of 32, no rate-distortion); the shifted rows broadcast
+// with their own method. "one-way" rows apply the exact mean of the
+// workers' reconstructions. See tests/support/digits_mlp.h.
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -44,44 +49,78 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", std::string(digits.status().message()).c_str());
     return 1;
   }
+  // A row: the workers' codec and the rest of the run's settings (the
+  // broadcast, or one-way compression).
   struct Row {
     std::string name;
     std::optional<EncoderOptions> codec;
+    std::optional<EncoderOptions> broadcast = testing::SignBroadcast();
+    bool exact_downlink = false;
   };
-  auto codec = [](Method method, double lambda) {
+  auto codec = [](Method method, double lambda,
+                  uint64_t block = testing::kCheckBlockSize) {
     EncoderOptions options;
     options.method = method;
-    options.layout = testing::MlpLayout(256);
+    options.layout = testing::MlpLayout(block);
     options.rd_lambda = lambda;
     return std::optional<EncoderOptions>(options);
   };
-  const EncoderOptions defaults;
+  const double lambda = EncoderOptions{}.rd_lambda;
   std::vector<Row> rows = {
       {"fp32", std::nullopt},
       {"scaled_sign", codec(Method::kScaledSign, 0)},
       {"block_sign", codec(Method::kBlockSign, 0)},
       {"signxor (RD off)", codec(Method::kSignXor, 0)},
-      {"signxor (defaults)", codec(Method::kSignXor, defaults.rd_lambda)},
+      {"signxor (defaults)", codec(Method::kSignXor, lambda)},
+      {"signxor (defaults), one-way", codec(Method::kSignXor, lambda),
+       std::nullopt, true},
   };
-  // Issue 6: the shifted family, workers and broadcast alike.
+  // Issue 6: the shifted family, workers and broadcast alike (blocks of 256
+  // for dither's norms).
   auto shifted = [&codec](Method method, Shift shift, double k_fraction) {
-    auto options = codec(method, 0);
+    auto options = codec(method, 0, 256);
     options->shifted.shift = shift;
     options->shifted.k_fraction = k_fraction;
     return options;
   };
-  rows.push_back({"top_k 1% + ef", shifted(Method::kTopK, Shift::kErrorFeedback, 0.01)});
-  rows.push_back({"top_k 1% + ef21", shifted(Method::kTopK, Shift::kEf21, 0.01)});
-  rows.push_back({"rand_k 10% + diana", shifted(Method::kRandK, Shift::kDiana, 0.1)});
-  rows.push_back({"rand_k 50% + diana", shifted(Method::kRandK, Shift::kDiana, 0.5)});
-  rows.push_back({"dither s=4 + diana", shifted(Method::kDither, Shift::kDiana, 0)});
-  rows.push_back({"natural + ef", shifted(Method::kNatural, Shift::kErrorFeedback, 0)});
-  rows.push_back({"fp16 + ef", shifted(Method::kFp16, Shift::kErrorFeedback, 0)});
+  auto add_shifted = [&rows, &shifted](const std::string& name, Method method,
+                                       Shift shift, double k_fraction) {
+    rows.push_back({name, shifted(method, shift, k_fraction), std::nullopt});
+  };
+  add_shifted("top_k 1% + ef", Method::kTopK, Shift::kErrorFeedback, 0.01);
+  add_shifted("top_k 1% + ef21", Method::kTopK, Shift::kEf21, 0.01);
+  add_shifted("rand_k 10% + diana", Method::kRandK, Shift::kDiana, 0.1);
+  add_shifted("rand_k 50% + diana", Method::kRandK, Shift::kDiana, 0.5);
+  add_shifted("dither s=4 + diana", Method::kDither, Shift::kDiana, 0);
+  add_shifted("natural + ef", Method::kNatural, Shift::kErrorFeedback, 0);
+  add_shifted("fp16 + ef", Method::kFp16, Shift::kErrorFeedback, 0);
   if (sweep) {
-    for (double lambda : {0.3, 0.5, 1.0, 1.25, 1.5, 2.0}) {
-      rows.push_back({"signxor lambda " + std::to_string(lambda),
-                      codec(Method::kSignXor, lambda)});
+    for (double l : {0.8, 1.0, 1.25, 1.75, 2.0}) {
+      rows.push_back({"signxor lambda " + std::to_string(l),
+                      codec(Method::kSignXor, l)});
     }
+    // The block sizes: the workers' (RD off and defaults), and the
+    // broadcast's (the workers' own blocks, as before).
+    for (uint64_t block : {256u, 1024u, 0u}) {
+      const std::string blocks =
+          block == 0 ? "a block per tensor" : "blocks of " + std::to_string(block);
+      rows.push_back({"signxor RD off, " + blocks,
+                      codec(Method::kSignXor, 0, block)});
+      rows.push_back({"signxor defaults, " + blocks,
+                      codec(Method::kSignXor, lambda, block)});
+    }
+    for (uint64_t block : {uint64_t{256}, testing::kCheckBlockSize}) {
+      EncoderOptions broadcast = testing::SignBroadcast();
+      broadcast.layout = testing::MlpLayout(block);
+      rows.push_back({"block_sign, blocks of " + std::to_string(block) +
+                          ", broadcast with the same blocks",
+                      codec(Method::kBlockSign, 0, block), broadcast});
+      rows.push_back({"signxor defaults, blocks of " + std::to_string(block) +
+                          ", broadcast with the same blocks",
+                      codec(Method::kSignXor, lambda, block), broadcast});
+    }
+    rows.push_back({"block_sign, one-way", codec(Method::kBlockSign, 0),
+                    std::nullopt, true});
     for (uint32_t history : {0u, 2u, 4u}) {
       auto options = codec(Method::kSignXor, 0);
       options->flip_history = history;
@@ -98,15 +137,9 @@ int main(int argc, char** argv) {
                         options});
       }
     }
-    auto adaptive = codec(Method::kSignXor, 0);
-    adaptive->sign_coder = SignCoder::kAdaptive;
-    rows.push_back({"signxor RD off, adaptive coder", adaptive});
-    for (uint64_t block : {64u, 1024u}) {
-      auto options = codec(Method::kSignXor, 0);
-      options->layout = testing::MlpLayout(block);
-      rows.push_back({"signxor RD off, blocks of " + std::to_string(block),
-                      options});
-    }
+    auto fast = codec(Method::kSignXor, 0);
+    fast->sign_coder = SignCoder::kFast;
+    rows.push_back({"signxor RD off, fast coder", fast});
   }
   std::printf("| method | test accuracy | final training loss | uplink bits/coord "
               "| downlink bits/coord |\n|---|---|---|---|---|\n");
@@ -116,6 +149,8 @@ int main(int argc, char** argv) {
     for (int seed = 1; seed <= seeds && !diverged; ++seed) {
       testing::TrainingConfig config;
       config.seed = static_cast<uint64_t>(seed);
+      config.broadcast = row.broadcast;
+      config.exact_downlink = row.exact_downlink;
       auto result = testing::TrainDigits(*digits, config, row.codec);
       // A method too noisy for this learning rate drives the weights to
       // infinity; that is a result for the table, not a failure of the

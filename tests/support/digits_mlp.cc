@@ -145,6 +145,15 @@ Layout MlpLayout(uint64_t block_size) {
   return layout;
 }
 
+EncoderOptions SignBroadcast() {
+  EncoderOptions options;
+  options.method = Method::kSignXor;
+  options.layout = MlpLayout(kCheckBroadcastBlockSize);
+  options.momentum = 0;
+  options.rd_lambda = 0;
+  return options;
+}
+
 absl::StatusOr<TrainingResult> TrainDigits(
     const Digits& digits, const TrainingConfig& config,
     const std::optional<EncoderOptions>& codec) {
@@ -171,6 +180,7 @@ absl::StatusOr<TrainingResult> TrainDigits(
   std::vector<std::unique_ptr<Encoder>> encoders;
   std::unique_ptr<Aggregator> aggregator;
   std::unique_ptr<Decoder> receiver;
+  std::vector<std::unique_ptr<Decoder>> worker_receivers;  // exact_downlink
   if (codec.has_value()) {
     for (int w = 0; w < m; ++w) {
       EncoderOptions options = *codec;
@@ -182,14 +192,23 @@ absl::StatusOr<TrainingResult> TrainDigits(
     }
     AggregatorOptions options;
     options.worker_count = static_cast<uint32_t>(m);
-    options.broadcast = *codec;
-    options.broadcast.momentum = 0;
-    options.broadcast.rd_lambda = 0;
+    if (config.broadcast.has_value()) {
+      options.broadcast = *config.broadcast;
+    } else {
+      options.broadcast = *codec;
+      options.broadcast.momentum = 0;
+      options.broadcast.rd_lambda = 0;
+    }
     options.broadcast.stream_id = 1000;
     absl::StatusOr<std::unique_ptr<Aggregator>> a = Aggregator::Create(options);
     if (!a.ok()) return a.status();
     aggregator = std::move(*a);
     receiver = std::move(*Decoder::Create());
+    if (config.exact_downlink) {
+      for (int w = 0; w < m; ++w) {
+        worker_receivers.push_back(std::move(*Decoder::Create()));
+      }
+    }
   }
 
   TrainingResult result;
@@ -227,12 +246,22 @@ absl::StatusOr<TrainingResult> TrainDigits(
       uplink_bytes += packet.size();
       ++uplink_packets;
       lambda_sum += encoders[static_cast<size_t>(w)]->last_stats().lambda;
+      if (config.exact_downlink) {
+        if (absl::Status s =
+                worker_receivers[static_cast<size_t>(w)]->DecodeAndAdd(
+                    packet, 1.0f / static_cast<float>(m),
+                    absl::MakeSpan(update));
+            !s.ok()) {
+          return s;
+        }
+        continue;
+      }
       if (absl::Status s = aggregator->AddWorkerPacket(static_cast<uint32_t>(w), packet);
           !s.ok()) {
         return s;
       }
     }
-    if (codec.has_value()) {
+    if (codec.has_value() && !config.exact_downlink) {
       if (absl::Status s = aggregator->Finish(&packet); !s.ok()) return s;
       downlink_bytes += packet.size();
       if (absl::Status s = receiver->Decode(packet, absl::MakeSpan(update));
