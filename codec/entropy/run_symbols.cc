@@ -43,14 +43,6 @@ class PhraseWriter {
     return out + escapes + 1;
   }
 
-  // Writes the escapes of a gap of `length` zeros and returns how many
-  // zeros they cover, leaving a gap below max_run.
-  uint64_t WriteEscapes(uint64_t length, uint8_t*& out) const {
-    const uint64_t escapes = length / max_run_;
-    for (uint64_t k = 0; k < escapes; ++k) *out++ = static_cast<uint8_t>(max_run_);
-    return escapes * max_run_;
-  }
-
   uint64_t max_run() const { return max_run_; }
 
  private:
@@ -353,7 +345,7 @@ __attribute__((always_inline)) inline uint8_t* WritePhrases(
   if (flip == 0 && !positions.empty()) {
     return WritePositionPhrases(positions, writer, position, out);
   }
-  if (writer.max_run() < 64 || density < 6) {
+  if (density < 6) {
     return WriteSparsePhrases(words, count, flip, writer, position, out);
   }
   if (flip == 0) {

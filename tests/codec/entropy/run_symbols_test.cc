@@ -55,9 +55,9 @@ Bytes Write(const std::vector<uint64_t>& words, uint64_t count, bool invert,
 }
 
 TEST(RunSymbolsTest, EveryLoopWritesThePhrasesOfTheDefinition) {
-  // Densities that take the sparse, listed-positions, 8-round and 16-round
-  // loops; lengths that end inside a word; caps with and without escapes
-  // inside a word; inverted streams.
+  // Densities that take the sparse, listed-positions and byte-table loops;
+  // lengths that end inside a word; caps with and without escapes inside a
+  // word; inverted streams.
   for (double p : {0.0, 0.0005, 0.004, 0.015, 0.05, 0.1, 0.3, 0.5}) {
     for (uint64_t count : {1, 63, 64, 65, 1000, 70001}) {
       const std::vector<uint64_t> words = testing::SyntheticBits(
