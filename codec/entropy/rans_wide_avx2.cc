@@ -60,24 +60,28 @@ PutEight(__m256i x, const uint8_t* symbols, uint8_t*& cursor,
   const __m256i fields = _mm256_blend_epi32(
       _mm256_srli_epi64(even_entries, 32), odd_entries, 0xAA);
   const __m256i bias = _mm256_and_si256(fields, _mm256_set1_epi32(0x1FFF));
-  const __m256i cmpl_freq = _mm256_and_si256(_mm256_srli_epi32(fields, 13),
-                                             _mm256_set1_epi32(0xFFF));
+  const __m256i freq_fields = _mm256_srli_epi32(fields, 13);
+  const __m256i cmpl_freq =
+      _mm256_and_si256(freq_fields, _mm256_set1_epi32(0xFFF));
   const __m256i rcp_shift = _mm256_srli_epi32(fields, 25);
-  // x >= x_max = freq << 19, as x > x_max - 1 (both below 2^31 but for
-  // freq 4096, where x_max - 1 = 2^31 - 1 is never exceeded).
-  const __m256i x_max_minus_one = _mm256_sub_epi32(
-      _mm256_slli_epi32(_mm256_sub_epi32(_mm256_set1_epi32(kRansScale),
-                                         cmpl_freq),
-                        19),
-      _mm256_set1_epi32(1));
-  const __m256i emit = _mm256_cmpgt_epi32(x, x_max_minus_one);
+  // x >= x_max = freq << 19, as x >> 19 > freq - 1, where freq - 1 =
+  // 4095 - (M - freq) is the complement of the 12-bit field: one operation
+  // fewer than forming x_max (freq 4096, whose x_max does not fit, never
+  // emits either way since x < 2^31).
+  const __m256i freq_minus_one =
+      _mm256_andnot_si256(freq_fields, _mm256_set1_epi32(0xFFF));
+  const __m256i emit =
+      _mm256_cmpgt_epi32(_mm256_srli_epi32(x, 19), freq_minus_one);
   const auto mask =
       static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(emit)));
 
-  // The low words of all eight lanes, packed; keep the emitting ones.
-  const __m256i low = _mm256_and_si256(x, _mm256_set1_epi32(0xFFFF));
+  // The low words of all eight lanes, packed (a byte shuffle gathers each
+  // half's four into its low qword); keep the emitting ones.
+  const __m256i low_words = _mm256_setr_epi8(
+      0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1,  //
+      0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1);
   const __m256i packed = _mm256_permute4x64_epi64(
-      _mm256_packus_epi32(low, low), 0x08);  // qwords 0 and 2
+      _mm256_shuffle_epi8(x, low_words), 0x08);  // qwords 0 and 2
   const __m128i words = _mm_shuffle_epi8(
       _mm256_castsi256_si128(packed),
       _mm_load_si128(reinterpret_cast<const __m128i*>(kCompact[mask].data())));

@@ -43,14 +43,6 @@ class PhraseWriter {
     return out + escapes + 1;
   }
 
-  // Writes the escapes of a gap of `length` zeros and returns how many
-  // zeros they cover, leaving a gap below max_run.
-  uint64_t WriteEscapes(uint64_t length, uint8_t*& out) const {
-    const uint64_t escapes = length / max_run_;
-    for (uint64_t k = 0; k < escapes; ++k) *out++ = static_cast<uint8_t>(max_run_);
-    return escapes * max_run_;
-  }
-
   uint64_t max_run() const { return max_run_; }
 
  private:
@@ -65,64 +57,6 @@ inline uint64_t LowestOne(uint64_t word) {
 }
 inline uint64_t HighestOne(uint64_t word) {
   return 63 - static_cast<uint64_t>(__builtin_clzll(word));
-}
-
-// Phrases of every one of `word` (bits base .. base + 63 of the stream),
-// kRound ones per round with no branch on the data: a round extracts
-// kRound positions whether or not they exist (writing placeholders past the
-// phrases it keeps) and keeps as many as there are, so the only branches
-// are the round count, which follows the density, and gaps of max_run
-// zeros or more, which are rare whenever this path is taken (only a word's
-// first one can end one, since later gaps are below 64 <= max_run).
-template <int kRound>
-__attribute__((always_inline)) inline uint8_t* WriteWordPhrases(uint64_t word, uint64_t base, uint64_t& position,
-                          const PhraseWriter& writer, uint8_t* out) {
-  constexpr uint64_t kTop = uint64_t{1} << 63;  // placeholder 63, no zero test
-  const uint64_t first = base + LowestOne(word | kTop);
-  if (word != 0 && first - position >= writer.max_run()) [[unlikely]] {
-    position += writer.WriteEscapes(first - position, out);
-  }
-  // Bit index (from base) of the previous one; negative when it lies in an
-  // earlier word.
-  auto previous = static_cast<int64_t>(position - base) - 1;
-  uint64_t rest = word;
-  while (true) {
-    const int ones = std::popcount(rest);
-#pragma GCC unroll 16
-    for (int i = 0; i < kRound; ++i) {
-      const auto one = static_cast<int64_t>(LowestOne(rest | kTop));
-      out[i] = static_cast<uint8_t>(one - previous - 1);
-      previous = one;
-      rest &= rest - 1;
-    }
-    out += ones < kRound ? ones : kRound;
-    if (rest == 0) break;
-  }
-  position = word != 0 ? base + HighestOne(word | 1) + 1 : position;
-  return out;
-}
-
-template <int kRound>
-__attribute__((always_inline)) inline uint8_t* WriteDensePhrases(
-    const uint64_t* words, uint64_t count, uint64_t flip,
-    const PhraseWriter& writer_in, uint64_t& position_in, uint8_t* out) {
-  // Locals: stores through `out` (bytes, which may alias anything) would
-  // otherwise make the compiler keep the position and the writer in memory,
-  // putting a store-to-load round trip on the loop-carried chain.
-  const PhraseWriter writer = writer_in;
-  uint64_t position = position_in;
-  const uint64_t whole = count / 64;
-  for (uint64_t w = 0; w < whole; ++w) {
-    out = WriteWordPhrases<kRound>(words[w] ^ flip, w * 64, position, writer,
-                                   out);
-  }
-  if (count % 64 != 0) {
-    const uint64_t last =
-        (words[whole] ^ flip) & ((uint64_t{1} << (count % 64)) - 1);
-    out = WriteWordPhrases<kRound>(last, whole * 64, position, writer, out);
-  }
-  position_in = position;
-  return out;
 }
 
 // Offsets (0..7) of the set bits of each 8-bit mask, in ascending order.
@@ -237,7 +171,7 @@ inline uint64_t MaskedWord(const uint64_t* words, uint64_t w, uint64_t count,
 __attribute__((always_inline)) inline uint8_t* WriteSparsePhrases(
     const uint64_t* words, uint64_t count, uint64_t flip,
     const PhraseWriter& writer_in, uint64_t& position_in, uint8_t* out) {
-  const PhraseWriter writer = writer_in;  // locals: see WriteDensePhrases
+  const PhraseWriter writer = writer_in;  // locals: see WriteListedPhrases
   uint64_t position = position_in;
   constexpr uint64_t kChunk = 256;  // offsets fit a byte
   uint8_t listed[kChunk + 8];
@@ -264,12 +198,139 @@ __attribute__((always_inline)) inline uint8_t* WriteSparsePhrases(
 __attribute__((always_inline)) inline uint8_t* WritePositionPhrases(
     absl::Span<const uint32_t> positions, const PhraseWriter& writer_in,
     uint64_t& position_in, uint8_t* out) {
-  const PhraseWriter writer = writer_in;  // locals: see WriteDensePhrases
+  const PhraseWriter writer = writer_in;  // locals: see WriteListedPhrases
   uint64_t position = position_in;
   const uint32_t* const at = positions.data();  // raw: Span is checked
   for (size_t i = 0; i < positions.size(); ++i) {
     out = writer.Write(at[i] - position, out);
     position = uint64_t{at[i]} + 1;
+  }
+  position_in = position;
+  return out;
+}
+
+// The bit offsets, modulo 256 (a byte each), of the ones of
+// words[0 .. word_count) (after XOR with `flip`), read a byte at a time: a
+// table gives a byte's offsets, which are stored eight at once and kept
+// for as many as the byte has ones. No branch on the data, and the same
+// work per word at every density. `offsets` holds word_count * 64 + 8
+// bytes. Returns how many it listed.
+template <uint64_t kFlip>
+__attribute__((always_inline)) inline size_t ListOneOffsets(
+    const uint64_t* words, uint64_t word_count, uint8_t* offsets) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(words);  // LE words
+  constexpr auto kFlipByte = static_cast<uint8_t>(kFlip);
+  size_t n = 0;
+  uint64_t b = 0;
+  // 32 bytes (256 bits) a round, so that each byte's base offset is a
+  // constant of the unrolled loop.
+  for (; b + 32 <= word_count * 8; b += 32) {
+#pragma GCC unroll 32
+    for (uint64_t k = 0; k < 32; ++k) {
+      const unsigned byte = bytes[b + k] ^ kFlipByte;
+      const uint64_t at = kSetBitOffsets[byte] + 0x0101010101010101ull * 8 * k;
+      std::memcpy(offsets + n, &at, 8);
+      n += static_cast<size_t>(std::popcount(byte));
+    }
+  }
+  for (; b < word_count * 8; ++b) {
+    const unsigned byte = bytes[b] ^ kFlipByte;
+    const uint64_t at =
+        kSetBitOffsets[byte] + 0x0101010101010101ull * (8 * b & 0xFF);
+    std::memcpy(offsets + n, &at, 8);
+    n += static_cast<size_t>(std::popcount(byte));
+  }
+  return n;
+}
+
+// Whether words[0 .. word_count) (after XOR with `flip`) hold three empty
+// words in a row: without them no gap between two of their ones reaches
+// 256 zeros (at most 63 + 128 + 63), so offsets modulo 256 give every gap.
+inline bool HasThreeEmptyWords(const uint64_t* words, uint64_t word_count,
+                               uint64_t flip) {
+  uint64_t empty = 0;  // bit w: word w is empty
+  for (uint64_t w = 0; w < word_count; ++w) {
+    empty |= static_cast<uint64_t>(words[w] == flip) << w;
+  }
+  return (empty & empty >> 1 & empty >> 2) != 0;
+}
+
+// The phrases of the gaps between offsets[i - 1] and offsets[i], i in
+// [1, n), each below 256 zeros: sixteen bytes at once, through
+// PhraseWriter only for sixteen that hold a gap of max_run zeros or more.
+inline uint8_t* WriteOffsetGaps(const uint8_t* offsets, size_t n,
+                                const PhraseWriter& writer, uint8_t* out) {
+  size_t i = 1;
+#if defined(__SSE2__)
+  const __m128i one = _mm_set1_epi8(1);
+  const __m128i longest = _mm_set1_epi8(static_cast<char>(writer.max_run() - 1));
+  for (; i + 16 <= n; i += 16) {
+    const __m128i at =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(offsets + i));
+    const __m128i before =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(offsets + i - 1));
+    const __m128i gaps = _mm_sub_epi8(_mm_sub_epi8(at, before), one);
+    const __m128i short_gaps =
+        _mm_cmpeq_epi8(_mm_max_epu8(gaps, longest), longest);
+    if (_mm_movemask_epi8(short_gaps) == 0xFFFF) [[likely]] {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out), gaps);
+      out += 16;
+      continue;
+    }
+    for (size_t k = i; k < i + 16; ++k) {
+      out = writer.Write(static_cast<uint8_t>(offsets[k] - offsets[k - 1] - 1),
+                         out);
+    }
+  }
+#endif
+  for (; i < n; ++i) {
+    out = writer.Write(static_cast<uint8_t>(offsets[i] - offsets[i - 1] - 1),
+                       out);
+  }
+  return out;
+}
+
+// For dense streams: the ones of each chunk of 64 whole words are listed
+// (ListOneOffsets), and their phrases computed from the list, sixteen at a
+// time (WriteOffsetGaps). A chunk where a gap could reach 256 zeros goes
+// word by word instead, as does the partial last word.
+template <uint64_t kFlip>
+__attribute__((always_inline)) inline uint8_t* WriteListedPhrases(
+    const uint64_t* words, uint64_t count, const PhraseWriter& writer_in,
+    uint64_t& position_in, uint8_t* out) {
+  // Locals: stores through `out` (bytes, which may alias anything) would
+  // otherwise make the compiler keep the position and the writer in memory.
+  const PhraseWriter writer = writer_in;
+  uint64_t position = position_in;
+  constexpr uint64_t kChunk = 64;
+  uint8_t offsets[kChunk * 64 + 8];
+  const uint64_t whole = count / 64;
+  for (uint64_t chunk = 0; chunk < whole; chunk += kChunk) {
+    const uint64_t* const at = words + chunk;
+    const uint64_t size = std::min(kChunk, whole - chunk);
+    for (uint64_t line = 0; line < size; line += 8) {
+      __builtin_prefetch(at + line + 512);  // as in ListNonEmptyWords
+    }
+    const size_t n = ListOneOffsets<kFlip>(at, size, offsets);
+    if (n == 0 || HasThreeEmptyWords(at, size, kFlip)) {
+      for (uint64_t w = 0; w < size; ++w) {
+        if (at[w] == kFlip) continue;
+        out = WriteNonEmptyWord(at[w] ^ kFlip, chunk + w, writer, position,
+                                out);
+      }
+      continue;
+    }
+    // Without three empty words, the first one is in the first three words
+    // and the last in the last three: their offsets are exact.
+    out = writer.Write(chunk * 64 + offsets[0] - position, out);
+    out = WriteOffsetGaps(offsets, n, writer, out);
+    uint64_t last = size - 1;
+    while (at[last] == kFlip) --last;
+    position = (chunk + last) * 64 + HighestOne(at[last] ^ kFlip) + 1;
+  }
+  if (count % 64 != 0) {
+    const uint64_t word = MaskedWord(words, whole, count, kFlip);
+    if (word != 0) out = WriteNonEmptyWord(word, whole, writer, position, out);
   }
   position_in = position;
   return out;
@@ -284,13 +345,13 @@ __attribute__((always_inline)) inline uint8_t* WritePhrases(
   if (flip == 0 && !positions.empty()) {
     return WritePositionPhrases(positions, writer, position, out);
   }
-  if (writer.max_run() < 64 || density < 6) {
+  if (density < 6) {
     return WriteSparsePhrases(words, count, flip, writer, position, out);
   }
-  if (density < 32) {
-    return WriteDensePhrases<8>(words, count, flip, writer, position, out);
+  if (flip == 0) {
+    return WriteListedPhrases<0>(words, count, writer, position, out);
   }
-  return WriteDensePhrases<16>(words, count, flip, writer, position, out);
+  return WriteListedPhrases<~uint64_t{0}>(words, count, writer, position, out);
 }
 
 uint8_t* WritePhrasesPortable(const uint64_t* words, uint64_t count,

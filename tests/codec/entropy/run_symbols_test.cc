@@ -55,9 +55,9 @@ Bytes Write(const std::vector<uint64_t>& words, uint64_t count, bool invert,
 }
 
 TEST(RunSymbolsTest, EveryLoopWritesThePhrasesOfTheDefinition) {
-  // Densities that take the sparse, listed-positions, 8-round and 16-round
-  // loops; lengths that end inside a word; caps with and without escapes
-  // inside a word; inverted streams.
+  // Densities that take the sparse, listed-positions and byte-table loops;
+  // lengths that end inside a word; caps with and without escapes inside a
+  // word; inverted streams.
   for (double p : {0.0, 0.0005, 0.004, 0.015, 0.05, 0.1, 0.3, 0.5}) {
     for (uint64_t count : {1, 63, 64, 65, 1000, 70001}) {
       const std::vector<uint64_t> words = testing::SyntheticBits(
@@ -81,6 +81,39 @@ TEST(RunSymbolsTest, EveryLoopWritesThePhrasesOfTheDefinition) {
           }
         }
       }
+    }
+  }
+}
+
+// The dense loop takes gaps from bit offsets modulo 256 and falls back to
+// word-by-word coding for chunks that hold three empty words in a row:
+// dense bits cut by gaps of every length around those limits (inside a
+// chunk and across chunk boundaries), and full words, must still give the
+// phrases of the definition.
+TEST(RunSymbolsTest, DenseLoopGapsAroundItsLimits) {
+  std::mt19937_64 rng(11);
+  const uint64_t count = 200 * 64 * 64 + 13;  // 200 chunks, a partial word
+  std::vector<uint64_t> words = testing::SyntheticBits(count, 0.2, 5);
+  words[7] = ~uint64_t{0};
+  uint64_t bit = 100;
+  for (uint64_t gap : {120, 127, 128, 129, 191, 192, 200, 254, 255, 256, 257,
+                       300, 64 * 3, 64 * 3 + 1, 64 * 5, 4096, 64 * 64 * 2}) {
+    bit += 2000 + rng() % 3000;
+    for (uint64_t i = bit; i < bit + gap && i < count; ++i) {
+      words[i / 64] &= ~(uint64_t{1} << (i % 64));
+    }
+    bit += gap;
+  }
+  for (uint64_t w = 3 * 64 - 2; w < 3 * 64 + 1; ++w) words[w] = 0;  // across
+  for (bool invert : {false, true}) {
+    if (invert) {
+      for (uint64_t& w : words) w = ~w;
+    }
+    for (uint32_t max_run : {1u, 63u, 64u, 127u, 200u, 255u}) {
+      SCOPED_TRACE(::testing::Message() << "max_run " << max_run << " invert "
+                                        << invert);
+      ASSERT_EQ(Write(words, count, invert, max_run, false),
+                NaivePhrases(words, count, invert, max_run));
     }
   }
 }
