@@ -5,12 +5,15 @@
 // (top_k) converge to the optimum. See tests/support/softmax_shifted.h.
 //
 //   shifted_convergence [--iterations N] [--every N] [--packets]
-//                       [--plot FILE]
+//                       [--key-interval N] [--plot FILE]
 //
 // --packets sends every gradient as a packet through Encoder and Decoder
 // instead of the internal sender and receiver (the same numbers, with
-// packet bytes counted). --plot writes the curves as whitespace-separated
-// columns (iteration, then one column per row) for gnuplot or a spreadsheet.
+// packet bytes counted). --key-interval N (implies --packets) sends a key
+// packet every N packets: the curves stay the same, since key packets
+// carry the learned shift, and bits/c shows what the keys cost. --plot writes
+// the curves as whitespace-separated columns (iteration, then one column per
+// row) for gnuplot or a spreadsheet.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -28,12 +31,16 @@ int main(int argc, char** argv) {
   int iterations = kShiftedExperimentIterations, every = 250;
   Channel channel = Channel::kInternal;
   std::string plot;
+  uint64_t key_interval = 0;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--iterations") == 0 && i + 1 < argc) {
       iterations = std::atoi(argv[++i]);
     } else if (std::strcmp(argv[i], "--every") == 0 && i + 1 < argc) {
       every = std::atoi(argv[++i]);
     } else if (std::strcmp(argv[i], "--packets") == 0) {
+      channel = Channel::kPackets;
+    } else if (std::strcmp(argv[i], "--key-interval") == 0 && i + 1 < argc) {
+      key_interval = std::strtoull(argv[++i], nullptr, 10);
       channel = Channel::kPackets;
     } else if (std::strcmp(argv[i], "--plot") == 0 && i + 1 < argc) {
       plot = argv[++i];
@@ -70,7 +77,7 @@ int main(int argc, char** argv) {
   std::vector<Curve> curves;
   for (const ShiftRun& run : runs) {
     auto curve = RunCompressedDescent(*problem, optimum, run, iterations, step,
-                                      every, channel);
+                                      every, channel, key_interval);
     if (!curve.ok()) {
       std::fprintf(stderr, "%s: %s\n", run.name.c_str(),
                    std::string(curve.status().message()).c_str());

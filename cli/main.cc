@@ -34,6 +34,7 @@ struct SettingsFlags {
   std::optional<double> lambda;
   std::optional<double> target_bits;
   std::string shift = "auto";
+  std::string shift_file;
   std::string values = "fp32";
   CodecSettings settings;
 
@@ -75,12 +76,15 @@ struct SettingsFlags {
         ->capture_default_str();
     command
         ->add_option("--shift", shift,
-                     "shifted methods: none, error_feedback, ef21, diana or "
-                     "rand_diana (auto: error_feedback where the compressor "
-                     "allows it, else diana)")
-        ->check(CLI::IsMember({"auto", "none", "error_feedback", "ef21", "diana",
-                               "rand_diana"}))
+                     "shifted methods: none, error_feedback, ef21, diana, "
+                     "rand_diana or fixed (auto: error_feedback where the "
+                     "compressor allows it, else diana)")
+        ->check(CLI::IsMember({"auto", "none", "error_feedback", "ef21",
+                               "diana", "rand_diana", "fixed"}))
         ->capture_default_str();
+    command->add_option("--shift-file", shift_file,
+                        "--shift fixed: the shift, a dump file (.safetensors, "
+                        ".npy, .npz) with the same tensors as the steps");
     command
         ->add_option("--k-fraction", settings.shifted.k_fraction,
                      "top_k, rand_k: the share of coordinates kept")
@@ -119,6 +123,17 @@ struct SettingsFlags {
     if ((lambda || target_bits) && settings.method != Method::kSignXor) {
       return "--lambda and --target-bits apply to --method signxor only";
     }
+    settings.shift_file = shift_file;
+    return ShiftError();
+  }
+
+  // The usage errors of --shift and --shift-file, which analyze checks too.
+  std::optional<std::string> ShiftError() const {
+    if ((shift == "fixed") == shift_file.empty()) {
+      return shift_file.empty()
+                 ? std::string("--shift fixed needs --shift-file FILE")
+                 : std::string("--shift-file applies to --shift fixed only");
+    }
     return std::nullopt;
   }
 };
@@ -151,7 +166,8 @@ int Main(int argc, char** argv) {
   compress_command->footer(
       "Example:\n  gradcodec compress run/grads/ -o grads.gcs --method signxor "
       "--block-size 256\n  gradcodec compress step_*.safetensors -o g.gcs "
-      "--target-bits 0.4 --json");
+      "--target-bits 0.4 --json\n  gradcodec compress run/grads/ -o g.gcs "
+      "--method natural --shift fixed --shift-file mean_grad.safetensors");
 
   // decompress
   DecompressOptions decompress;
@@ -253,6 +269,7 @@ int Main(int argc, char** argv) {
     // The method stays signxor here, so this cannot refuse --lambda: it
     // applies to the signxor row.
     analyze_flags.Finish();
+    if (auto error = analyze_flags.ShiftError()) return usage_error(*error);
     analyze.settings = analyze_flags.settings;
     for (absl::string_view name :
          absl::StrSplit(methods_text, ',', absl::SkipWhitespace())) {

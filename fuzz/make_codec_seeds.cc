@@ -1,6 +1,9 @@
 // Writes seed inputs for the codec_decoder fuzz target: short streams of
-// every method, the shifted ones with every shift rule they accept (key
-// then deltas, u16-length-prefixed packets), small enough for -max_len. Run: build/fuzz/make_codec_seeds fuzz/corpus/codec_decoder
+// every method, the shifted ones with every shift rule they accept (key,
+// two deltas, then a second key, which for EF21, DIANA and Rand-DIANA
+// carries the learned shift in its `shift` section; u16-length-prefixed
+// packets), small enough for -max_len.
+// Run: build/fuzz/make_codec_seeds fuzz/corpus/codec_decoder
 #include <cstdio>
 #include <string>
 #include <vector>

@@ -7,8 +7,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "codec/method_sections.h"
+#include "codec/shifted/key_shift.h"
 #include "codec/shifted/shifted_sections.h"
+#include "codec/shifted/shifted_stream.h"
 #include "codec/splitmix64.h"
 #include "format/byte_reader.h"
 #include "format/checksum.h"
@@ -121,6 +124,131 @@ void AddShiftedVectors(Stream& stream) {
     stream(absl::StrCat("shifted_", row.name),
            absl::StrCat(row.name, ": key, three deltas, key, delta"),
            EncodeSteps(options(row.method, row.shift), 6));
+  }
+  // Section 11.10.5: the second key packet of an evolving rule holds
+  // `shift`, so a receiver that starts there outputs what one that saw the
+  // whole stream does (the same results as packets 4 and 5 of shifted_*).
+  for (const auto& row : rows) {
+    if (row.shift != Shift::kEf21 && row.shift != Shift::kDiana &&
+        row.shift != Shift::kRandDiana) {
+      continue;
+    }
+    const std::vector<Bytes> all =
+        EncodeSteps(options(row.method, row.shift), 6);
+    const std::vector<std::string> whole =
+        absl::StrSplit(StreamResult(StreamFile(all)), ' ');
+    const std::string joined = StreamResult(StreamFile({all[4], all[5]}));
+    if (joined != absl::StrCat(whole[4], " ", whole[5])) {
+      std::fprintf(stderr,
+                   "shift_join_%s: \"%s\" is not the whole stream's "
+                   "last two results\n",
+                   row.name, joined.c_str());
+      std::abort();
+    }
+    stream(absl::StrCat("shift_join_", row.name),
+           absl::StrCat(row.name,
+                        ": packets 4 (a key holding `shift`) and 5 "
+                        "only, as a receiver joining there sees them"),
+           {all[4], all[5]});
+  }
+  {
+    const std::vector<Bytes> rk6 =
+        EncodeSteps(options(Method::kRandK, Shift::kDiana), 6);
+    const Bytes shift = [&] {
+      const internal::ParsedPacket key = *internal::ParsePacket(rk6[4]);
+      const absl::Span<const uint8_t> p =
+          key.Find(internal::kKeyShiftSection)->payload;
+      return Bytes(p.begin(), p.end());
+    }();
+    // Sets (or adds, in type order) the `shift` section of `packet`.
+    auto with_shift = [](const Bytes& packet, Bytes payload) {
+      return Rebuilt(packet, [&](PacketHeader&, std::vector<uint8_t>& types,
+                                 std::vector<Bytes>& payloads) {
+        for (size_t k = 0; k < types.size(); ++k) {
+          if (types[k] == internal::kKeyShiftSection) {
+            payloads[k] = payload;
+            return;
+          }
+        }
+        types.push_back(internal::kKeyShiftSection);
+        payloads.push_back(payload);
+      });
+    };
+    stream("shift_in_delta",
+           "a rand_k/diana delta holding a `shift` section (SECTION_PRESENCE)",
+           {rk6[0], with_shift(rk6[1], shift)}, "SECTION_PRESENCE");
+    stream(
+        "shift_for_rule_none",
+        "a natural/none key packet holding a `shift` section "
+        "(SECTION_PRESENCE)",
+        {with_shift(EncodeSteps(options(Method::kNatural, Shift::kNone), 1)[0],
+                    shift)},
+        "SECTION_PRESENCE");
+    // The key's h in each layout (section 11.10.5): the same output.
+    std::vector<float> h(72);
+    if (!internal::ReadKeyShift(shift, absl::MakeSpan(h)).ok()) std::abort();
+    Bytes interleaved, planes;
+    internal::WriteKeyShift(h, internal::ShiftLayout::kInterleaved,
+                            &interleaved);
+    internal::WriteKeyShift(h, internal::ShiftLayout::kPlanes, &planes);
+    stream("shift_layouts",
+           "packet 4 of shifted_rand_k_diana with its `shift` in the "
+           "interleaved, then in the planes layout: the same output twice",
+           {with_shift(rk6[4], interleaved), with_shift(rk6[4], planes)});
+    stream("shift_truncated",
+           "a key packet whose planes `shift` lacks its last byte: plane_3 "
+           "runs past the payload (LENGTH_OUT_OF_BOUNDS), then the true key "
+           "and delta",
+           {rk6[0], with_shift(rk6[4], Bytes(planes.begin(), planes.end() - 1)),
+            rk6[4], rk6[5]},
+           "LENGTH_OUT_OF_BOUNDS");
+    Bytes layout_2 = planes;
+    layout_2[0] = 2;
+    stream("shift_layout_2", "a `shift` with shift_layout 2 (INVALID_FIELD)",
+           {with_shift(rk6[4], layout_2)}, "INVALID_FIELD");
+    // h = +infinity in coordinate 0, +0.0 elsewhere: shift_layout 1, four
+    // stored planes of 72 symbols (prefix 74, byte_coder 0, symbol_count
+    // 72).
+    Bytes infinite = {1};
+    for (uint8_t first :
+         {uint8_t{0x00}, uint8_t{0x00}, uint8_t{0x80}, uint8_t{0x7F}}) {
+      infinite.insert(infinite.end(), {74, 0, 72, first});
+      infinite.insert(infinite.end(), 71, 0);
+    }
+    stream("shift_infinite",
+           "a key packet whose `shift` holds +infinity (INVALID_FIELD)",
+           {with_shift(rk6[4], infinite)}, "INVALID_FIELD");
+    stream("shift_trailing",
+           "a planes `shift` with a byte after plane_3 (TRAILING_BYTES)",
+           {with_shift(rk6[4],
+                       [&] {
+                         Bytes b = planes;
+                         b.push_back(0);
+                         return b;
+                       }())},
+           "TRAILING_BYTES");
+    // A rand_diana key whose `shifted_values` became a `refresh` of v,
+    // with the `shift` kept beside it.
+    const std::vector<Bytes> rd =
+        EncodeSteps(options(Method::kDither, Shift::kRandDiana), 6);
+    stream("shift_with_refresh",
+           "a dither/rand_diana key packet holding `refresh` and `shift` "
+           "(SECTION_PRESENCE)",
+           {Rebuilt(with_shift(rd[4], shift),
+                    [](PacketHeader&, std::vector<uint8_t>& types,
+                       std::vector<Bytes>& payloads) {
+                      for (size_t k = 0; k < types.size(); ++k) {
+                        if (types[k] == internal::kRefreshSection) return;
+                        if (types[k] != internal::kShiftedValuesSection)
+                          continue;
+                        // `refresh` (0x13) sorts where `shifted_values`
+                        // (0x11) was: `fixed_shift` is absent here.
+                        types[k] = internal::kRefreshSection;
+                        payloads[k].clear();
+                        internal::WriteDenseFloats(Step(72, 4), &payloads[k]);
+                      }
+                    })},
+           "SECTION_PRESENCE");
   }
   {
     EncoderOptions o = options(Method::kTopK, Shift::kDiana);

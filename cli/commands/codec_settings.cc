@@ -79,6 +79,9 @@ std::vector<std::pair<std::string, std::string>> ToContainerSettings(
       out.emplace_back("levels", absl::StrCat(s.levels));
     }
     out.emplace_back("seed", absl::StrCat(s.seed));
+    if (!settings.shift_file.empty()) {
+      out.emplace_back("shift_file", settings.shift_file);
+    }
   }
   const std::string names = absl::StrJoin(step_names, "\n");
   if (!names.empty() && names.size() <= kMaxSettingValueLength) {

@@ -30,6 +30,9 @@ struct CodecSettings {
   // for the others (rand_k, dither with omega >= 1).
   std::optional<Shift> shift;
   ShiftedOptions shifted;  // shift is taken from `shift` or the default
+  // Shift rule fixed: the dump file holding h (shift_file.h), read once
+  // the first step's tensors are known.
+  std::string shift_file;
 };
 
 // The shift rule ToEncoderOptions uses for `settings` and `layout`.

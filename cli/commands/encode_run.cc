@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/commands/reconstruction_moments.h"
+#include "cli/commands/shift_file.h"
 #include "gradcodec/names.h"
 #include "gradcodec/packet_info.h"
 
@@ -110,8 +111,16 @@ EncodeMeter::~EncodeMeter() = default;
 absl::StatusOr<std::unique_ptr<EncodeMeter>> EncodeMeter::Create(
     const CodecSettings& settings, const DumpStep& first_step) {
   const Layout layout = LayoutOf(first_step.tensors, settings.block_size);
-  absl::StatusOr<std::unique_ptr<Encoder>> encoder =
-      Encoder::Create(ToEncoderOptions(settings, layout));
+  EncoderOptions options = ToEncoderOptions(settings, layout);
+  // The sign methods of an analyze run ignore the shifted methods' flags.
+  if (!settings.shift_file.empty() && static_cast<uint8_t>(settings.method) >=
+                                          static_cast<uint8_t>(Method::kTopK)) {
+    absl::StatusOr<std::vector<float>> h =
+        ReadShiftFile(settings.shift_file, first_step);
+    if (!h.ok()) return h.status();
+    options.shifted.fixed_shift = *std::move(h);
+  }
+  absl::StatusOr<std::unique_ptr<Encoder>> encoder = Encoder::Create(options);
   if (!encoder.ok()) {
     return absl::Status(encoder.status().code(),
                         absl::StrCat(first_step.path, ": ",

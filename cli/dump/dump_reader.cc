@@ -79,6 +79,43 @@ absl::Status ReadDumpFile(const std::string& path, std::vector<uint8_t>* bytes,
   return absl::OkStatus();
 }
 
+absl::Status CheckSameTensors(const std::string& path,
+                              const std::vector<DumpTensor>& tensors,
+                              const std::string& reference_path,
+                              const std::vector<DumpTensor>& reference,
+                              bool compare_dtypes) {
+  for (size_t i = 0; i < std::max(tensors.size(), reference.size()); ++i) {
+    if (i >= tensors.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": tensor '", reference[i].name, "' of ",
+                       reference_path, " is missing"));
+    }
+    if (i >= reference.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": tensor '", tensors[i].name, "' is not in ", reference_path));
+    }
+    const DumpTensor& want = reference[i];
+    const DumpTensor& got = tensors[i];
+    if (got.name != want.name) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": tensor ", i, " is '", got.name, "' where ",
+                       reference_path, " has '", want.name, "'"));
+    }
+    if (got.shape != want.shape) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": tensor '", got.name, "' has shape [",
+          absl::StrJoin(got.shape, ", "), "] where ", reference_path, " has [",
+          absl::StrJoin(want.shape, ", "), "]"));
+    }
+    if (compare_dtypes && got.dtype != want.dtype) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": tensor '", got.name, "' is ", DTypeName(got.dtype),
+          " where ", reference_path, " has ", DTypeName(want.dtype)));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<DumpSource> DumpSource::Open(
     const std::vector<std::string>& inputs) {
   if (inputs.empty()) return absl::InvalidArgumentError("no input given");
@@ -145,36 +182,8 @@ absl::Status DumpSource::ReadStep(size_t index, DumpStep* step,
     }
     return absl::OkStatus();
   }
-  const auto& tensors = step->tensors;
-  for (size_t i = 0; i < std::max(tensors.size(), signature_.size()); ++i) {
-    if (i >= tensors.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": tensor '", signature_[i].name, "' of ", first_path_,
-          " is missing"));
-    }
-    if (i >= signature_.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": tensor '", tensors[i].name, "' is not in ", first_path_));
-    }
-    const DumpTensor& want = signature_[i];
-    const DumpTensor& got = tensors[i];
-    if (got.name != want.name) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": tensor ", i, " is '", got.name, "' where ",
-                       first_path_, " has '", want.name, "'"));
-    }
-    if (got.shape != want.shape) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": tensor '", got.name, "' has shape [",
-          absl::StrJoin(got.shape, ", "), "] where ", first_path_, " has [",
-          absl::StrJoin(want.shape, ", "), "]"));
-    }
-    if (got.dtype != want.dtype) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": tensor '", got.name, "' is ", DTypeName(got.dtype),
-          " where ", first_path_, " has ", DTypeName(want.dtype)));
-    }
-  }
+  return CheckSameTensors(path, step->tensors, first_path_, signature_,
+                          /*compare_dtypes=*/true);
   return absl::OkStatus();
 }
 

@@ -28,6 +28,16 @@ absl::StatusOr<DumpStep> ReadDumpFile(const std::string& path);
 absl::Status ReadDumpFile(const std::string& path, std::vector<uint8_t>* bytes,
                           DumpStep* step, std::vector<float>* flat = nullptr);
 
+// OK when `tensors` (read from `path`) have the names and shapes, in the
+// same order, of `reference` (read from `reference_path`), and with
+// `compare_dtypes` their dtypes too; otherwise INVALID_ARGUMENT naming
+// `path`, the tensor and what differs.
+absl::Status CheckSameTensors(const std::string& path,
+                              const std::vector<DumpTensor>& tensors,
+                              const std::string& reference_path,
+                              const std::vector<DumpTensor>& reference,
+                              bool compare_dtypes);
+
 class DumpSource {
  public:
   // Lists the steps of `inputs`. Errors: an input that does not exist

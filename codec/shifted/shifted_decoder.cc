@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "codec/shifted/key_shift.h"
 #include "codec/shifted/shift_rule.h"
 #include "codec/shifted/shift_setup.h"
 #include "codec/shifted/shifted_sections.h"
@@ -26,6 +27,7 @@ struct ShiftedSections {
   const SectionView* values = nullptr;
   const SectionView* fixed = nullptr;
   const SectionView* refresh = nullptr;
+  const SectionView* shift = nullptr;
 };
 
 // Step 1 of spec 11.10.1: only the types this packet kind may hold.
@@ -43,8 +45,10 @@ absl::StatusOr<ShiftedSections> FindSections(const ParsedPacket& packet) {
       found.values = &section;
     } else if (section.type == kFixedShiftSection && key) {
       found.fixed = &section;
-    } else if (section.type == kRefreshSection && !key) {
+    } else if (section.type == kRefreshSection) {
       found.refresh = &section;
+    } else if (section.type == kKeyShiftSection && key) {
+      found.shift = &section;
     } else {
       return Presence(absl::StrCat(
           "method ", packet.header.method_id, " ", key ? "key" : "delta",
@@ -55,16 +59,9 @@ absl::StatusOr<ShiftedSections> FindSections(const ParsedPacket& packet) {
   return found;
 }
 
-// Steps 3 and 5: the sections the rule needs (a key packet reaches here
-// after FromKeyPacket ran steps 2 to 4).
-absl::Status CheckRuleSections(const ShiftedSections& found, Shift rule,
-                               bool key) {
-  if (key && (found.fixed != nullptr) != (rule == Shift::kFixed)) {
-    return Presence(rule == Shift::kFixed
-                        ? "a key packet of shift rule fixed needs a "
-                          "`fixed_shift` section (0x12)"
-                        : "only shift rule fixed has a `fixed_shift` section");
-  }
+// Step 6: the sections the rule needs (a key packet reaches here after
+// FromKeyPacket ran steps 2 to 5).
+absl::Status CheckRuleSections(const ShiftedSections& found, Shift rule) {
   if (found.refresh != nullptr && rule != Shift::kRandDiana) {
     return Presence("only shift rule rand_diana has a `refresh` section");
   }
@@ -73,6 +70,11 @@ absl::Status CheckRuleSections(const ShiftedSections& found, Shift rule,
                         ? "a packet holds `shifted_values` or `refresh`, "
                           "not both"
                         : "the packet needs a `shifted_values` section (0x11)");
+  }
+  if (found.refresh != nullptr && found.shift != nullptr) {
+    return Presence(
+        "a key packet with a `refresh` has no `shift` section: "
+        "the refresh replaces h");
   }
   return absl::OkStatus();
 }
@@ -105,10 +107,15 @@ absl::StatusOr<std::unique_ptr<ShiftedDecoder>> Build(
 }  // namespace
 
 uint64_t ShiftKeyFingerprint(absl::Span<const uint8_t> setup_payload,
-                             absl::Span<const uint8_t> fixed_payload) {
-  const uint64_t f = Xxh3(setup_payload);
-  if (fixed_payload.empty()) return f;
-  return XXH3_64bits_withSeed(fixed_payload.data(), fixed_payload.size(), f);
+                             absl::Span<const uint8_t> fixed_payload,
+                             absl::Span<const uint8_t> shift_payload) {
+  uint64_t f = Xxh3(setup_payload);
+  for (absl::Span<const uint8_t> chained : {fixed_payload, shift_payload}) {
+    if (!chained.empty()) {
+      f = XXH3_64bits_withSeed(chained.data(), chained.size(), f);
+    }
+  }
+  return f;
 }
 
 uint64_t ShiftDeltaFingerprint(uint64_t previous,
@@ -138,6 +145,19 @@ absl::StatusOr<std::unique_ptr<ShiftedDecoder>> ShiftedDecoder::FromKeyPacket(
       found->fixed != nullptr, method, n, std::move(block_starts), make);
   if (!decoder.ok()) return decoder.status();
   ShiftedDecoder& d = **decoder;
+  if (found->shift != nullptr) {
+    // Step 5: the h the sender had learned, which this key hands over.
+    if (!ShiftEvolves(d.receiver_.setup().rule)) {
+      return Presence(
+          "only shift rules ef21, diana and rand_diana have a "
+          "`shift` section (0x14)");
+    }
+    if (absl::Status s = ReadKeyShift(found->shift->payload,
+                                      absl::MakeSpan(d.receiver_.mutable_h()));
+        !s.ok()) {
+      return s;
+    }
+  }
   d.setup_payload_.assign(found->setup->payload.begin(),
                           found->setup->payload.end());
   if (found->fixed != nullptr) {
@@ -153,17 +173,20 @@ absl::Status ShiftedDecoder::Decode(const ParsedPacket& packet,
   absl::StatusOr<ShiftedSections> found = FindSections(packet);
   if (!found.ok()) return found.status();
   const Shift rule = receiver_.setup().rule;
-  if (absl::Status s = CheckRuleSections(*found, rule, key); !s.ok()) return s;
+  if (absl::Status s = CheckRuleSections(*found, rule); !s.ok()) return s;
   const bool refresh = found->refresh != nullptr;
   const absl::Span<const uint8_t> payload =
       refresh ? found->refresh->payload : found->values->payload;
-  if (absl::Status s = receiver_.Step(refresh, payload, packet.header.sequence,
-                                      key, out);
+  if (absl::Status s =
+          receiver_.Step(refresh, payload, packet.header.sequence, out);
       !s.ok()) {
     return s;
   }
   if (key) {
-    pending_fingerprint_ = ShiftKeyFingerprint(setup_payload_, fixed_payload_);
+    pending_fingerprint_ = ShiftKeyFingerprint(
+        setup_payload_, fixed_payload_,
+        found->shift != nullptr ? found->shift->payload
+                                : absl::Span<const uint8_t>());
   } else if (ShiftEvolves(rule)) {
     pending_fingerprint_ = ShiftDeltaFingerprint(fingerprint_, payload);
   } else {

@@ -23,9 +23,10 @@ namespace gradcodec::internal {
 class ShiftedDecoder {
  public:
   // A fresh receiver for a key packet of `method` whose layout has n
-  // coordinates and the blocks `block_starts`: parses `shift_setup` and,
-  // for shift rule fixed, `fixed_shift`. SECTION_PRESENCE for a missing
-  // one; their payloads' errors (shift_setup.h, ReadDenseFloats).
+  // coordinates and the blocks `block_starts`: parses `shift_setup`, for
+  // shift rule fixed `fixed_shift`, and the `shift` h starts from when
+  // the key has one. SECTION_PRESENCE for a missing or misplaced one;
+  // their payloads' errors (shift_setup.h, ReadDenseFloats, key_shift.h).
   static absl::StatusOr<std::unique_ptr<ShiftedDecoder>> FromKeyPacket(
       const ParsedPacket& packet, Method method, uint64_t n,
       std::vector<uint64_t> block_starts);
@@ -59,10 +60,11 @@ class ShiftedDecoder {
 };
 
 // The fingerprint after a key packet: XXH3-64 of the `shift_setup`
-// payload, chained (XXH3_64bits_withSeed) with the `fixed_shift` payload
-// when there is one.
+// payload, chained (XXH3_64bits_withSeed) with the `fixed_shift` and then
+// the `shift` payload when the key has them (empty spans otherwise).
 uint64_t ShiftKeyFingerprint(absl::Span<const uint8_t> setup_payload,
-                             absl::Span<const uint8_t> fixed_payload);
+                             absl::Span<const uint8_t> fixed_payload,
+                             absl::Span<const uint8_t> shift_payload);
 // The next fingerprint of an evolving shift (EF21, DIANA, Rand-DIANA):
 // XXH3_64bits_withSeed of the packet's `shifted_values` or `refresh`
 // payload, seeded with the previous one.

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "codec/shifted/key_shift.h"
 #include "codec/shifted/shift_rule.h"
 #include "codec/shifted/shift_setup.h"
 #include "codec/shifted/shifted_decoder.h"
@@ -31,24 +32,39 @@ absl::Status ShiftedEncoder::Encode(PacketHeader header,
     scratch_.resize(n_);
     out = absl::MakeSpan(scratch_);
   }
-  if (absl::Status s = sender_.Step(v, header.sequence, key, &message_, out);
+  // The key's `shift` section holds the h the packet starts from, so it is
+  // taken before Step moves h on (spec 11.10.5).
+  shift_payload_.clear();
+  if (key && ShiftEvolves(sender_.setup().rule) && !ShiftIsZero(sender_.h())) {
+    WriteKeyShift(sender_.h(), &shift_payload_);
+  }
+  if (absl::Status s = sender_.Step(v, header.sequence, &message_, out);
       !s.ok()) {
     return s;
   }
+  // A refresh replaces h whatever it was: the key needs no `shift` then.
+  if (message_.refresh) shift_payload_.clear();
+  // Sections in increasing type order (spec section 2.4).
   std::vector<SectionData> sections;
   if (key) {
     sections.push_back({kSectionLayout, layout_payload});
     sections.push_back({kShiftSetupSection, setup_payload_});
   }
-  sections.push_back({message_.refresh ? kRefreshSection : kShiftedValuesSection,
-                      message_.payload});
+  if (!message_.refresh) {
+    sections.push_back({kShiftedValuesSection, message_.payload});
+  }
   if (key && !fixed_payload_.empty()) {
     sections.push_back({kFixedShiftSection, fixed_payload_});
+  }
+  if (message_.refresh) sections.push_back({kRefreshSection, message_.payload});
+  if (!shift_payload_.empty()) {
+    sections.push_back({kKeyShiftSection, shift_payload_});
   }
   header.reference_fingerprint = key ? 0 : fingerprint_;
   SerializePacket(header, sections, packet);
   if (key) {
-    fingerprint_ = ShiftKeyFingerprint(setup_payload_, fixed_payload_);
+    fingerprint_ =
+        ShiftKeyFingerprint(setup_payload_, fixed_payload_, shift_payload_);
   } else if (ShiftEvolves(sender_.setup().rule)) {
     fingerprint_ = ShiftDeltaFingerprint(fingerprint_, message_.payload);
   }
@@ -61,9 +77,14 @@ uint64_t ShiftedEncoder::MaxPacketSize(uint64_t layout_bytes) const {
   // signs (the adaptive coder spends at most 16 bits per bit), top_k's
   // gaps and values (14 bytes per kept coordinate), or n float32 for a
   // cast, refresh or fixed shift (twice for a fixed key packet), each
-  // byte stream with its own few bytes of framing.
+  // byte stream with its own few bytes of framing; and a key's `shift`,
+  // four planes of n bytes that rans or zstd never grow by more than a
+  // frame's overhead.
   const uint64_t blocks = sender_.setup().block_starts.size();
-  return 256 + layout_bytes + setup_payload_.size() + 12 * n_ + 4 * blocks;
+  const uint64_t key_shift =
+      ShiftEvolves(sender_.setup().rule) ? 4 * n_ + n_ / 64 + 128 : 0;
+  return 256 + layout_bytes + setup_payload_.size() + 12 * n_ + 4 * blocks +
+         key_shift;
 }
 
 void ShiftedEncoder::RescaleError(float ratio) {

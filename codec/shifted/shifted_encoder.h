@@ -46,6 +46,7 @@ class ShiftedEncoder {
   ShiftedSender sender_;
   uint64_t n_;
   std::vector<uint8_t> setup_payload_, fixed_payload_;
+  std::vector<uint8_t> shift_payload_;  // this packet's `shift`, if a key
   uint64_t fingerprint_ = 0;
   ShiftedMessage message_;
   std::vector<float> scratch_;

@@ -136,15 +136,10 @@ absl::Status ReadDenseFloats(absl::Span<const uint8_t> payload,
 }
 
 ShiftTrack::ShiftTrack(const ShiftedSetup& setup, uint64_t n) {
-  if (HasShift(setup.rule)) h_.assign(n, 0.0f);
-  Reset(setup);
-}
-
-void ShiftTrack::Reset(const ShiftedSetup& setup) {
   if (setup.rule == Shift::kFixed) {
     h_ = setup.fixed_shift;
-  } else {
-    std::fill(h_.begin(), h_.end(), 0.0f);
+  } else if (HasShift(setup.rule)) {
+    h_.assign(n, 0.0f);
   }
 }
 
@@ -154,7 +149,7 @@ ShiftedSender::ShiftedSender(ShiftedSetup setup, uint64_t n)
 }
 
 absl::Status ShiftedSender::Step(absl::Span<const float> v, uint64_t sequence,
-                                 bool key, ShiftedMessage* message,
+                                 ShiftedMessage* message,
                                  absl::Span<float> out) {
   const uint64_t n = n_;
   if (const uint64_t bad = FirstNonFinite(v); bad != n) {
@@ -163,13 +158,10 @@ absl::Status ShiftedSender::Step(absl::Span<const float> v, uint64_t sequence,
                                   v[bad], "; the encoder's state is unchanged"));
   }
   next_h_.assign(track_.h().begin(), track_.h().end());
-  if (key && ShiftEvolves(setup_.rule)) {
-    std::fill(next_h_.begin(), next_h_.end(), 0.0f);
-  }
   SplitMix64 own = EncoderPacketRandom(setup_.seed, sequence);
   message->payload.clear();
   message->refresh = false;
-  if (setup_.rule == Shift::kRandDiana && !key &&
+  if (setup_.rule == Shift::kRandDiana &&
       own.NextDouble() < setup_.refresh_probability) {
     // Refresh: v goes as is, the receiver outputs it and h = v.
     message->refresh = true;
@@ -216,12 +208,8 @@ ShiftedReceiver::ShiftedReceiver(ShiftedSetup setup, uint64_t n)
 
 absl::Status ShiftedReceiver::Step(bool refresh,
                                    absl::Span<const uint8_t> payload,
-                                   uint64_t sequence, bool key,
-                                   absl::Span<float> out) {
+                                   uint64_t sequence, absl::Span<float> out) {
   next_h_.assign(track_.h().begin(), track_.h().end());
-  if (key && ShiftEvolves(setup_.rule)) {
-    std::fill(next_h_.begin(), next_h_.end(), 0.0f);
-  }
   if (refresh) {
     if (absl::Status s = ReadDenseFloats(payload, out); !s.ok()) return s;
     next_h_.assign(out.begin(), out.end());

@@ -54,13 +54,14 @@ void WriteDenseFloats(absl::Span<const float> values, std::vector<uint8_t>* out)
 absl::Status ReadDenseFloats(absl::Span<const uint8_t> payload,
                              absl::Span<float> values);
 
-// h, as both ends hold it.
+// h, as both ends hold it: the fixed shift, or +0.0 until the rule moves
+// it (empty for rules without a shift). A key packet does not reset it:
+// the sender puts h in the key (key_shift.h), and the receiver a key
+// packet creates starts from that.
 class ShiftTrack {
  public:
   ShiftTrack() = default;
   ShiftTrack(const ShiftedSetup& setup, uint64_t n);
-  // Back to the state after a key packet: h = 0, or the fixed shift.
-  void Reset(const ShiftedSetup& setup);
   absl::Span<const float> h() const { return h_; }
   std::vector<float>& mutable_h() { return h_; }
 
@@ -73,11 +74,12 @@ class ShiftedSender {
   ShiftedSender(ShiftedSetup setup, uint64_t n);
 
   // Encodes v (n finite floats) for the packet with `sequence`: fills
-  // `message` and writes the receiver's output to `out` (n floats).
-  // `key`: the packet is a key packet, before which both ends reset h.
+  // `message` and writes the receiver's output to `out` (n floats). Key
+  // and delta packets step alike, so a key costs its extra sections and
+  // changes no output.
   // NON_FINITE_INPUT when v - h, v + e or the compressed vector is not
   // finite (naming the coordinate); nothing changes then.
-  absl::Status Step(absl::Span<const float> v, uint64_t sequence, bool key,
+  absl::Status Step(absl::Span<const float> v, uint64_t sequence,
                     ShiftedMessage* message, absl::Span<float> out);
 
   const ShiftedSetup& setup() const { return setup_; }
@@ -101,12 +103,12 @@ class ShiftedReceiver {
   ShiftedReceiver(ShiftedSetup setup, uint64_t n);
 
   // Decodes the message of the packet with `sequence` into `out` (n
-  // floats); `key` as for the sender. The new h waits for Commit(), so a
-  // packet refused later (by the caller) changes nothing. On error `out`
-  // holds unspecified values. Errors: those of Decompress and
-  // ReadDenseFloats, and INVALID_FIELD for an output that is not finite.
+  // floats). The new h waits for Commit(), so a packet refused later (by
+  // the caller) changes nothing. On error `out` holds unspecified values.
+  // Errors: those of Decompress and ReadDenseFloats, and INVALID_FIELD for
+  // an output that is not finite.
   absl::Status Step(bool refresh, absl::Span<const uint8_t> payload,
-                    uint64_t sequence, bool key, absl::Span<float> out);
+                    uint64_t sequence, absl::Span<float> out);
   // Makes the h of the last successful Step the held one.
   void Commit();
 

@@ -480,6 +480,103 @@ TEST_F(CliToolTest, ShiftedMethodsCompressVerifyDecompressAndAnalyze) {
   EXPECT_EQ(table["rows"][4]["relative_error"].get<double>(), 0);
 }
 
+TEST_F(CliToolTest, ShiftFileGivesTheFixedShift) {
+  const fs::path steps = dir_ / "steps";
+  fs::create_directories(steps);
+  for (int t = 0; t < 3; ++t) {
+    WriteBytes(steps / absl::StrCat("step_", t, ".safetensors"),
+               SerializeSafetensors(SmallStep(1.0f + 0.1f * t)));
+  }
+  // The shift: the steps' own tensors at another scale, in F16 (the dtype
+  // may differ from the steps').
+  std::vector<DumpTensor> h = SmallStep(0.5f);
+  for (DumpTensor& t : h) t.dtype = DType::kFloat16;
+  const fs::path shift = dir_ / "shift.safetensors";
+  WriteBytes(shift, SerializeSafetensors(h));
+  auto compress = [&](const fs::path& shift_file,
+                      const std::string& extra = "") {
+    return Run(absl::StrCat("compress ", steps.string(), " -o ",
+                            (dir_ / "out.gcs").string(),
+                            " -q --method natural --shift fixed --shift-file ",
+                            shift_file.string(), extra));
+  };
+  ToolResult good = compress(shift);
+  ASSERT_EQ(good.exit_code, 0) << good.err;
+  // The key packet's `fixed_shift` is the file's h, as the library writes
+  // it: encode the same steps with that shift and compare the packets.
+  absl::StatusOr<DumpStep> read_back = ReadDumpFile(shift.string());
+  ASSERT_TRUE(read_back.ok()) << read_back.status();
+  CodecSettings settings;
+  settings.method = Method::kNatural;
+  settings.shift = Shift::kFixed;
+  absl::StatusOr<DumpSource> source = DumpSource::Open({steps.string()});
+  ASSERT_TRUE(source.ok());
+  EncoderOptions options = ToEncoderOptions(
+      settings, LayoutOf(source->ReadStep(0)->tensors, settings.block_size));
+  for (const DumpTensor& t : read_back->tensors) {
+    options.shifted.fixed_shift.insert(options.shifted.fixed_shift.end(),
+                                       t.values.begin(), t.values.end());
+  }
+  auto encoder = std::move(*Encoder::Create(options));
+  absl::StatusOr<std::vector<uint8_t>> bytes = ReadFileBytes(dir_ / "out.gcs");
+  ASSERT_TRUE(bytes.ok());
+  absl::StatusOr<ContainerReader> container = ContainerReader::Open(*bytes);
+  ASSERT_TRUE(container.ok()) << container.status();
+  ASSERT_EQ(container->entries().size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    absl::StatusOr<DumpStep> step = source->ReadStep(i);
+    ASSERT_TRUE(step.ok()) << step.status();
+    std::vector<float> flat;
+    for (const DumpTensor& t : step->tensors) {
+      flat.insert(flat.end(), t.values.begin(), t.values.end());
+    }
+    std::vector<uint8_t> packet;
+    ASSERT_TRUE(encoder->Encode(flat, &packet).ok());
+    const auto written = container->packet(i);
+    EXPECT_EQ(std::vector<uint8_t>(written.begin(), written.end()), packet)
+        << "packet " << i;
+  }
+
+  struct Bad {
+    std::string name;
+    std::vector<DumpTensor> tensors;
+    std::string message;
+  };
+  std::vector<Bad> bad;
+  bad.push_back({"extra", SmallStep(1), "tensor 'c' is not in"});
+  bad.back().tensors.push_back({"c", {2}, DType::kFloat32, {1, 2}});
+  bad.push_back({"renamed", SmallStep(1), "tensor 1 is 'bias' where"});
+  bad.back().tensors[1].name = "bias";
+  bad.push_back({"shape", SmallStep(1), "tensor 'w' has shape [8, 4] where"});
+  bad.back().tensors[0].shape = {8, 4};
+  bad.push_back({"nan", SmallStep(1), "tensor 'b' element 3 is nan"});
+  bad.back().tensors[1].values[3] = std::nanf("");
+  for (const Bad& b : bad) {
+    SCOPED_TRACE(b.name);
+    const fs::path file = dir_ / (b.name + ".safetensors");
+    WriteBytes(file, SerializeSafetensors(b.tensors));
+    ToolResult r = compress(file);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_THAT(r.err, HasSubstr(absl::StrCat(file.string(), ": ")));
+    EXPECT_THAT(r.err, HasSubstr(b.message));
+  }
+  ToolResult missing = compress(dir_ / "nope.safetensors");
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_THAT(missing.err, HasSubstr("nope.safetensors"));
+  // The two flags go together.
+  ToolResult no_file = Run(absl::StrCat("compress ", steps.string(), " -o ",
+                                        (dir_ / "x.gcs").string(),
+                                        " --method natural --shift fixed"));
+  EXPECT_EQ(no_file.exit_code, 2);
+  EXPECT_THAT(no_file.err, HasSubstr("--shift fixed needs --shift-file"));
+  ToolResult no_fixed =
+      Run(absl::StrCat("analyze ", steps.string(),
+                       " --methods natural --shift-file ", shift.string()));
+  EXPECT_EQ(no_fixed.exit_code, 2);
+  EXPECT_THAT(no_fixed.err, HasSubstr("--shift-file applies to --shift fixed"));
+  EXPECT_THAT(Run("compress --help").out, HasSubstr("--shift-file"));
+}
+
 TEST_F(CliToolTest, EmptyFolderMissingFileAndUsageErrors) {
   fs::create_directories(dir_ / "empty");
   ToolResult empty = Run(absl::StrCat("compress ", (dir_ / "empty").string(), " -o x.gcs"));

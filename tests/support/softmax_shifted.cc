@@ -165,13 +165,13 @@ class InternalLink : public Link {
   absl::Status Send(absl::Span<const float> v, absl::Span<float> out,
                     uint64_t* bytes) override {
     std::vector<float> sent(kD);
-    if (absl::Status s = sender_.Step(v, sequence_, sequence_ == 0, &message_,
-                                      absl::MakeSpan(sent));
+    if (absl::Status s =
+            sender_.Step(v, sequence_, &message_, absl::MakeSpan(sent));
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = receiver_.Step(message_.refresh, message_.payload,
-                                        sequence_, sequence_ == 0, out);
+    if (absl::Status s =
+            receiver_.Step(message_.refresh, message_.payload, sequence_, out);
         !s.ok()) {
       return s;
     }
@@ -230,7 +230,8 @@ absl::StatusOr<Curve> RunCompressedDescent(const SoftmaxProblem& p,
                                            const std::vector<double>& optimum,
                                            const ShiftRun& run, int iterations,
                                            double step, int record_every,
-                                           Channel channel) {
+                                           Channel channel,
+                                           uint64_t key_interval) {
   std::vector<std::unique_ptr<Link>> links;
   const Layout layout = SoftmaxLayout();
   for (int w = 0; w < p.workers; ++w) {
@@ -249,6 +250,7 @@ absl::StatusOr<Curve> RunCompressedDescent(const SoftmaxProblem& p,
       encoder.layout = layout;
       encoder.stream_id = static_cast<uint32_t>(w);
       encoder.shifted = options;
+      encoder.key_interval = key_interval;
       absl::StatusOr<std::unique_ptr<PacketLink>> link =
           PacketLink::Create(encoder);
       if (!link.ok()) return link.status();

@@ -78,12 +78,14 @@ struct Curve {
 };
 
 // Runs `iterations` steps of x -= step * (mean of the receivers' outputs)
-// from x = 0.
+// from x = 0. With Channel::kPackets, `key_interval` > 0 makes every
+// encoder send a key packet every that many packets (EncoderOptions).
 absl::StatusOr<Curve> RunCompressedDescent(const SoftmaxProblem& problem,
                                            const std::vector<double>& optimum,
                                            const ShiftRun& run, int iterations,
                                            double step, int record_every,
-                                           Channel channel);
+                                           Channel channel,
+                                           uint64_t key_interval = 0);
 
 // The configuration the test and the bench share: 4 workers, the L2
 // weight, one step for every row (1 / (L (1 + 2 omega / n)) for rand_k's

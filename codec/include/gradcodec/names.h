@@ -121,7 +121,8 @@ inline std::optional<SignCoder> SignCoderFromName(absl::string_view name) {
 
 // Packet section types (spec section 6 and the methods' sections in 11):
 // "layout", "block_scales", "signs", "flips", "shift_setup",
-// "shifted_values", "fixed_shift", "refresh", "comment", or "unknown".
+// "shifted_values", "fixed_shift", "refresh", "shift", "comment", or
+// "unknown".
 inline absl::string_view SectionTypeName(uint8_t type) {
   switch (type) {
     case 0x01:
@@ -140,6 +141,8 @@ inline absl::string_view SectionTypeName(uint8_t type) {
       return "fixed_shift";
     case 0x13:
       return "refresh";
+    case 0x14:
+      return "shift";
     case 0x80:
       return "comment";
     default:

@@ -41,11 +41,12 @@ class ShiftedConvergenceTest : public ::testing::Test {
   }
 
   static Curve Descend(const std::string& name, int iterations,
-                   Channel channel = Channel::kInternal) {
-    auto curve = RunCompressedDescent(*problem_, *optimum_, Row(name),
-                                      iterations,
-                                      ShiftedExperimentStep(*problem_),
-                                      iterations, channel);
+                       Channel channel = Channel::kInternal,
+                       uint64_t key_interval = 0, int record_every = 0) {
+    auto curve = RunCompressedDescent(
+        *problem_, *optimum_, Row(name), iterations,
+        ShiftedExperimentStep(*problem_),
+        record_every != 0 ? record_every : iterations, channel, key_interval);
     EXPECT_TRUE(curve.ok()) << name << ": " << curve.status();
     return curve.ok() ? *curve : Curve{};
   }
@@ -97,6 +98,20 @@ TEST_F(ShiftedConvergenceTest, PacketsThroughEncoderAndDecoderGiveTheSameRun) {
     const Curve packets = Descend(name, 200, Channel::kPackets);
     EXPECT_EQ(internal.final_distance, packets.final_distance) << name;
     EXPECT_GT(packets.bits_per_coordinate, internal.bits_per_coordinate) << name;
+  }
+}
+
+TEST_F(ShiftedConvergenceTest, KeyPacketsKeepTheLearnedShift) {
+  // Key packets hand the receiver the sender's h (spec section 11.10.5),
+  // so a key every 25 packets changes no output: the same curve, point for
+  // point, at the price of the keys' bytes. Before they carried h, each
+  // key restarted h from 0 and with it the methods' convergence.
+  for (const char* name : {"rand_k+diana", "rand_k+rdiana", "top_k+ef21"}) {
+    const Curve plain = Descend(name, kIterations, Channel::kPackets, 0, 100);
+    const Curve keyed = Descend(name, kIterations, Channel::kPackets, 25, 100);
+    EXPECT_EQ(plain.distance, keyed.distance) << name;
+    EXPECT_LT(keyed.final_distance, 1e-6) << name;
+    EXPECT_GT(keyed.bits_per_coordinate, plain.bits_per_coordinate) << name;
   }
 }
 
