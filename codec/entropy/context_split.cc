@@ -5,7 +5,9 @@
 #endif
 
 #include <algorithm>
+#include <array>
 #include <bit>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "codec/entropy/context_bit_coder.h"
@@ -63,6 +65,48 @@ std::vector<uint64_t> CountContexts(absl::Span<const uint8_t> contexts,
                 counts[3 * kMaxContextCount + c];
   }
   return result;
+}
+
+namespace {
+
+// Byte k of kSpread[b] is bit k of b.
+constexpr std::array<uint64_t, 256> MakeSpread() {
+  std::array<uint64_t, 256> table{};
+  for (int b = 0; b < 256; ++b) {
+    for (int k = 0; k < 8; ++k) {
+      table[b] |= static_cast<uint64_t>((b >> k) & 1) << (8 * k);
+    }
+  }
+  return table;
+}
+constexpr std::array<uint64_t, 256> kSpread = MakeSpread();
+
+// The context of bit i from the planes.
+uint32_t PlaneContext(const ContextPlanes& planes, uint64_t i) {
+  uint32_t context = 0;
+  for (uint32_t k = 0; k < planes.plane_count; ++k) {
+    context |= static_cast<uint32_t>((planes.planes[k][i >> 6] >> (i & 63)) & 1)
+               << k;
+  }
+  return context;
+}
+
+}  // namespace
+
+void ContextsFromPlanes(const ContextPlanes& planes, uint8_t* contexts) {
+  // Eight contexts as one word: byte j gathers bit j of a byte of each
+  // plane (the words are little-endian).
+  const uint64_t n = planes.count;
+  uint64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word = 0;
+    for (uint32_t k = 0; k < planes.plane_count; ++k) {
+      const auto* bytes = reinterpret_cast<const uint8_t*>(planes.planes[k]);
+      word |= kSpread[bytes[i / 8]] << k;
+    }
+    std::memcpy(contexts + i, &word, 8);
+  }
+  for (; i < n; ++i) contexts[i] = static_cast<uint8_t>(PlaneContext(planes, i));
 }
 
 // ---- Portable versions: one bit at a time. --------------------------------
@@ -346,12 +390,12 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitBlockByPlanes(
   }
 }
 
+// Merges a block of groups whose masks (BlockMasks) are in `masks`.
 template <int kPlanes>
-__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockByPlanes(
-    const uint8_t* contexts, size_t first, size_t size, MergeSource* sources,
-    uint64_t* out, uint32_t* bad_context, uint64_t* masks) {
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
+MergeMaskedBlock(size_t first, size_t size, MergeSource* sources,
+                 uint64_t* out, uint32_t* bad_context, const uint64_t* masks) {
   constexpr uint32_t kContexts = 1u << kPlanes;
-  BlockMasks<kPlanes>(contexts, first, size, masks);
   std::fill(out + first, out + first + size, 0);
   for (uint32_t c = 0; c < kContexts; ++c) {
     // A context absent from the whole block takes nothing: skip it (with
@@ -373,6 +417,53 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockByPlanes(
     }
   }
   return true;
+}
+
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockByPlanes(
+    const uint8_t* contexts, size_t first, size_t size, MergeSource* sources,
+    uint64_t* out, uint32_t* bad_context, uint64_t* masks) {
+  BlockMasks<kPlanes>(contexts, first, size, masks);
+  return MergeMaskedBlock<kPlanes>(first, size, sources, out, bad_context,
+                                   masks);
+}
+
+// The same with the contexts as planes: a group's masks come from its
+// plane words, with no context bytes to load and sift.
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockOfPlanes(
+    const uint64_t* const* planes, size_t first, size_t size,
+    MergeSource* sources, uint64_t* out, uint32_t* bad_context,
+    uint64_t* masks) {
+  constexpr int kContexts = 1 << kPlanes;
+  for (size_t g = 0; g < size; ++g) {
+    uint64_t* const group = masks + g * kContexts;
+    group[0] = ~uint64_t{0};
+#pragma GCC unroll 8
+    for (int k = 0; k < kPlanes; ++k) {
+      const uint64_t plane = planes[k][first + g];
+      const int width = 1 << k;
+#pragma GCC unroll 64
+      for (int c = width - 1; c >= 0; --c) {
+        group[c + width] = group[c] & plane;
+        group[c] &= ~plane;
+      }
+    }
+  }
+  return MergeMaskedBlock<kPlanes>(first, size, sources, out, bad_context,
+                                   masks);
+}
+
+// The planes a block of groups needs: one past the highest plane with a
+// bit set in it (see BlockPlanes).
+int BlockPlaneCount(const ContextPlanes& planes, size_t first, size_t size) {
+  int used = 0;
+  for (uint32_t k = 0; k < planes.plane_count; ++k) {
+    uint64_t any = 0;
+    for (size_t g = first; g < first + size; ++g) any |= planes.planes[k][g];
+    if (any != 0) used = static_cast<int>(k) + 1;
+  }
+  return used;
 }
 
 // Above kMaxPlaneContexts: one pass per distinct context in each group.
@@ -534,9 +625,77 @@ absl::Status MergeByContextAvx2(const ContextBitVectors& vectors,
   return absl::OkStatus();
 }
 
+// The plane path takes up to six planes (contexts below kMaxPlaneContexts);
+// more go through context bytes.
+constexpr size_t kMaxPlanePlanes = 6;
+
+__attribute__((target("avx2,bmi,bmi2,popcnt")))
+absl::Status MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
+                                      const ContextPlanes& planes,
+                                      uint64_t* out) {
+  const uint32_t context_count = vectors.context_count();
+  // As in MergeByContextAvx2: contexts without bits fail Take().
+  static const uint64_t kNoBits = 0;
+  std::vector<MergeSource> sources(kMaxContextCount);
+  for (uint32_t c = 0; c < sources.size(); ++c) {
+    sources[c] = c < context_count
+                     ? MergeSource{vectors.words(c), vectors.count(c), 0, 0}
+                     : MergeSource{&kNoBits, 0, 0, 0};
+  }
+  const uint64_t n = planes.count;
+  const size_t groups = n / 64;
+  const size_t block = kMaskBlockBytes / (size_t{8} << planes.plane_count);
+  std::vector<uint64_t> masks(block << planes.plane_count);
+  const uint64_t* const* const p = planes.planes.data();
+  MergeSource* const s = sources.data();
+  uint64_t* const m = masks.data();
+  uint32_t bad = 0;
+  bool ok = true;
+  for (size_t first = 0; ok && first < groups; first += block) {
+    const size_t size = std::min(block, groups - first);
+    switch (BlockPlaneCount(planes, first, size)) {
+      case 0: ok = MergeBlockOfPlanes<0>(p, first, size, s, out, &bad, m); break;
+      case 1: ok = MergeBlockOfPlanes<1>(p, first, size, s, out, &bad, m); break;
+      case 2: ok = MergeBlockOfPlanes<2>(p, first, size, s, out, &bad, m); break;
+      case 3: ok = MergeBlockOfPlanes<3>(p, first, size, s, out, &bad, m); break;
+      case 4: ok = MergeBlockOfPlanes<4>(p, first, size, s, out, &bad, m); break;
+      case 5: ok = MergeBlockOfPlanes<5>(p, first, size, s, out, &bad, m); break;
+      default: ok = MergeBlockOfPlanes<6>(p, first, size, s, out, &bad, m); break;
+    }
+  }
+  if (!ok) return ContextTooShort(bad);
+  // The last partial group, one bit at a time.
+  if (groups * 64 < n) {
+    uint64_t word = 0;
+    uint64_t taken = 0;
+    for (uint64_t i = groups * 64; i < n; ++i) {
+      const uint32_t context = PlaneContext(planes, i);
+      if (!sources[context].Take(1, &taken)) return ContextTooShort(context);
+      word |= taken << (i & 63);
+    }
+    out[groups] = word;
+  }
+  for (uint32_t c = 0; c < context_count; ++c) {
+    if (sources[c].remaining != 0) return ContextTooLong(c, sources[c].remaining);
+  }
+  return absl::OkStatus();
+}
+
 #endif
 
 }  // namespace
+
+absl::Status MergeByContextPlanes(const ContextBitVectors& vectors,
+                                  const ContextPlanes& planes, uint64_t* out) {
+#if defined(__x86_64__)
+  if (CpuHasAvx2Bmi2() && planes.plane_count <= kMaxPlanePlanes) {
+    return MergeByContextPlanesAvx2(vectors, planes, out);
+  }
+#endif
+  std::vector<uint8_t> contexts(planes.count);
+  ContextsFromPlanes(planes, contexts.data());
+  return MergeByContext(vectors, contexts, out);
+}
 
 void SplitByContext(const uint64_t* bits, absl::Span<const uint8_t> contexts,
                     ContextBitVectors& vectors) {

@@ -206,10 +206,12 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
   stored.Finish();
 }
 
-absl::Status DecodeFastContextBits(ByteReader& reader,
-                                   absl::Span<const uint8_t> contexts,
-                                   uint32_t context_count, uint64_t bit_count,
-                                   absl::Span<uint64_t> out) {
+namespace {
+
+// Decodes with the contexts as bytes, or as planes when `planes` is set.
+absl::Status DecodeFast(ByteReader& reader, absl::Span<const uint8_t> contexts,
+                        const ContextPlanes* planes, uint32_t context_count,
+                        uint64_t bit_count, absl::Span<uint64_t> out) {
   std::vector<uint64_t> counts(context_count);
   uint64_t total = 0;
   for (uint64_t& count : counts) {
@@ -367,7 +369,24 @@ absl::Status DecodeFastContextBits(ByteReader& reader,
                      "bits are not zero");
   }
   if (context_count == 1) return absl::OkStatus();
-  return MergeByContext(*split, contexts, out.data());
+  return planes != nullptr ? MergeByContextPlanes(*split, *planes, out.data())
+                           : MergeByContext(*split, contexts, out.data());
+}
+
+}  // namespace
+
+absl::Status DecodeFastContextBits(ByteReader& reader,
+                                   absl::Span<const uint8_t> contexts,
+                                   uint32_t context_count, uint64_t bit_count,
+                                   absl::Span<uint64_t> out) {
+  return DecodeFast(reader, contexts, nullptr, context_count, bit_count, out);
+}
+
+absl::Status DecodeFastContextBitsByPlanes(ByteReader& reader,
+                                           const ContextPlanes& planes,
+                                           uint32_t context_count,
+                                           absl::Span<uint64_t> out) {
+  return DecodeFast(reader, {}, &planes, context_count, planes.count, out);
 }
 
 }  // namespace gradcodec::internal
