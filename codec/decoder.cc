@@ -67,18 +67,21 @@ struct Decoder::State {
   std::unique_ptr<internal::ShiftedDecoder> shifted;  // shifted methods
   // Scratch.
   std::vector<uint32_t> codes;
-  // The sign and flip vectors of the last packet, lent to the next one
-  // (fresh vectors of a stream's size every packet cost page faults).
+  // The sign, flip and scale vectors of the last packet, lent to the next
+  // one (fresh vectors of a stream's size every packet cost page faults).
   std::vector<uint64_t> spare_signs, spare_flips;
+  std::vector<float> spare_scales;
 
   // Lends the spare vectors to `decoded` and takes them back.
   void Lend(DecodedPacket& decoded) {
     decoded.signs.swap(spare_signs);
     decoded.flips.swap(spare_flips);
+    decoded.scales.swap(spare_scales);
   }
   void TakeBack(DecodedPacket& decoded) {
     spare_signs.swap(decoded.signs);
     spare_flips.swap(decoded.flips);
+    spare_scales.swap(decoded.scales);
   }
 
   // Decodes everything a packet says without changing the state.

@@ -32,8 +32,13 @@ absl::Status ContextTooLong(uint32_t context, uint64_t extra) {
 
 }  // namespace
 
-ContextBitVectors::ContextBitVectors(absl::Span<const uint64_t> counts)
-    : counts_(counts.begin(), counts.end()), offsets_(counts.size()) {
+ContextBitVectors::ContextBitVectors(absl::Span<const uint64_t> counts) {
+  Reset(counts);
+}
+
+void ContextBitVectors::Reset(absl::Span<const uint64_t> counts) {
+  counts_.assign(counts.begin(), counts.end());
+  offsets_.resize(counts.size());
   uint64_t total = 0;
   for (size_t c = 0; c < counts.size(); ++c) {
     offsets_[c] = total;

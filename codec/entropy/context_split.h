@@ -18,7 +18,11 @@ namespace gradcodec::internal {
 class ContextBitVectors {
  public:
   // Sets up empty vectors for the given per-context bit counts.
-  explicit ContextBitVectors(absl::Span<const uint64_t> counts);
+  explicit ContextBitVectors(absl::Span<const uint64_t> counts = {});
+
+  // Empty vectors for new counts, in the storage already held when it is
+  // large enough (a decoder reuses one set from packet to packet).
+  void Reset(absl::Span<const uint64_t> counts);
 
   uint32_t context_count() const {
     return static_cast<uint32_t>(counts_.size());
