@@ -98,11 +98,58 @@ uint32_t PlaneContext(const ContextPlanes& planes, uint64_t i) {
 
 }  // namespace
 
+#if defined(__x86_64__)
+namespace {
+
+// Byte j of the result: `value` where bit j of `bits` is set, else 0
+// (shuffle byte j / 8 of the bits to byte j, keep bit j mod 8, compare).
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline __m256i
+SpreadBits(uint32_t bits, __m256i value) {
+  const __m256i spread = _mm256_setr_epi8(
+      0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,  //
+      2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+  const __m256i bit = _mm256_set1_epi64x(0x8040201008040201ll);
+  const __m256i bytes =
+      _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(bits)), spread);
+  return _mm256_and_si256(
+      _mm256_cmpeq_epi8(_mm256_and_si256(bytes, bit), bit), value);
+}
+
+// Contexts of coordinates [0, 64 * words), 32 per vector, each plane's
+// bits spread to one byte per coordinate and added in.
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) void ContextWordsAvx2(
+    const ContextPlanes& planes, uint64_t words, uint8_t* contexts) {
+  for (uint64_t w = 0; w < words; ++w) {
+    __m256i low = _mm256_setzero_si256();
+    __m256i high = _mm256_setzero_si256();
+    for (uint32_t k = 0; k < planes.plane_count; ++k) {
+      const uint64_t plane = planes.planes[k][w];
+      const __m256i value = _mm256_set1_epi8(static_cast<char>(1u << k));
+      low = _mm256_or_si256(low,
+                            SpreadBits(static_cast<uint32_t>(plane), value));
+      high = _mm256_or_si256(
+          high, SpreadBits(static_cast<uint32_t>(plane >> 32), value));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(contexts + 64 * w), low);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(contexts + 64 * w + 32),
+                        high);
+  }
+}
+
+}  // namespace
+#endif
+
 void ContextsFromPlanes(const ContextPlanes& planes, uint8_t* contexts) {
-  // Eight contexts as one word: byte j gathers bit j of a byte of each
-  // plane (the words are little-endian).
   const uint64_t n = planes.count;
   uint64_t i = 0;
+#if defined(__x86_64__)
+  if (CpuHasAvx2Bmi2()) {
+    ContextWordsAvx2(planes, n / 64, contexts);
+    i = n / 64 * 64;
+  }
+#endif
+  // Eight contexts as one word: byte j gathers bit j of a byte of each
+  // plane (the words are little-endian).
   for (; i + 8 <= n; i += 8) {
     uint64_t word = 0;
     for (uint32_t k = 0; k < planes.plane_count; ++k) {
