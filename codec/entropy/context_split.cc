@@ -480,12 +480,60 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockByPlanes(
                                    masks);
 }
 
+// A context's place in its vector for the plane path's merge: a bit
+// offset, so that where a take starts depends on one addition, not on the
+// buffer and word of the take before (MergeSource's chain of several steps
+// per take, which bounded the merge).
+struct MergeCursor {
+  const uint64_t* words;
+  uint64_t offset;  // bits taken
+  uint64_t count;
+
+  // The 64 bits from `offset` on. Reads stay within the context's words
+  // and spare word even when a damaged payload has it take more bits than
+  // it holds (the caller then fails on offset > count).
+  __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline
+      uint64_t
+      Peek() const {
+    const uint64_t at = std::min(offset, count == 0 ? 0 : count - 1);
+    const uint64_t* const word = words + (at >> 6);
+    const uint64_t shift = at & 63;
+    return (word[0] >> shift) | ((word[1] << 1) << (63 - shift));
+  }
+};
+
+// MergeMaskedBlock with cursors.
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
+MergeMaskedBlockAt(size_t first, size_t size, MergeCursor* cursors,
+                   uint64_t* out, uint32_t* bad_context,
+                   const uint64_t* masks) {
+  constexpr uint32_t kContexts = 1u << kPlanes;
+  std::fill(out + first, out + first + size, 0);
+  for (uint32_t c = 0; c < kContexts; ++c) {
+    if (!AnyInBlock(masks, size, kContexts, c)) continue;
+    MergeCursor cursor = cursors[c];
+    for (size_t g = 0; g < size; ++g) {
+      const uint64_t mask = masks[g * kContexts + c];
+      if (mask == 0) continue;
+      out[first + g] |= _pdep_u64(cursor.Peek(), mask);
+      cursor.offset += static_cast<uint64_t>(_mm_popcnt_u64(mask));
+    }
+    cursors[c] = cursor;
+    if (cursor.offset > cursor.count) {
+      *bad_context = c;
+      return false;
+    }
+  }
+  return true;
+}
+
 // The same with the contexts as planes: a group's masks come from its
 // plane words, with no context bytes to load and sift.
 template <int kPlanes>
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockOfPlanes(
     const uint64_t* const* planes, size_t first, size_t size,
-    MergeSource* sources, uint64_t* out, uint32_t* bad_context,
+    MergeCursor* cursors, uint64_t* out, uint32_t* bad_context,
     uint64_t* masks) {
   constexpr int kContexts = 1 << kPlanes;
   for (size_t g = 0; g < size; ++g) {
@@ -502,8 +550,8 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockOfPlanes(
       }
     }
   }
-  return MergeMaskedBlock<kPlanes>(first, size, sources, out, bad_context,
-                                   masks);
+  return MergeMaskedBlockAt<kPlanes>(first, size, cursors, out, bad_context,
+                                     masks);
 }
 
 // The planes a block of groups needs: one past the highest plane with a
@@ -686,20 +734,21 @@ absl::Status MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
                                       const ContextPlanes& planes,
                                       uint64_t* out) {
   const uint32_t context_count = vectors.context_count();
-  // As in MergeByContextAvx2: contexts without bits fail Take().
-  static const uint64_t kNoBits = 0;
-  std::vector<MergeSource> sources(kMaxContextCount);
-  for (uint32_t c = 0; c < sources.size(); ++c) {
-    sources[c] = c < context_count
-                     ? MergeSource{vectors.words(c), vectors.count(c), 0, 0}
-                     : MergeSource{&kNoBits, 0, 0, 0};
+  // A cursor per context the planes can name; those without a vector have
+  // no bits (and two readable words for Peek()), so taking from them fails.
+  static const uint64_t kNoBits[2] = {0, 0};
+  std::vector<MergeCursor> cursors(size_t{1} << planes.plane_count);
+  for (uint32_t c = 0; c < cursors.size(); ++c) {
+    cursors[c] = c < context_count
+                     ? MergeCursor{vectors.words(c), 0, vectors.count(c)}
+                     : MergeCursor{kNoBits, 0, 0};
   }
   const uint64_t n = planes.count;
   const size_t groups = n / 64;
   const size_t block = kMaskBlockBytes / (size_t{8} << planes.plane_count);
   std::vector<uint64_t> masks(block << planes.plane_count);
   const uint64_t* const* const p = planes.planes.data();
-  MergeSource* const s = sources.data();
+  MergeCursor* const s = cursors.data();
   uint64_t* const m = masks.data();
   uint32_t bad = 0;
   bool ok = true;
@@ -719,16 +768,20 @@ absl::Status MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
   // The last partial group, one bit at a time.
   if (groups * 64 < n) {
     uint64_t word = 0;
-    uint64_t taken = 0;
     for (uint64_t i = groups * 64; i < n; ++i) {
-      const uint32_t context = PlaneContext(planes, i);
-      if (!sources[context].Take(1, &taken)) return ContextTooShort(context);
-      word |= taken << (i & 63);
+      MergeCursor& cursor = cursors[PlaneContext(planes, i)];
+      if (cursor.offset == cursor.count) {
+        return ContextTooShort(PlaneContext(planes, i));
+      }
+      word |= (cursor.Peek() & 1) << (i & 63);
+      ++cursor.offset;
     }
     out[groups] = word;
   }
   for (uint32_t c = 0; c < context_count; ++c) {
-    if (sources[c].remaining != 0) return ContextTooLong(c, sources[c].remaining);
+    if (cursors[c].offset != cursors[c].count) {
+      return ContextTooLong(c, cursors[c].count - cursors[c].offset);
+    }
   }
   return absl::OkStatus();
 }

@@ -122,6 +122,24 @@ TEST(ContextSplitTest, MergeRejectsCountsThatDoNotMatchTheContexts) {
         EXPECT_EQ(GetErrorCode(MergeByContextPortable(vectors, c.contexts,
                                                       out.data())),
                   ErrorCode::kCorruptPayload);
+        // And with the same contexts as planes.
+        const uint32_t plane_count = contexts == 4 ? 2 : 6;
+        std::vector<std::vector<uint64_t>> storage(
+            plane_count, std::vector<uint64_t>(BitWords(10000), 0));
+        ContextPlanes planes;
+        planes.plane_count = plane_count;
+        planes.count = 10000;
+        for (uint32_t k = 0; k < plane_count; ++k) {
+          for (size_t i = 0; i < 10000; ++i) {
+            storage[k][i >> 6] |=
+                static_cast<uint64_t>((c.contexts[i] >> k) & 1) << (i & 63);
+          }
+          planes.planes[k] = storage[k].data();
+        }
+        EXPECT_EQ(
+            GetErrorCode(MergeByContextPlanes(vectors, planes, out.data())),
+            ErrorCode::kCorruptPayload)
+            << contexts << " contexts as planes, shift " << shift;
       }
     }
   }
