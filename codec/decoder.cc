@@ -13,7 +13,6 @@
 #include "codec/sign/blocks.h"
 #include "codec/sign/scale_quantizer.h"
 #include "codec/sign/sign_quantizer.h"
-#include "codec/signxor/flip_history.h"
 #include "codec/signxor/sign_reference.h"
 #include "codec/state_blob.h"
 #include "format/byte_reader.h"
@@ -67,20 +66,22 @@ struct Decoder::State {
   internal::SignReference reference;  // signxor
   std::unique_ptr<internal::ShiftedDecoder> shifted;  // shifted methods
   // Scratch.
-  std::vector<uint8_t> contexts;
   std::vector<uint32_t> codes;
-  // The sign and flip vectors of the last packet, lent to the next one
-  // (fresh vectors of a stream's size every packet cost page faults).
+  // The sign, flip and scale vectors of the last packet, lent to the next
+  // one (fresh vectors of a stream's size every packet cost page faults).
   std::vector<uint64_t> spare_signs, spare_flips;
+  std::vector<float> spare_scales;
 
   // Lends the spare vectors to `decoded` and takes them back.
   void Lend(DecodedPacket& decoded) {
     decoded.signs.swap(spare_signs);
     decoded.flips.swap(spare_flips);
+    decoded.scales.swap(spare_scales);
   }
   void TakeBack(DecodedPacket& decoded) {
     spare_signs.swap(decoded.signs);
     spare_flips.swap(decoded.flips);
+    spare_scales.swap(decoded.scales);
   }
 
   // Decodes everything a packet says without changing the state.
@@ -97,13 +98,11 @@ absl::Status SectionPresenceError(absl::string_view what) {
   return MakeError(ErrorCode::kSectionPresence, what);
 }
 
-absl::Status DecodeBits(absl::Span<const uint8_t> payload,
-                        absl::Span<const uint8_t> contexts,
-                        uint32_t context_count, uint64_t count,
-                        std::vector<uint64_t>* bits) {
+absl::Status DecodeSigns(absl::Span<const uint8_t> payload, uint64_t count,
+                         std::vector<uint64_t>* bits) {
   // No zeroing: a successful decode writes every word (DecodeContextBits).
   bits->resize(BitWords(count));
-  return internal::DecodeContextBits(payload, contexts, context_count, count,
+  return internal::DecodeContextBits(payload, {}, 1, count,
                                      absl::MakeSpan(*bits));
 }
 
@@ -272,7 +271,7 @@ absl::Status Decoder::State::DecodePacket(
 
   decoded->bits_payload = bits->payload;
   if (!wants_flips) {
-    return DecodeBits(bits->payload, {}, 1, n, &decoded->signs);
+    return DecodeSigns(bits->payload, n, &decoded->signs);
   }
   if (bits->payload.empty()) {
     return MakeError(ErrorCode::kTruncated,
@@ -285,16 +284,11 @@ absl::Status Decoder::State::DecodePacket(
                                   "; it must be 0..",
                                   internal::kMaxFlipHistory));
   }
-  // The history is the context array when all six flips are used.
-  absl::Span<const uint8_t> flip_contexts = st.reference.history;
-  if (history_bits != internal::kFlipHistoryBits) {
-    st.contexts.resize(n);
-    internal::FlipContexts(st.reference.history.data(), n, history_bits,
-                           st.contexts.data());
-    flip_contexts = st.contexts;
-  }
-  if (absl::Status s = DecodeBits(bits->payload.subspan(1), flip_contexts,
-                                  1u << history_bits, n, &decoded->flips);
+  // No zeroing: a successful decode writes every word.
+  decoded->flips.resize(BitWords(n));
+  if (absl::Status s = internal::DecodeContextBitsByPlanes(
+          bits->payload.subspan(1), st.reference.history.Planes(history_bits),
+          1u << history_bits, absl::MakeSpan(decoded->flips));
       !s.ok()) {
     return s;
   }
@@ -323,8 +317,8 @@ void Decoder::State::Commit(const internal::ParsedPacket& parsed,
       st.reference = internal::SignReference{};
     }
   } else if (st.setup->method == Method::kSignXor) {
-    st.reference.ApplyDelta(decoded.signs, decoded.flips.data(),
-                            st.setup->count, decoded.bits_payload);
+    st.reference.ApplyDelta(decoded.signs, decoded.flips,
+                            decoded.bits_payload);
   }
   st.expected_sequence = parsed.header.sequence + 1;
 }

@@ -16,7 +16,6 @@
 #include "codec/sign/blocks.h"
 #include "codec/sign/scale_quantizer.h"
 #include "codec/sign/sign_quantizer.h"
-#include "codec/signxor/flip_history.h"
 #include "codec/signxor/rate_distortion.h"
 #include "codec/signxor/sign_reference.h"
 #include "codec/state_blob.h"
@@ -324,15 +323,9 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
   const uint8_t* contexts = nullptr;
   std::optional<internal::RateDistortionRule> rule;
   if (delta) {
-    // The history is the context array when all six flips are used.
-    if (history_bits == internal::kFlipHistoryBits) {
-      contexts = st.reference.history.data();
-    } else {
-      st.contexts.resize(n);
-      internal::FlipContexts(st.reference.history.data(), n, history_bits,
-                             st.contexts.data());
-      contexts = st.contexts.data();
-    }
+    st.contexts.resize(n);
+    st.reference.history.Contexts(history_bits, st.contexts.data());
+    contexts = st.contexts.data();
     rule.emplace(st.lambda, st.rate_model);
     in.reference = st.reference.signs.data();
     in.contexts = contexts;
@@ -399,7 +392,7 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
     } else {
       st.rate_model.ObserveCounts(out.sample_flips, out.sample_totals);
       // st.signs is scratch from here on: it receives the old reference.
-      st.reference.ApplyDelta(st.signs, st.flips.data(), n,
+      st.reference.ApplyDelta(st.signs, st.flips,
                               absl::MakeConstSpan(st.bits_payload));
     }
   }

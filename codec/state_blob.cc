@@ -110,7 +110,10 @@ absl::Status ReadWords(ByteReader& reader, absl::string_view field,
 
 void WriteSignReference(const SignReference& reference, ByteWriter& writer) {
   WriteWords(reference.signs, writer);
-  writer.WriteBytes(reference.history);
+  // One byte per history, as the blob has always held them.
+  std::vector<uint8_t> history(reference.history.count());
+  reference.history.Contexts(kFlipHistoryBits, history.data());
+  writer.WriteBytes(history);
   writer.WriteU64(reference.fingerprint);
 }
 
@@ -131,13 +134,13 @@ absl::Status ReadSignReference(ByteReader& reader, uint64_t count,
       !s.ok()) {
     return s;
   }
-  reference->history.assign(history.begin(), history.end());
-  for (uint8_t h : reference->history) {
+  for (uint8_t h : history) {
     if (h >= (1u << kFlipHistoryBits)) {
       return MakeError(ErrorCode::kInvalidField,
                        "a saved flip history holds more than six flips");
     }
   }
+  reference->history.Assign(history.data(), count);
   if (count % 64 != 0 && (reference->signs.back() >> (count % 64)) != 0) {
     return MakeError(ErrorCode::kInvalidField,
                      "saved reference signs have bits past the last "

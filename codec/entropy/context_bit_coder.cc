@@ -67,6 +67,13 @@ absl::Status ReadContextCount(ByteReader& reader, uint32_t context_count) {
   return absl::OkStatus();
 }
 
+// Decodes a whole payload (see DecodeContextBits), with the contexts as
+// bytes, or as planes when `planes` is set (not for the adaptive coder).
+absl::Status Decode(absl::Span<const uint8_t> payload,
+                    absl::Span<const uint8_t> contexts,
+                    const ContextPlanes* planes, uint32_t context_count,
+                    uint64_t bit_count, absl::Span<uint64_t> out);
+
 }  // namespace
 
 void EncodeContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
@@ -120,6 +127,37 @@ absl::Status DecodeContextBits(absl::Span<const uint8_t> payload,
                                   context_count, ", ", out.size(),
                                   " output words"));
   }
+  return Decode(payload, contexts, nullptr, context_count, bit_count, out);
+}
+
+absl::Status DecodeContextBitsByPlanes(absl::Span<const uint8_t> payload,
+                                       const ContextPlanes& planes,
+                                       uint32_t context_count,
+                                       absl::Span<uint64_t> out) {
+  if (context_count < 1 || context_count > kMaxContextCount ||
+      out.size() < BitWords(planes.count)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     absl::StrCat("DecodeContextBitsByPlanes: ", planes.count,
+                                  " bits, contexts of ", context_count, ", ",
+                                  out.size(), " output words"));
+  }
+  // Only the adaptive coder reads a context per bit as it goes.
+  if (payload.empty() ||
+      payload[0] != static_cast<uint8_t>(BitCoder::kAdaptive)) {
+    return Decode(payload, {}, &planes, context_count, planes.count, out);
+  }
+  std::vector<uint8_t> contexts(planes.count);
+  ContextsFromPlanes(planes, contexts.data());
+  return DecodeContextBits(payload, contexts, context_count, planes.count,
+                           out);
+}
+
+namespace {
+
+absl::Status Decode(absl::Span<const uint8_t> payload,
+                    absl::Span<const uint8_t> contexts,
+                    const ContextPlanes* planes, uint32_t context_count,
+                    uint64_t bit_count, absl::Span<uint64_t> out) {
   out = out.first(BitWords(bit_count));
   ByteReader reader(payload);
   uint8_t coder = 0;
@@ -134,8 +172,12 @@ absl::Status DecodeContextBits(absl::Span<const uint8_t> payload,
       if (absl::Status s = ReadContextCount(reader, context_count); !s.ok()) {
         return s;
       }
-      if (absl::Status s = DecodeFastContextBits(reader, contexts,
-                                                 context_count, bit_count, out);
+      if (absl::Status s =
+              planes != nullptr
+                  ? DecodeFastContextBitsByPlanes(reader, *planes,
+                                                  context_count, out)
+                  : DecodeFastContextBits(reader, contexts, context_count,
+                                          bit_count, out);
           !s.ok()) {
         return s;
       }
@@ -161,5 +203,7 @@ absl::Status DecodeContextBits(absl::Span<const uint8_t> payload,
                                 "; it must be 0 (stored), 1 (fast), 2 "
                                 "(adaptive) or 3 (zstd)"));
 }
+
+}  // namespace
 
 }  // namespace gradcodec::internal

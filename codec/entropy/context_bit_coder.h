@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
+#include "codec/entropy/context_split.h"
 
 namespace gradcodec::internal {
 
@@ -70,6 +71,14 @@ absl::Status DecodeContextBits(absl::Span<const uint8_t> payload,
                                absl::Span<const uint8_t> contexts,
                                uint32_t context_count, uint64_t bit_count,
                                absl::Span<uint64_t> out);
+
+// The same with the contexts as bit planes (planes.count bits, contexts
+// below context_count): the fast coder merges its per-context bits by the
+// planes directly; the other coders read them as bytes.
+absl::Status DecodeContextBitsByPlanes(absl::Span<const uint8_t> payload,
+                                       const ContextPlanes& planes,
+                                       uint32_t context_count,
+                                       absl::Span<uint64_t> out);
 
 }  // namespace gradcodec::internal
 

@@ -5,7 +5,9 @@
 #endif
 
 #include <algorithm>
+#include <array>
 #include <bit>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "codec/entropy/context_bit_coder.h"
@@ -30,8 +32,13 @@ absl::Status ContextTooLong(uint32_t context, uint64_t extra) {
 
 }  // namespace
 
-ContextBitVectors::ContextBitVectors(absl::Span<const uint64_t> counts)
-    : counts_(counts.begin(), counts.end()), offsets_(counts.size()) {
+ContextBitVectors::ContextBitVectors(absl::Span<const uint64_t> counts) {
+  Reset(counts);
+}
+
+void ContextBitVectors::Reset(absl::Span<const uint64_t> counts) {
+  counts_.assign(counts.begin(), counts.end());
+  offsets_.resize(counts.size());
   uint64_t total = 0;
   for (size_t c = 0; c < counts.size(); ++c) {
     offsets_[c] = total;
@@ -63,6 +70,95 @@ std::vector<uint64_t> CountContexts(absl::Span<const uint8_t> contexts,
                 counts[3 * kMaxContextCount + c];
   }
   return result;
+}
+
+namespace {
+
+// Byte k of kSpread[b] is bit k of b.
+constexpr std::array<uint64_t, 256> MakeSpread() {
+  std::array<uint64_t, 256> table{};
+  for (int b = 0; b < 256; ++b) {
+    for (int k = 0; k < 8; ++k) {
+      table[b] |= static_cast<uint64_t>((b >> k) & 1) << (8 * k);
+    }
+  }
+  return table;
+}
+constexpr std::array<uint64_t, 256> kSpread = MakeSpread();
+
+// The context of bit i from the planes.
+uint32_t PlaneContext(const ContextPlanes& planes, uint64_t i) {
+  uint32_t context = 0;
+  for (uint32_t k = 0; k < planes.plane_count; ++k) {
+    context |= static_cast<uint32_t>((planes.planes[k][i >> 6] >> (i & 63)) & 1)
+               << k;
+  }
+  return context;
+}
+
+}  // namespace
+
+#if defined(__x86_64__)
+namespace {
+
+// Byte j of the result: `value` where bit j of `bits` is set, else 0
+// (shuffle byte j / 8 of the bits to byte j, keep bit j mod 8, compare).
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline __m256i
+SpreadBits(uint32_t bits, __m256i value) {
+  const __m256i spread = _mm256_setr_epi8(
+      0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,  //
+      2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+  const __m256i bit = _mm256_set1_epi64x(0x8040201008040201ll);
+  const __m256i bytes =
+      _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(bits)), spread);
+  return _mm256_and_si256(
+      _mm256_cmpeq_epi8(_mm256_and_si256(bytes, bit), bit), value);
+}
+
+// Contexts of coordinates [0, 64 * words), 32 per vector, each plane's
+// bits spread to one byte per coordinate and added in.
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) void ContextWordsAvx2(
+    const ContextPlanes& planes, uint64_t words, uint8_t* contexts) {
+  for (uint64_t w = 0; w < words; ++w) {
+    __m256i low = _mm256_setzero_si256();
+    __m256i high = _mm256_setzero_si256();
+    for (uint32_t k = 0; k < planes.plane_count; ++k) {
+      const uint64_t plane = planes.planes[k][w];
+      const __m256i value = _mm256_set1_epi8(static_cast<char>(1u << k));
+      low = _mm256_or_si256(low,
+                            SpreadBits(static_cast<uint32_t>(plane), value));
+      high = _mm256_or_si256(
+          high, SpreadBits(static_cast<uint32_t>(plane >> 32), value));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(contexts + 64 * w), low);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(contexts + 64 * w + 32),
+                        high);
+  }
+}
+
+}  // namespace
+#endif
+
+void ContextsFromPlanes(const ContextPlanes& planes, uint8_t* contexts) {
+  const uint64_t n = planes.count;
+  uint64_t i = 0;
+#if defined(__x86_64__)
+  if (CpuHasAvx2Bmi2()) {
+    ContextWordsAvx2(planes, n / 64, contexts);
+    i = n / 64 * 64;
+  }
+#endif
+  // Eight contexts as one word: byte j gathers bit j of a byte of each
+  // plane (the words are little-endian).
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word = 0;
+    for (uint32_t k = 0; k < planes.plane_count; ++k) {
+      const auto* bytes = reinterpret_cast<const uint8_t*>(planes.planes[k]);
+      word |= kSpread[bytes[i / 8]] << k;
+    }
+    std::memcpy(contexts + i, &word, 8);
+  }
+  for (; i < n; ++i) contexts[i] = static_cast<uint8_t>(PlaneContext(planes, i));
 }
 
 // ---- Portable versions: one bit at a time. --------------------------------
@@ -346,12 +442,12 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitBlockByPlanes(
   }
 }
 
+// Merges a block of groups whose masks (BlockMasks) are in `masks`.
 template <int kPlanes>
-__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockByPlanes(
-    const uint8_t* contexts, size_t first, size_t size, MergeSource* sources,
-    uint64_t* out, uint32_t* bad_context, uint64_t* masks) {
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
+MergeMaskedBlock(size_t first, size_t size, MergeSource* sources,
+                 uint64_t* out, uint32_t* bad_context, const uint64_t* masks) {
   constexpr uint32_t kContexts = 1u << kPlanes;
-  BlockMasks<kPlanes>(contexts, first, size, masks);
   std::fill(out + first, out + first + size, 0);
   for (uint32_t c = 0; c < kContexts; ++c) {
     // A context absent from the whole block takes nothing: skip it (with
@@ -373,6 +469,101 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockByPlanes(
     }
   }
   return true;
+}
+
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockByPlanes(
+    const uint8_t* contexts, size_t first, size_t size, MergeSource* sources,
+    uint64_t* out, uint32_t* bad_context, uint64_t* masks) {
+  BlockMasks<kPlanes>(contexts, first, size, masks);
+  return MergeMaskedBlock<kPlanes>(first, size, sources, out, bad_context,
+                                   masks);
+}
+
+// A context's place in its vector for the plane path's merge: a bit
+// offset, so that where a take starts depends on one addition, not on the
+// buffer and word of the take before (MergeSource's chain of several steps
+// per take, which bounded the merge).
+struct MergeCursor {
+  const uint64_t* words;
+  uint64_t offset;  // bits taken
+  uint64_t count;
+
+  // The 64 bits from `offset` on. Reads stay within the context's words
+  // and spare word even when a damaged payload has it take more bits than
+  // it holds (the caller then fails on offset > count).
+  __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline
+      uint64_t
+      Peek() const {
+    const uint64_t at = std::min(offset, count == 0 ? 0 : count - 1);
+    const uint64_t* const word = words + (at >> 6);
+    const uint64_t shift = at & 63;
+    return (word[0] >> shift) | ((word[1] << 1) << (63 - shift));
+  }
+};
+
+// MergeMaskedBlock with cursors.
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
+MergeMaskedBlockAt(size_t first, size_t size, MergeCursor* cursors,
+                   uint64_t* out, uint32_t* bad_context,
+                   const uint64_t* masks) {
+  constexpr uint32_t kContexts = 1u << kPlanes;
+  std::fill(out + first, out + first + size, 0);
+  for (uint32_t c = 0; c < kContexts; ++c) {
+    if (!AnyInBlock(masks, size, kContexts, c)) continue;
+    MergeCursor cursor = cursors[c];
+    for (size_t g = 0; g < size; ++g) {
+      const uint64_t mask = masks[g * kContexts + c];
+      if (mask == 0) continue;
+      out[first + g] |= _pdep_u64(cursor.Peek(), mask);
+      cursor.offset += static_cast<uint64_t>(_mm_popcnt_u64(mask));
+    }
+    cursors[c] = cursor;
+    if (cursor.offset > cursor.count) {
+      *bad_context = c;
+      return false;
+    }
+  }
+  return true;
+}
+
+// The same with the contexts as planes: a group's masks come from its
+// plane words, with no context bytes to load and sift.
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockOfPlanes(
+    const uint64_t* const* planes, size_t first, size_t size,
+    MergeCursor* cursors, uint64_t* out, uint32_t* bad_context,
+    uint64_t* masks) {
+  constexpr int kContexts = 1 << kPlanes;
+  for (size_t g = 0; g < size; ++g) {
+    uint64_t* const group = masks + g * kContexts;
+    group[0] = ~uint64_t{0};
+#pragma GCC unroll 8
+    for (int k = 0; k < kPlanes; ++k) {
+      const uint64_t plane = planes[k][first + g];
+      const int width = 1 << k;
+#pragma GCC unroll 64
+      for (int c = width - 1; c >= 0; --c) {
+        group[c + width] = group[c] & plane;
+        group[c] &= ~plane;
+      }
+    }
+  }
+  return MergeMaskedBlockAt<kPlanes>(first, size, cursors, out, bad_context,
+                                     masks);
+}
+
+// The planes a block of groups needs: one past the highest plane with a
+// bit set in it (see BlockPlanes).
+int BlockPlaneCount(const ContextPlanes& planes, size_t first, size_t size) {
+  int used = 0;
+  for (uint32_t k = 0; k < planes.plane_count; ++k) {
+    uint64_t any = 0;
+    for (size_t g = first; g < first + size; ++g) any |= planes.planes[k][g];
+    if (any != 0) used = static_cast<int>(k) + 1;
+  }
+  return used;
 }
 
 // Above kMaxPlaneContexts: one pass per distinct context in each group.
@@ -534,9 +725,82 @@ absl::Status MergeByContextAvx2(const ContextBitVectors& vectors,
   return absl::OkStatus();
 }
 
+// The plane path takes up to six planes (contexts below kMaxPlaneContexts);
+// more go through context bytes.
+constexpr size_t kMaxPlanePlanes = 6;
+
+__attribute__((target("avx2,bmi,bmi2,popcnt")))
+absl::Status MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
+                                      const ContextPlanes& planes,
+                                      uint64_t* out) {
+  const uint32_t context_count = vectors.context_count();
+  // A cursor per context the planes can name; those without a vector have
+  // no bits (and two readable words for Peek()), so taking from them fails.
+  static const uint64_t kNoBits[2] = {0, 0};
+  std::vector<MergeCursor> cursors(size_t{1} << planes.plane_count);
+  for (uint32_t c = 0; c < cursors.size(); ++c) {
+    cursors[c] = c < context_count
+                     ? MergeCursor{vectors.words(c), 0, vectors.count(c)}
+                     : MergeCursor{kNoBits, 0, 0};
+  }
+  const uint64_t n = planes.count;
+  const size_t groups = n / 64;
+  const size_t block = kMaskBlockBytes / (size_t{8} << planes.plane_count);
+  std::vector<uint64_t> masks(block << planes.plane_count);
+  const uint64_t* const* const p = planes.planes.data();
+  MergeCursor* const s = cursors.data();
+  uint64_t* const m = masks.data();
+  uint32_t bad = 0;
+  bool ok = true;
+  for (size_t first = 0; ok && first < groups; first += block) {
+    const size_t size = std::min(block, groups - first);
+    switch (BlockPlaneCount(planes, first, size)) {
+      case 0: ok = MergeBlockOfPlanes<0>(p, first, size, s, out, &bad, m); break;
+      case 1: ok = MergeBlockOfPlanes<1>(p, first, size, s, out, &bad, m); break;
+      case 2: ok = MergeBlockOfPlanes<2>(p, first, size, s, out, &bad, m); break;
+      case 3: ok = MergeBlockOfPlanes<3>(p, first, size, s, out, &bad, m); break;
+      case 4: ok = MergeBlockOfPlanes<4>(p, first, size, s, out, &bad, m); break;
+      case 5: ok = MergeBlockOfPlanes<5>(p, first, size, s, out, &bad, m); break;
+      default: ok = MergeBlockOfPlanes<6>(p, first, size, s, out, &bad, m); break;
+    }
+  }
+  if (!ok) return ContextTooShort(bad);
+  // The last partial group, one bit at a time.
+  if (groups * 64 < n) {
+    uint64_t word = 0;
+    for (uint64_t i = groups * 64; i < n; ++i) {
+      MergeCursor& cursor = cursors[PlaneContext(planes, i)];
+      if (cursor.offset == cursor.count) {
+        return ContextTooShort(PlaneContext(planes, i));
+      }
+      word |= (cursor.Peek() & 1) << (i & 63);
+      ++cursor.offset;
+    }
+    out[groups] = word;
+  }
+  for (uint32_t c = 0; c < context_count; ++c) {
+    if (cursors[c].offset != cursors[c].count) {
+      return ContextTooLong(c, cursors[c].count - cursors[c].offset);
+    }
+  }
+  return absl::OkStatus();
+}
+
 #endif
 
 }  // namespace
+
+absl::Status MergeByContextPlanes(const ContextBitVectors& vectors,
+                                  const ContextPlanes& planes, uint64_t* out) {
+#if defined(__x86_64__)
+  if (CpuHasAvx2Bmi2() && planes.plane_count <= kMaxPlanePlanes) {
+    return MergeByContextPlanesAvx2(vectors, planes, out);
+  }
+#endif
+  std::vector<uint8_t> contexts(planes.count);
+  ContextsFromPlanes(planes, contexts.data());
+  return MergeByContext(vectors, contexts, out);
+}
 
 void SplitByContext(const uint64_t* bits, absl::Span<const uint8_t> contexts,
                     ContextBitVectors& vectors) {

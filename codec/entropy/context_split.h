@@ -4,6 +4,7 @@
 #ifndef GRADCODEC_CODEC_ENTROPY_CONTEXT_SPLIT_H_
 #define GRADCODEC_CODEC_ENTROPY_CONTEXT_SPLIT_H_
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -17,7 +18,11 @@ namespace gradcodec::internal {
 class ContextBitVectors {
  public:
   // Sets up empty vectors for the given per-context bit counts.
-  explicit ContextBitVectors(absl::Span<const uint64_t> counts);
+  explicit ContextBitVectors(absl::Span<const uint64_t> counts = {});
+
+  // Empty vectors for new counts, in the storage already held when it is
+  // large enough (a decoder reuses one set from packet to packet).
+  void Reset(absl::Span<const uint64_t> counts);
 
   uint32_t context_count() const {
     return static_cast<uint32_t>(counts_.size());
@@ -48,6 +53,25 @@ void SplitByContext(const uint64_t* bits, absl::Span<const uint8_t> contexts,
 // exactly the bits each vector holds.
 absl::Status MergeByContext(const ContextBitVectors& vectors,
                             absl::Span<const uint8_t> contexts, uint64_t* out);
+
+// Contexts given as bit planes instead of a byte per bit: bit k of bit
+// i's context is bit i of planes[k] for k < plane_count (BitWords(count)
+// words each, zero past `count`), so every context is below
+// 2^plane_count.
+struct ContextPlanes {
+  static constexpr uint32_t kMaxPlanes = 8;
+  std::array<const uint64_t*, kMaxPlanes> planes{};
+  uint32_t plane_count = 0;
+  uint64_t count = 0;
+};
+
+// contexts[i] for every bit, a byte each.
+void ContextsFromPlanes(const ContextPlanes& planes, uint8_t* contexts);
+
+// MergeByContext with the contexts as planes (the same output and errors
+// as with ContextsFromPlanes' bytes).
+absl::Status MergeByContextPlanes(const ContextBitVectors& vectors,
+                                  const ContextPlanes& planes, uint64_t* out);
 
 // The portable versions of the two, which the ones above use when the CPU
 // lacks AVX2 and BMI2 (tests compare them).

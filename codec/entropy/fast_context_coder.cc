@@ -206,10 +206,12 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
   stored.Finish();
 }
 
-absl::Status DecodeFastContextBits(ByteReader& reader,
-                                   absl::Span<const uint8_t> contexts,
-                                   uint32_t context_count, uint64_t bit_count,
-                                   absl::Span<uint64_t> out) {
+namespace {
+
+// Decodes with the contexts as bytes, or as planes when `planes` is set.
+absl::Status DecodeFast(ByteReader& reader, absl::Span<const uint8_t> contexts,
+                        const ContextPlanes* planes, uint32_t context_count,
+                        uint64_t bit_count, absl::Span<uint64_t> out) {
   std::vector<uint64_t> counts(context_count);
   uint64_t total = 0;
   for (uint64_t& count : counts) {
@@ -279,14 +281,18 @@ absl::Status DecodeFastContextBits(ByteReader& reader,
     return s;
   }
 
-  std::optional<ContextBitVectors> split;
+  // The per-context vectors and run symbols, kept per thread: megabytes
+  // allocated afresh for every packet came back as page faults (a few
+  // percent of a signxor delta's decode).
+  thread_local ContextBitVectors split;
+  thread_local std::vector<uint8_t> symbols;
   std::vector<uint64_t*> targets(context_count);
   if (context_count == 1) {
     std::fill(out.begin(), out.end(), 0);
     targets[0] = out.data();
   } else {
-    split.emplace(counts);
-    for (uint32_t c = 0; c < context_count; ++c) targets[c] = split->words(c);
+    split.Reset(counts);
+    for (uint32_t c = 0; c < context_count; ++c) targets[c] = split.words(c);
   }
 
   bool any_coded = false;
@@ -302,7 +308,6 @@ absl::Status DecodeFastContextBits(ByteReader& reader,
     RansStreamDecoder decoder;
     if (absl::Status s = decoder.Init(stream); !s.ok()) return s;
     auto table = std::make_unique<RansDecodeTable>();
-    std::vector<uint8_t> symbols;
     size_t index = 0;
     for (uint32_t c = 0; c < context_count; ++c) {
       const ContextModel& model = models[c];
@@ -367,7 +372,24 @@ absl::Status DecodeFastContextBits(ByteReader& reader,
                      "bits are not zero");
   }
   if (context_count == 1) return absl::OkStatus();
-  return MergeByContext(*split, contexts, out.data());
+  return planes != nullptr ? MergeByContextPlanes(split, *planes, out.data())
+                           : MergeByContext(split, contexts, out.data());
+}
+
+}  // namespace
+
+absl::Status DecodeFastContextBits(ByteReader& reader,
+                                   absl::Span<const uint8_t> contexts,
+                                   uint32_t context_count, uint64_t bit_count,
+                                   absl::Span<uint64_t> out) {
+  return DecodeFast(reader, contexts, nullptr, context_count, bit_count, out);
+}
+
+absl::Status DecodeFastContextBitsByPlanes(ByteReader& reader,
+                                           const ContextPlanes& planes,
+                                           uint32_t context_count,
+                                           absl::Span<uint64_t> out) {
+  return DecodeFast(reader, {}, &planes, context_count, planes.count, out);
 }
 
 }  // namespace gradcodec::internal

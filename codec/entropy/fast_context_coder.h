@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
+#include "codec/entropy/context_split.h"
 #include "format/byte_reader.h"
 
 namespace gradcodec::internal {
@@ -21,6 +22,12 @@ absl::Status DecodeFastContextBits(ByteReader& reader,
                                    absl::Span<const uint8_t> contexts,
                                    uint32_t context_count, uint64_t bit_count,
                                    absl::Span<uint64_t> out);
+
+// The same with the contexts as bit planes (planes.count bits).
+absl::Status DecodeFastContextBitsByPlanes(ByteReader& reader,
+                                           const ContextPlanes& planes,
+                                           uint32_t context_count,
+                                           absl::Span<uint64_t> out);
 
 }  // namespace gradcodec::internal
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "codec/entropy/cpu_features.h"
 #include "codec/entropy/rans_wide_avx2.h"
+#include "codec/entropy/rans_wide_decode_avx2.h"
 #include "gradcodec/error_code.h"
 
 namespace gradcodec::internal {
@@ -137,6 +138,10 @@ void RansStreamDecoder::GetAll(size_t first_index, absl::Span<uint8_t> symbols,
   } else {
     uint32_t x[kRansWideLanes];
     std::memcpy(x, states_, sizeof(x));
+    if (CpuHasAvx2Bmi2()) {
+      k += kRansWideLanes * GetWideGroupsAvx2(x, cursor, end, out + k,
+                                              (n - k) / kRansWideLanes, table);
+    }
     for (; k + kRansWideLanes <= n && end - cursor >= 2 * kRansWideLanes;
          k += kRansWideLanes) {
       for (int lane = 0; lane < kRansWideLanes; lane += 4) {

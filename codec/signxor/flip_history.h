@@ -3,24 +3,54 @@
 // key packet. A flip's context is the low `history_bits` bits of its
 // coordinate's history: error feedback makes small coordinates oscillate,
 // so a coordinate that flipped lately is likely to flip again.
+//
+// Held as six bit planes, plane k the flips of k + 1 packets back, rather
+// than a byte per coordinate: pushing a packet's flips is then a rotation
+// of the planes (the flips vector itself becomes plane 0) instead of a pass
+// over every history, and the fast coder's decoder builds its per-context
+// masks from plane words directly (context_split.h).
 #ifndef GRADCODEC_CODEC_SIGNXOR_FLIP_HISTORY_H_
 #define GRADCODEC_CODEC_SIGNXOR_FLIP_HISTORY_H_
 
+#include <array>
 #include <cstdint>
+#include <vector>
+
+#include "codec/entropy/context_split.h"
 
 namespace gradcodec::internal {
 
-// Flips a history byte keeps (spec: kMaxFlipHistory).
+// Flips a history keeps (spec: kMaxFlipHistory).
 inline constexpr uint32_t kFlipHistoryBits = 6;
 
-// contexts[i] = history[i] & (2^history_bits - 1), history_bits <= 6.
-// (With history_bits 6 the history itself is the context array.)
-void FlipContexts(const uint8_t* history, uint64_t count,
-                  uint32_t history_bits, uint8_t* contexts);
+class FlipHistory {
+ public:
+  // `count` histories, all empty.
+  void Reset(uint64_t count);
 
-// history[i] = ((history[i] << 1) | flip bit i) & 63, eight coordinates
-// per step.
-void PushFlips(const uint64_t* flips, uint64_t count, uint8_t* history);
+  // Pushes one flip per coordinate (BitWords(count) words, zero past the
+  // last coordinate). The vector's storage becomes plane 0; it receives
+  // the dropped oldest plane's, for the caller to reuse.
+  void Push(std::vector<uint64_t>& flips);
+
+  uint64_t count() const { return count_; }
+
+  // The first `history_bits` planes (plane k: bit i is the flip of
+  // coordinate i k + 1 packets back), valid until the next Push, Reset or Assign.
+  ContextPlanes Planes(uint32_t history_bits) const;
+
+  // contexts[i] = the low `history_bits` bits of history i, for every
+  // coordinate; history_bits <= kFlipHistoryBits.
+  void Contexts(uint32_t history_bits, uint8_t* contexts) const;
+
+  // Sets every history from one byte each (bits above kFlipHistoryBits
+  // must be zero), the inverse of Contexts(kFlipHistoryBits, ...).
+  void Assign(const uint8_t* histories, uint64_t count);
+
+ private:
+  uint64_t count_ = 0;
+  std::array<std::vector<uint64_t>, kFlipHistoryBits> planes_;
+};
 
 }  // namespace gradcodec::internal
 

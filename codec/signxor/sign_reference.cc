@@ -4,8 +4,6 @@
 
 #include <algorithm>
 
-#include "codec/signxor/flip_history.h"
-
 namespace gradcodec::internal {
 
 uint64_t ChainFingerprint(uint64_t seed, absl::Span<const uint8_t> payload) {
@@ -16,15 +14,15 @@ void SignReference::ApplyKey(const uint64_t* key_signs, uint64_t count,
                              absl::Span<const uint8_t> signs_payload) {
   const uint64_t words = (count + 63) / 64;
   signs.assign(key_signs, key_signs + words);
-  history.assign(count, 0);
+  history.Reset(count);
   fingerprint = ChainFingerprint(0, signs_payload);
 }
 
 void SignReference::ApplyDelta(std::vector<uint64_t>& new_signs,
-                               const uint64_t* flips, uint64_t count,
+                               std::vector<uint64_t>& flips,
                                absl::Span<const uint8_t> flips_payload) {
   signs.swap(new_signs);
-  PushFlips(flips, count, history.data());
+  history.Push(flips);
   fingerprint = ChainFingerprint(fingerprint, flips_payload);
 }
 

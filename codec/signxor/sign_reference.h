@@ -16,21 +16,25 @@
 #include <vector>
 
 #include "absl/types/span.h"
+#include "codec/signxor/flip_history.h"
 
 namespace gradcodec::internal {
 
 struct SignReference {
   std::vector<uint64_t> signs;   // BitWords(count) words
-  std::vector<uint8_t> history;  // one byte per coordinate
+  FlipHistory history;
   uint64_t fingerprint = 0;
 
   void ApplyKey(const uint64_t* key_signs, uint64_t count,
                 absl::Span<const uint8_t> signs_payload);
   // `new_signs` are the reference signs XOR the flips, which the caller
   // has already formed to reconstruct from: they are swapped in (the
-  // vector receives the old signs) rather than XORed a second time.
-  void ApplyDelta(std::vector<uint64_t>& new_signs, const uint64_t* flips,
-                  uint64_t count, absl::Span<const uint8_t> flips_payload);
+  // vector receives the old signs) rather than XORed a second time. The
+  // flips are swapped into the history likewise (the vector receives a
+  // dropped plane): both vectors come back as scratch of the same size.
+  void ApplyDelta(std::vector<uint64_t>& new_signs,
+                  std::vector<uint64_t>& flips,
+                  absl::Span<const uint8_t> flips_payload);
 };
 
 // XXH3-64 of `payload` with `seed` (spec: the fingerprint chain).

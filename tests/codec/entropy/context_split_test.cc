@@ -69,6 +69,39 @@ TEST(ContextSplitTest, FastAndPortablePathsAgree) {
   }
 }
 
+// Contexts as bit planes: the same contexts as their bytes, and the same
+// merge, at every tail length and plane count.
+TEST(ContextSplitTest, PlanesMergeLikeBytes) {
+  uint64_t seed = 500;
+  for (size_t n : {0, 1, 63, 64, 65, 1000, 4097, 100003}) {
+    for (uint32_t plane_count : {0u, 1u, 3u, 6u, 7u}) {
+      for (bool runs : {false, true}) {
+        const Case c = MakeCase(n, 1u << plane_count, seed++, runs);
+        std::vector<std::vector<uint64_t>> storage(
+            plane_count, std::vector<uint64_t>(BitWords(n), 0));
+        ContextPlanes planes;
+        planes.plane_count = plane_count;
+        planes.count = n;
+        for (uint32_t k = 0; k < plane_count; ++k) {
+          for (size_t i = 0; i < n; ++i) {
+            storage[k][i >> 6] |= static_cast<uint64_t>((c.contexts[i] >> k) & 1)
+                                  << (i & 63);
+          }
+          planes.planes[k] = storage[k].data();
+        }
+        std::vector<uint8_t> contexts(n);
+        ContextsFromPlanes(planes, contexts.data());
+        ASSERT_EQ(contexts, c.contexts) << "n=" << n;
+        ContextBitVectors vectors(CountContexts(c.contexts, c.context_count));
+        SplitByContextPortable(c.bits.data(), c.contexts, vectors);
+        std::vector<uint64_t> merged(BitWords(n), ~uint64_t{0});
+        ASSERT_TRUE(MergeByContextPlanes(vectors, planes, merged.data()).ok());
+        EXPECT_EQ(merged, c.bits) << "n=" << n << " planes=" << plane_count;
+      }
+    }
+  }
+}
+
 TEST(ContextSplitTest, MergeRejectsCountsThatDoNotMatchTheContexts) {
   // Four contexts and 64 (the AVX2 plane paths); a count off by one
   // within a word, or by a whole word.
@@ -89,6 +122,24 @@ TEST(ContextSplitTest, MergeRejectsCountsThatDoNotMatchTheContexts) {
         EXPECT_EQ(GetErrorCode(MergeByContextPortable(vectors, c.contexts,
                                                       out.data())),
                   ErrorCode::kCorruptPayload);
+        // And with the same contexts as planes.
+        const uint32_t plane_count = contexts == 4 ? 2 : 6;
+        std::vector<std::vector<uint64_t>> storage(
+            plane_count, std::vector<uint64_t>(BitWords(10000), 0));
+        ContextPlanes planes;
+        planes.plane_count = plane_count;
+        planes.count = 10000;
+        for (uint32_t k = 0; k < plane_count; ++k) {
+          for (size_t i = 0; i < 10000; ++i) {
+            storage[k][i >> 6] |=
+                static_cast<uint64_t>((c.contexts[i] >> k) & 1) << (i & 63);
+          }
+          planes.planes[k] = storage[k].data();
+        }
+        EXPECT_EQ(
+            GetErrorCode(MergeByContextPlanes(vectors, planes, out.data())),
+            ErrorCode::kCorruptPayload)
+            << contexts << " contexts as planes, shift " << shift;
       }
     }
   }
