@@ -54,6 +54,10 @@ struct Encoder::State {
   // The header of the stream's next packet, less the method's own fields.
   PacketHeader NextHeader(bool key) const {
     PacketHeader header;
+    // The lowest minor version whose features the packet uses (spec 8.2).
+    header.version_minor = internal::IsShiftedMethod(options.method)
+                               ? kShiftedMethodsVersionMinor
+                               : kFormatVersionMinor;
     header.packet_kind = key ? PacketKind::kKey : PacketKind::kDelta;
     header.method_id = static_cast<uint8_t>(options.method);
     header.stream_id = options.stream_id;

@@ -187,6 +187,31 @@ TEST(CodecTest, SameInputAndStateGiveTheSameBytes) {
   }
 }
 
+// Spec section 8.2: a writer writes the lowest minor version whose
+// features it uses. Methods 1..4 are minor version 0; minor version 1 added
+// the shifted methods 5..11.
+TEST(CodecTest, PacketsCarryTheLowestMinorVersionTheirMethodNeeds) {
+  for (uint8_t id = 1; id <= 11; ++id) {
+    EncoderOptions options;
+    options.layout = AwkwardLayout();
+    options.method = static_cast<Method>(id);
+    options.shifted.shift = Shift::kNone;  // valid with every compressor
+    auto encoder = MakeEncoder(options);
+    for (int step = 0; step < 2; ++step) {  // a key and a delta
+      Packet packet;
+      ASSERT_TRUE(encoder
+                      ->Encode(testing::SyntheticGradient(
+                                   options.layout.coordinate_count(), step),
+                               &packet)
+                      .ok());
+      absl::StatusOr<PacketInfo> info = ReadPacketInfo(packet);
+      ASSERT_TRUE(info.ok()) << info.status();
+      EXPECT_EQ(info->header.version_minor, id >= 5 ? 1 : 0)
+          << "method " << int{id} << ", step " << step;
+    }
+  }
+}
+
 TEST(CodecTest, NonFiniteInputIsNamedAndChangesNothing) {
   EncoderOptions options;
   options.layout = AwkwardLayout();

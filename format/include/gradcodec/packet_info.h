@@ -24,9 +24,14 @@ enum class PacketKind : uint8_t {
 };
 
 // The format version this library writes. It reads every minor version of
-// major version kFormatVersionMajor.
+// major version kFormatVersionMajor, and writes the lowest minor version
+// whose features a packet uses (spec section 8.2): 0, or
+// kShiftedMethodsVersionMinor for the methods that minor version added.
 inline constexpr uint8_t kFormatVersionMajor = 1;
 inline constexpr uint8_t kFormatVersionMinor = 0;
+// Minor version 1 added method ids 5..11 (the shifted methods) and their
+// method sections 0x10..0x14.
+inline constexpr uint8_t kShiftedMethodsVersionMinor = 1;
 
 // The fixed packet header, field for field (spec/FORMAT.md, "Packet header").
 struct PacketHeader {
