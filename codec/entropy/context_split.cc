@@ -161,6 +161,16 @@ void ContextsFromPlanes(const ContextPlanes& planes, uint8_t* contexts) {
   for (; i < n; ++i) contexts[i] = static_cast<uint8_t>(PlaneContext(planes, i));
 }
 
+void PlanesFromContexts(absl::Span<const uint8_t> contexts,
+                        uint32_t plane_count, uint64_t* const* planes) {
+  for (size_t i = 0; i < contexts.size(); ++i) {
+    for (uint32_t k = 0; k < plane_count; ++k) {
+      planes[k][i >> 6] |= static_cast<uint64_t>((contexts[i] >> k) & 1)
+                           << (i & 63);
+    }
+  }
+}
+
 // ---- Portable versions: one bit at a time. --------------------------------
 
 void SplitByContextPortable(const uint64_t* bits,
@@ -318,36 +328,6 @@ struct SplitSink {
   }
 };
 
-// Takes the next `count` (0..64) bits of a context's vector, branch-free in
-// the same way: it always peeks at the next word (hence the spare word).
-// Taking 0 bits changes nothing.
-struct MergeSource {
-  const uint64_t* in;
-  uint64_t remaining;  // bits not yet taken
-  uint64_t buffer;     // the next `available` bits, lowest first
-  uint64_t available;  // < 64
-
-  __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
-  Take(uint64_t count, uint64_t* taken) {
-    if (count > remaining) return false;
-    remaining -= count;
-    const uint64_t next = *in;
-    *taken = _bzhi_u64(buffer | (next << available),
-                       static_cast<unsigned>(count));
-    // Selects by mask arithmetic: compilers turn a ?: here into a branch,
-    // which mispredicts on about every other call.
-    const uint64_t need = count > available ? 1 : 0;
-    const uint64_t select = 0 - need;
-    const uint64_t from_next = count - available;  // valid when need
-    const uint64_t refilled = (next >> 1) >> ((from_next - 1) & 63);
-    const uint64_t shifted = buffer >> (count & 63);  // valid when !need
-    buffer = (refilled & select) | (shifted & ~select);
-    in += need;
-    available = available + (need << 6) - count;
-    return true;
-  }
-};
-
 // The plane paths work on blocks of groups: first every context's mask in
 // every group of the block, then one context at a time over the block, so
 // that a context's stream state stays in registers through its inner loop
@@ -442,48 +422,11 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitBlockByPlanes(
   }
 }
 
-// Merges a block of groups whose masks (BlockMasks) are in `masks`.
-template <int kPlanes>
-__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
-MergeMaskedBlock(size_t first, size_t size, MergeSource* sources,
-                 uint64_t* out, uint32_t* bad_context, const uint64_t* masks) {
-  constexpr uint32_t kContexts = 1u << kPlanes;
-  std::fill(out + first, out + first + size, 0);
-  for (uint32_t c = 0; c < kContexts; ++c) {
-    // A context absent from the whole block takes nothing: skip it (with
-    // many contexts, most are absent from most blocks).
-    if (!AnyInBlock(masks, size, kContexts, c)) continue;
-    MergeSource source = sources[c];
-    bool ok = true;
-    for (size_t g = 0; g < size; ++g) {
-      const uint64_t mask = masks[g * kContexts + c];
-      if (mask == 0) continue;
-      uint64_t taken = 0;
-      ok &= source.Take(static_cast<uint64_t>(_mm_popcnt_u64(mask)), &taken);
-      out[first + g] |= _pdep_u64(taken, mask);
-    }
-    sources[c] = source;
-    if (!ok) {
-      *bad_context = c;
-      return false;
-    }
-  }
-  return true;
-}
-
-template <int kPlanes>
-__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockByPlanes(
-    const uint8_t* contexts, size_t first, size_t size, MergeSource* sources,
-    uint64_t* out, uint32_t* bad_context, uint64_t* masks) {
-  BlockMasks<kPlanes>(contexts, first, size, masks);
-  return MergeMaskedBlock<kPlanes>(first, size, sources, out, bad_context,
-                                   masks);
-}
-
-// A context's place in its vector for the plane path's merge: a bit
-// offset, so that where a take starts depends on one addition, not on the
-// buffer and word of the take before (MergeSource's chain of several steps
-// per take, which bounded the merge).
+// A context's place in its vector for the merge: a bit offset, so that
+// where a take starts depends on one addition, not on the buffer and word
+// of the take before (a refilled buffer's chain of several steps per take
+// bounded the merge). Peek always reads the word after the one it starts
+// in (hence the spare word).
 struct MergeCursor {
   const uint64_t* words;
   uint64_t offset;  // bits taken
@@ -502,15 +445,16 @@ struct MergeCursor {
   }
 };
 
-// MergeMaskedBlock with cursors.
+// Merges a block of groups whose masks (BlockMasks) are in `masks`.
 template <int kPlanes>
 __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
-MergeMaskedBlockAt(size_t first, size_t size, MergeCursor* cursors,
-                   uint64_t* out, uint32_t* bad_context,
-                   const uint64_t* masks) {
+MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors,
+                 uint64_t* out, uint32_t* bad_context, const uint64_t* masks) {
   constexpr uint32_t kContexts = 1u << kPlanes;
   std::fill(out + first, out + first + size, 0);
   for (uint32_t c = 0; c < kContexts; ++c) {
+    // A context absent from the whole block takes nothing: skip it (with
+    // many contexts, most are absent from most blocks).
     if (!AnyInBlock(masks, size, kContexts, c)) continue;
     MergeCursor cursor = cursors[c];
     for (size_t g = 0; g < size; ++g) {
@@ -526,6 +470,26 @@ MergeMaskedBlockAt(size_t first, size_t size, MergeCursor* cursors,
     }
   }
   return true;
+}
+
+// OK when every context's bits were all taken.
+absl::Status CheckAllTaken(const MergeCursor* cursors,
+                           uint32_t context_count) {
+  for (uint32_t c = 0; c < context_count; ++c) {
+    if (cursors[c].offset != cursors[c].count) {
+      return ContextTooLong(c, cursors[c].count - cursors[c].offset);
+    }
+  }
+  return absl::OkStatus();
+}
+
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockByPlanes(
+    const uint8_t* contexts, size_t first, size_t size, MergeCursor* cursors,
+    uint64_t* out, uint32_t* bad_context, uint64_t* masks) {
+  BlockMasks<kPlanes>(contexts, first, size, masks);
+  return MergeMaskedBlock<kPlanes>(first, size, cursors, out, bad_context,
+                                   masks);
 }
 
 // The same with the contexts as planes: a group's masks come from its
@@ -550,8 +514,8 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockOfPlanes(
       }
     }
   }
-  return MergeMaskedBlockAt<kPlanes>(first, size, cursors, out, bad_context,
-                                     masks);
+  return MergeMaskedBlock<kPlanes>(first, size, cursors, out, bad_context,
+                                   masks);
 }
 
 // The planes a block of groups needs: one past the highest plane with a
@@ -585,7 +549,7 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupsByDistinct(
 }
 
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeGroupsByDistinct(
-    const uint8_t* contexts, size_t groups, MergeSource* sources,
+    const uint8_t* contexts, size_t groups, MergeCursor* cursors,
     uint64_t* out, uint32_t* bad_context) {
   for (size_t g = 0; g < groups; ++g) {
     const uint8_t* group = contexts + g * 64;
@@ -595,13 +559,14 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeGroupsByDistinct(
       const uint8_t context = group[_tzcnt_u64(left)];
       const uint64_t mask = ContextMask(group, context) & left;
       left &= ~mask;
-      uint64_t taken;
-      if (!sources[context].Take(
-              static_cast<uint64_t>(_mm_popcnt_u64(mask)), &taken)) {
+      MergeCursor& cursor = cursors[context];
+      const auto taken = static_cast<uint64_t>(_mm_popcnt_u64(mask));
+      if (cursor.offset + taken > cursor.count) {
         *bad_context = context;
         return false;
       }
-      word |= _pdep_u64(taken, mask);
+      word |= _pdep_u64(cursor.Peek(), mask);
+      cursor.offset += taken;
     }
     out[g] = word;
   }
@@ -663,21 +628,22 @@ absl::Status MergeByContextAvx2(const ContextBitVectors& vectors,
                                 absl::Span<const uint8_t> contexts,
                                 uint64_t* out) {
   const uint32_t context_count = vectors.context_count();
-  // A source per possible context value; one that a bad context array
-  // would use has no bits and fails Take().
-  static const uint64_t kNoBits = 0;
-  std::vector<MergeSource> sources(kMaxContextCount);
-  for (uint32_t c = 0; c < sources.size(); ++c) {
-    sources[c] = c < context_count
-                     ? MergeSource{vectors.words(c), vectors.count(c), 0, 0}
-                     : MergeSource{&kNoBits, 0, 0, 0};
+  // A cursor per possible context value; one that a bad context array
+  // would use has no bits (and two readable words for Peek()), so taking
+  // from it fails.
+  static const uint64_t kNoBits[2] = {0, 0};
+  std::vector<MergeCursor> cursors(kMaxContextCount);
+  for (uint32_t c = 0; c < cursors.size(); ++c) {
+    cursors[c] = c < context_count
+                     ? MergeCursor{vectors.words(c), 0, vectors.count(c)}
+                     : MergeCursor{kNoBits, 0, 0};
   }
   const size_t n = contexts.size();
   const size_t groups = n / 64;
   uint32_t bad = 0;
   bool ok = true;
   if (context_count > kMaxPlaneContexts) {
-    ok = MergeGroupsByDistinct(contexts.data(), groups, sources.data(), out,
+    ok = MergeGroupsByDistinct(contexts.data(), groups, cursors.data(), out,
                                &bad);
   } else {
     const int max_planes = PlaneCount(context_count);
@@ -686,7 +652,7 @@ absl::Status MergeByContextAvx2(const ContextBitVectors& vectors,
     for (size_t first = 0; ok && first < groups; first += block) {
       const size_t size = std::min(block, groups - first);
       const uint8_t* const c = contexts.data();
-      MergeSource* const s = sources.data();
+      MergeCursor* const s = cursors.data();
       uint64_t* const m = masks.data();
       const int planes = BlockPlanes(c + first * 64, size * 64);
       // More planes than the context count needs: a context no vector
@@ -710,19 +676,15 @@ absl::Status MergeByContextAvx2(const ContextBitVectors& vectors,
   // The last partial group, one bit at a time.
   if (groups * 64 < n) {
     uint64_t word = 0;
-    uint64_t taken = 0;
     for (size_t i = groups * 64; i < n; ++i) {
-      if (!sources[contexts[i]].Take(1, &taken)) {
-        return ContextTooShort(contexts[i]);
-      }
-      word |= taken << (i & 63);
+      MergeCursor& cursor = cursors[contexts[i]];
+      if (cursor.offset == cursor.count) return ContextTooShort(contexts[i]);
+      word |= (cursor.Peek() & 1) << (i & 63);
+      ++cursor.offset;
     }
     out[groups] = word;
   }
-  for (uint32_t c = 0; c < context_count; ++c) {
-    if (sources[c].remaining != 0) return ContextTooLong(c, sources[c].remaining);
-  }
-  return absl::OkStatus();
+  return CheckAllTaken(cursors.data(), context_count);
 }
 
 // The plane path takes up to six planes (contexts below kMaxPlaneContexts);
@@ -778,12 +740,7 @@ absl::Status MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
     }
     out[groups] = word;
   }
-  for (uint32_t c = 0; c < context_count; ++c) {
-    if (cursors[c].offset != cursors[c].count) {
-      return ContextTooLong(c, cursors[c].count - cursors[c].offset);
-    }
-  }
-  return absl::OkStatus();
+  return CheckAllTaken(cursors.data(), context_count);
 }
 
 #endif
