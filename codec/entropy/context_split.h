@@ -68,6 +68,11 @@ struct ContextPlanes {
 // contexts[i] for every bit, a byte each.
 void ContextsFromPlanes(const ContextPlanes& planes, uint8_t* contexts);
 
+// The inverse: sets bit i of planes[k] to bit k of contexts[i] for k <
+// plane_count, the planes BitWords(contexts.size()) zeroed words each.
+void PlanesFromContexts(absl::Span<const uint8_t> contexts,
+                        uint32_t plane_count, uint64_t* const* planes);
+
 // MergeByContext with the contexts as planes (the same output and errors
 // as with ContextsFromPlanes' bytes).
 absl::Status MergeByContextPlanes(const ContextBitVectors& vectors,

@@ -2,16 +2,13 @@
 
 #include <algorithm>
 
+#include "codec/entropy/context_bit_coder.h"
+
 namespace gradcodec::internal {
-namespace {
-
-uint64_t Words(uint64_t count) { return (count + 63) / 64; }
-
-}  // namespace
 
 void FlipHistory::Reset(uint64_t count) {
   count_ = count;
-  for (std::vector<uint64_t>& plane : planes_) plane.assign(Words(count), 0);
+  for (std::vector<uint64_t>& plane : planes_) plane.assign(BitWords(count), 0);
 }
 
 void FlipHistory::Push(std::vector<uint64_t>& flips) {
@@ -34,12 +31,10 @@ ContextPlanes FlipHistory::Planes(uint32_t history_bits) const {
 
 void FlipHistory::Assign(const uint8_t* histories, uint64_t count) {
   Reset(count);
-  for (uint64_t i = 0; i < count; ++i) {
-    for (uint32_t k = 0; k < kFlipHistoryBits; ++k) {
-      planes_[k][i >> 6] |= static_cast<uint64_t>((histories[i] >> k) & 1)
-                            << (i & 63);
-    }
-  }
+  std::array<uint64_t*, kFlipHistoryBits> planes;
+  for (uint32_t k = 0; k < kFlipHistoryBits; ++k) planes[k] = planes_[k].data();
+  PlanesFromContexts(absl::MakeConstSpan(histories, count), kFlipHistoryBits,
+                     planes.data());
 }
 
 }  // namespace gradcodec::internal

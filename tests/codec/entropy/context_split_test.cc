@@ -36,6 +36,24 @@ Case MakeCase(size_t n, uint32_t context_count, uint64_t seed, bool runs) {
   return c;
 }
 
+// Contexts as bit planes (PlanesFromContexts), with their storage.
+struct StoredPlanes {
+  StoredPlanes(const std::vector<uint8_t>& contexts, uint32_t plane_count)
+      : storage(plane_count,
+                std::vector<uint64_t>(BitWords(contexts.size()), 0)) {
+    std::vector<uint64_t*> pointers;
+    for (auto& plane : storage) pointers.push_back(plane.data());
+    PlanesFromContexts(contexts, plane_count, pointers.data());
+    for (uint32_t k = 0; k < plane_count; ++k) {
+      planes.planes[k] = storage[k].data();
+    }
+    planes.plane_count = plane_count;
+    planes.count = contexts.size();
+  }
+  std::vector<std::vector<uint64_t>> storage;
+  ContextPlanes planes;
+};
+
 // The dispatched (AVX2 where available) and portable paths agree and
 // invert each other, at every tail length.
 TEST(ContextSplitTest, FastAndPortablePathsAgree) {
@@ -77,18 +95,8 @@ TEST(ContextSplitTest, PlanesMergeLikeBytes) {
     for (uint32_t plane_count : {0u, 1u, 3u, 6u, 7u}) {
       for (bool runs : {false, true}) {
         const Case c = MakeCase(n, 1u << plane_count, seed++, runs);
-        std::vector<std::vector<uint64_t>> storage(
-            plane_count, std::vector<uint64_t>(BitWords(n), 0));
-        ContextPlanes planes;
-        planes.plane_count = plane_count;
-        planes.count = n;
-        for (uint32_t k = 0; k < plane_count; ++k) {
-          for (size_t i = 0; i < n; ++i) {
-            storage[k][i >> 6] |= static_cast<uint64_t>((c.contexts[i] >> k) & 1)
-                                  << (i & 63);
-          }
-          planes.planes[k] = storage[k].data();
-        }
+        const StoredPlanes stored(c.contexts, plane_count);
+        const ContextPlanes& planes = stored.planes;
         std::vector<uint8_t> contexts(n);
         ContextsFromPlanes(planes, contexts.data());
         ASSERT_EQ(contexts, c.contexts) << "n=" << n;
@@ -123,21 +131,9 @@ TEST(ContextSplitTest, MergeRejectsCountsThatDoNotMatchTheContexts) {
                                                       out.data())),
                   ErrorCode::kCorruptPayload);
         // And with the same contexts as planes.
-        const uint32_t plane_count = contexts == 4 ? 2 : 6;
-        std::vector<std::vector<uint64_t>> storage(
-            plane_count, std::vector<uint64_t>(BitWords(10000), 0));
-        ContextPlanes planes;
-        planes.plane_count = plane_count;
-        planes.count = 10000;
-        for (uint32_t k = 0; k < plane_count; ++k) {
-          for (size_t i = 0; i < 10000; ++i) {
-            storage[k][i >> 6] |=
-                static_cast<uint64_t>((c.contexts[i] >> k) & 1) << (i & 63);
-          }
-          planes.planes[k] = storage[k].data();
-        }
-        EXPECT_EQ(
-            GetErrorCode(MergeByContextPlanes(vectors, planes, out.data())),
+        const StoredPlanes stored(c.contexts, contexts == 4 ? 2 : 6);
+        EXPECT_EQ(GetErrorCode(MergeByContextPlanes(vectors, stored.planes,
+                                                    out.data())),
             ErrorCode::kCorruptPayload)
             << contexts << " contexts as planes, shift " << shift;
       }
