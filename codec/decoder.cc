@@ -203,7 +203,7 @@ absl::Status Decoder::State::DecodePacket(
                                   " floats; the packet has ", n,
                                   " coordinates"));
   }
-  if (internal::IsShiftedMethod(method)) {
+  if (IsShiftedMethod(method)) {
     // Section 11.10: the shifted methods' sections, payloads and shift.
     decoded->shifted = true;
     if (key) {
@@ -454,7 +454,7 @@ absl::Status Decoder::RestoreState(absl::Span<const uint8_t> blob) {
         return s;
       }
     }
-    if (internal::IsShiftedMethod(fresh.method)) {
+    if (IsShiftedMethod(fresh.method)) {
       absl::StatusOr<std::unique_ptr<internal::ShiftedDecoder>> restored =
           internal::ShiftedDecoder::Restore(reader, fresh.method, fresh.count,
                                             fresh.block_starts);

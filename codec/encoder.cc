@@ -55,7 +55,7 @@ struct Encoder::State {
   PacketHeader NextHeader(bool key) const {
     PacketHeader header;
     // The lowest minor version whose features the packet uses (spec 8.2).
-    header.version_minor = internal::IsShiftedMethod(options.method)
+    header.version_minor = IsShiftedMethod(options.method)
                                ? kShiftedMethodsVersionMinor
                                : kFormatVersionMinor;
     header.packet_kind = key ? PacketKind::kKey : PacketKind::kDelta;
@@ -109,7 +109,7 @@ absl::Status CheckOptions(const EncoderOptions& o) {
     case Method::kSignXor:
       break;
     default:
-      if (internal::IsShiftedMethod(o.method)) break;
+      if (IsShiftedMethod(o.method)) break;
       return OptionError("method",
                          absl::StrCat("is ", static_cast<int>(o.method),
                                       "; it must be 1..11"));
@@ -190,7 +190,7 @@ absl::StatusOr<std::unique_ptr<Encoder>> Encoder::Create(
   state->layout_fingerprint =
       internal::LayoutFingerprint(state->layout_payload);
   if (options.momentum > 0) state->momentum.assign(state->count, 0.0f);
-  if (internal::IsShiftedMethod(options.method)) {
+  if (IsShiftedMethod(options.method)) {
     absl::StatusOr<internal::ShiftedSetup> setup =
         internal::ResolveShiftedSetup(options.method, options.shifted,
                                       state->count, state->block_starts);
@@ -295,8 +295,9 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
       }
       v = st.shifted_input;
     }
-    if (absl::Status s = st.shifted->Encode(st.NextHeader(key), st.layout_payload, v,
-                                            packet, reconstruction);
+    if (absl::Status s = st.shifted->Encode(st.NextHeader(key),
+                                            st.layout_payload, v, packet,
+                                            reconstruction);
         !s.ok()) {
       return s;
     }

@@ -63,8 +63,7 @@ std::vector<std::pair<std::string, std::string>> ToContainerSettings(
   if (settings.target_bits) {
     out.emplace_back("target_bits", absl::StrCat(*settings.target_bits));
   }
-  if (static_cast<uint8_t>(settings.method) >=
-      static_cast<uint8_t>(Method::kTopK)) {
+  if (IsShiftedMethod(settings.method)) {
     // The shifted methods' own settings (each key packet's shift_setup
     // holds what a decoder needs; these say what the user asked for).
     const ShiftedOptions& s = settings.shifted;

@@ -113,8 +113,7 @@ absl::StatusOr<std::unique_ptr<EncodeMeter>> EncodeMeter::Create(
   const Layout layout = LayoutOf(first_step.tensors, settings.block_size);
   EncoderOptions options = ToEncoderOptions(settings, layout);
   // The sign methods of an analyze run ignore the shifted methods' flags.
-  if (!settings.shift_file.empty() && static_cast<uint8_t>(settings.method) >=
-                                          static_cast<uint8_t>(Method::kTopK)) {
+  if (!settings.shift_file.empty() && IsShiftedMethod(settings.method)) {
     absl::StatusOr<std::vector<float>> h =
         ReadShiftFile(settings.shift_file, first_step);
     if (!h.ok()) return h.status();

@@ -10,11 +10,6 @@
 
 namespace gradcodec::internal {
 
-bool IsShiftedMethod(Method method) {
-  return static_cast<uint8_t>(method) >= static_cast<uint8_t>(Method::kTopK) &&
-         static_cast<uint8_t>(method) <= static_cast<uint8_t>(Method::kFp32);
-}
-
 bool IsUnbiased(const CompressorConfig& config) {
   switch (config.method) {
     case Method::kRandK:

@@ -51,8 +51,6 @@ struct CompressorConfig {
   bool zstd = false;              // fp32: zstd instead of stored bytes
 };
 
-bool IsShiftedMethod(Method method);
-
 // Whether E[Q(x)] = x.
 bool IsUnbiased(const CompressorConfig& config);
 

@@ -42,6 +42,11 @@ enum class Method : uint8_t {
   kFp32 = 11,
 };
 
+// Whether `method` is one of the shifted family (kTopK .. kFp32).
+inline bool IsShiftedMethod(Method method) {
+  return method >= Method::kTopK && method <= Method::kFp32;
+}
+
 // The coder of sign and flip bit streams (spec section 10.6).
 enum class SignCoder : uint8_t {
   // kAdaptive for streams of up to kAutoAdaptiveCoordinates coordinates,
