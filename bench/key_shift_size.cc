@@ -14,7 +14,6 @@
 //               and the smaller of interleaved (zstd or rans) and planes
 //
 // beside the mean size of the run's delta payloads, what a key adds to.
-#include <bit>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -39,17 +38,10 @@ uint64_t Coded(const std::vector<uint8_t>& bytes, internal::ByteCoder coder) {
 void PrintRow(const std::string& name, int step, absl::Span<const float> h,
               double delta_bytes) {
   const size_t n = h.size();
-  std::vector<uint8_t> interleaved(4 * n);
-  std::vector<std::vector<uint8_t>> planes(4, std::vector<uint8_t>(n));
-  for (size_t i = 0; i < n; ++i) {
-    const uint32_t bits = std::bit_cast<uint32_t>(h[i]);
-    for (int p = 0; p < 4; ++p) {
-      interleaved[4 * i + p] = static_cast<uint8_t>(bits >> (8 * p));
-      planes[p][i] = static_cast<uint8_t>(bits >> (8 * p));
-    }
-  }
+  const std::vector<uint8_t> interleaved = internal::InterleavedShiftBytes(h);
   uint64_t planes_rans = 0, planes_zstd = 0;
-  for (const auto& plane : planes) {
+  for (int p = 0; p < 4; ++p) {
+    const std::vector<uint8_t> plane = internal::ShiftBytePlane(h, p);
     planes_rans += Coded(plane, internal::ByteCoder::kRans);
     planes_zstd += Coded(plane, internal::ByteCoder::kZstd);
   }

@@ -40,27 +40,36 @@ bool ShiftIsZero(absl::Span<const float> h) {
   return true;
 }
 
+std::vector<uint8_t> InterleavedShiftBytes(absl::Span<const float> h) {
+  std::vector<uint8_t> bytes(4 * h.size());
+  for (size_t i = 0; i < h.size(); ++i) {
+    const uint32_t bits = std::bit_cast<uint32_t>(h[i]);
+    for (int p = 0; p < 4; ++p) {
+      bytes[4 * i + p] = static_cast<uint8_t>(bits >> (8 * p));
+    }
+  }
+  return bytes;
+}
+
+std::vector<uint8_t> ShiftBytePlane(absl::Span<const float> h, int p) {
+  std::vector<uint8_t> plane(h.size());
+  for (size_t i = 0; i < h.size(); ++i) {
+    plane[i] = static_cast<uint8_t>(std::bit_cast<uint32_t>(h[i]) >> (8 * p));
+  }
+  return plane;
+}
+
 void WriteKeyShift(absl::Span<const float> h, ShiftLayout layout,
                    std::vector<uint8_t>* out) {
   out->push_back(static_cast<uint8_t>(layout));
   if (layout == ShiftLayout::kInterleaved) {
-    std::vector<uint8_t> bytes(4 * h.size());
-    for (size_t i = 0; i < h.size(); ++i) {
-      const uint32_t bits = std::bit_cast<uint32_t>(h[i]);
-      for (int p = 0; p < 4; ++p) {
-        bytes[4 * i + p] = static_cast<uint8_t>(bits >> (8 * p));
-      }
-    }
-    WriteSmallerByteStream(bytes, out);
+    WriteSmallerByteStream(InterleavedShiftBytes(h), out);
     return;
   }
-  std::vector<uint8_t> plane(h.size()), stream;
+  std::vector<uint8_t> stream;
   for (int p = 0; p < 4; ++p) {
-    for (size_t i = 0; i < h.size(); ++i) {
-      plane[i] = static_cast<uint8_t>(std::bit_cast<uint32_t>(h[i]) >> (8 * p));
-    }
     stream.clear();
-    WriteSmallerByteStream(plane, &stream);
+    WriteSmallerByteStream(ShiftBytePlane(h, p), &stream);
     ByteWriter(out).WriteLengthPrefixed(stream);
   }
 }

@@ -37,6 +37,12 @@ enum class ShiftLayout : uint8_t {
 // out of its `shift` section, which a stream's first key always has.
 bool ShiftIsZero(absl::Span<const float> h);
 
+// The bytes the layouts code: h's float32 bit patterns little-endian,
+// value after value (interleaved), or byte p of every value (plane p, p in
+// 0..3).
+std::vector<uint8_t> InterleavedShiftBytes(absl::Span<const float> h);
+std::vector<uint8_t> ShiftBytePlane(absl::Span<const float> h, int p);
+
 // Appends the payload for h (finite values) in `layout`, each byte stream
 // with whichever of rans (stored when that is not smaller) and zstd makes
 // it smaller.
