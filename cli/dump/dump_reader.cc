@@ -184,7 +184,6 @@ absl::Status DumpSource::ReadStep(size_t index, DumpStep* step,
   }
   return CheckSameTensors(path, step->tensors, first_path_, signature_,
                           /*compare_dtypes=*/true);
-  return absl::OkStatus();
 }
 
 }  // namespace gradcodec::cli
