@@ -190,24 +190,26 @@ absl::StatusOr<TrainingResult> TrainDigits(
       if (!e.ok()) return e.status();
       encoders.push_back(std::move(*e));
     }
-    AggregatorOptions options;
-    options.worker_count = static_cast<uint32_t>(m);
-    if (config.broadcast.has_value()) {
-      options.broadcast = *config.broadcast;
-    } else {
-      options.broadcast = *codec;
-      options.broadcast.momentum = 0;
-      options.broadcast.rd_lambda = 0;
-    }
-    options.broadcast.stream_id = 1000;
-    absl::StatusOr<std::unique_ptr<Aggregator>> a = Aggregator::Create(options);
-    if (!a.ok()) return a.status();
-    aggregator = std::move(*a);
-    receiver = std::move(*Decoder::Create());
     if (config.exact_downlink) {
       for (int w = 0; w < m; ++w) {
         worker_receivers.push_back(std::move(*Decoder::Create()));
       }
+    } else {
+      AggregatorOptions options;
+      options.worker_count = static_cast<uint32_t>(m);
+      if (config.broadcast.has_value()) {
+        options.broadcast = *config.broadcast;
+      } else {
+        options.broadcast = *codec;
+        options.broadcast.momentum = 0;
+        options.broadcast.rd_lambda = 0;
+      }
+      options.broadcast.stream_id = 1000;
+      absl::StatusOr<std::unique_ptr<Aggregator>> a =
+          Aggregator::Create(options);
+      if (!a.ok()) return a.status();
+      aggregator = std::move(*a);
+      receiver = std::move(*Decoder::Create());
     }
   }
 
