@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 
 #include "absl/strings/str_cat.h"
 #include "codec/entropy/context_bit_coder.h"
@@ -175,18 +176,51 @@ class RangeDecoder {
   bool overrun_ = false;
 };
 
-// The per-bit loops, templated on how a bit's context is found so that the
-// single-context case keeps its model in registers.
-// The per-bit loops. With one context the model lives in a local (and so in
-// registers); with several, in an array indexed by the context.
-template <bool kSingleContext>
+// How the `adaptive` coder's models code and learn: one rate schedule up
+// to `max_rate`, models fresh in every payload.
+struct SingleRate {
+  using Model = AdaptiveBit;
+  uint32_t max_rate;
+  static uint32_t P16(const AdaptiveBit& model) { return model.P16(); }
+  void Update(AdaptiveBit& model, uint32_t bit) const {
+    model.Update(bit, max_rate);
+  }
+};
+
+// The mixed models (MixedModels): both estimates follow AdaptiveBit's
+// schedule, each up to its own rate, and code with their mean.
+struct MixedRate {
+  using Model = MixedBit;
+  uint32_t fast_rate;
+  uint32_t slow_rate;
+  uint32_t seen_cap;  // 2^max(fast_rate, slow_rate)
+
+  static uint32_t P16(const MixedBit& model) {
+    const uint32_t p16 = ((model.fast >> 1) + (model.slow >> 1)) >> 16;
+    return p16 == 0 ? 1 : p16;
+  }
+  static uint32_t Step(uint32_t p, uint32_t bit, uint32_t rate) {
+    const uint32_t up = p + ((~p) >> rate);
+    const uint32_t down = p - (p >> rate);
+    return bit != 0 ? up : down;
+  }
+  void Update(MixedBit& model, uint32_t bit) const {
+    const auto learned =
+        static_cast<uint32_t>(std::bit_width(model.seen + 1));
+    model.fast = Step(model.fast, bit, std::min(fast_rate, learned));
+    model.slow = Step(model.slow, bit, std::min(slow_rate, learned));
+    if (model.seen < seen_cap) ++model.seen;
+  }
+};
+
+// The per-bit loops. With one context the model lives in a local (and so
+// in registers); with several, in `models`, indexed by the context (which
+// has room for every byte value, so no context can index outside it).
+template <typename Coding, bool kSingleContext>
 void EncodeLoop(absl::Span<const uint64_t> bits, uint64_t bit_count,
-                absl::Span<const uint8_t> contexts, uint32_t max_rate,
-                RangeEncoder& encoder) {
-  // One model per possible context value, so that no context value can
-  // index outside the array.
-  std::vector<AdaptiveBit> models(kSingleContext ? 0 : kMaxContextCount);
-  AdaptiveBit single;
+                absl::Span<const uint8_t> contexts, const Coding& coding,
+                typename Coding::Model* models, RangeEncoder& encoder) {
+  typename Coding::Model single = models[0];
   // Raw pointers: Debian's Abseil checks every Span index.
   const uint8_t* const context = contexts.data();
   const uint64_t* const words = bits.data();
@@ -196,23 +230,23 @@ void EncodeLoop(absl::Span<const uint64_t> bits, uint64_t bit_count,
     encoder.ReserveForBits(end - first);
     const uint64_t word = words[w];
     for (uint64_t i = first; i < end; ++i) {
-      AdaptiveBit& model = kSingleContext ? single : models[context[i]];
+      auto& model = kSingleContext ? single : models[context[i]];
       const auto bit = static_cast<uint32_t>((word >> (i & 63)) & 1);
-      encoder.Encode(bit, model.P16());
-      model.Update(bit, max_rate);
+      encoder.Encode(bit, Coding::P16(model));
+      coding.Update(model, bit);
     }
   }
+  if (kSingleContext) models[0] = single;
 }
 
-template <bool kSingleContext>
+template <typename Coding, bool kSingleContext>
 void DecodeLoop(absl::Span<const uint8_t> contexts, uint64_t bit_count,
-                uint32_t max_rate, RangeDecoder& decoder_state,
-                absl::Span<uint64_t> out) {
+                const Coding& coding, typename Coding::Model* models,
+                RangeDecoder& decoder_state, absl::Span<uint64_t> out) {
   // A local copy, so that the compiler keeps the coder in registers rather
   // than reloading it after every store to `out`.
   RangeDecoder decoder = decoder_state;
-  std::vector<AdaptiveBit> models(kSingleContext ? 0 : kMaxContextCount);
-  AdaptiveBit single;
+  typename Coding::Model single = models[0];
   const uint8_t* const context = contexts.data();  // raw: see EncodeLoop
   uint64_t* const words = out.data();
   for (uint64_t w = 0; w < BitWords(bit_count); ++w) {
@@ -222,22 +256,28 @@ void DecodeLoop(absl::Span<const uint8_t> contexts, uint64_t bit_count,
     // Bounds checks per word, not per byte, while the stream is long.
     if (decoder.BytesLeft() >= 128) {
       for (uint64_t i = first; i < end; ++i) {
-        AdaptiveBit& model = kSingleContext ? single : models[context[i]];
-        const uint32_t bit = decoder.Decode<false>(model.P16());
-        model.Update(bit, max_rate);
+        auto& model = kSingleContext ? single : models[context[i]];
+        const uint32_t bit = decoder.template Decode<false>(Coding::P16(model));
+        coding.Update(model, bit);
         word |= static_cast<uint64_t>(bit) << (i & 63);
       }
     } else {
       for (uint64_t i = first; i < end; ++i) {
-        AdaptiveBit& model = kSingleContext ? single : models[context[i]];
-        const uint32_t bit = decoder.Decode(model.P16());
-        model.Update(bit, max_rate);
+        auto& model = kSingleContext ? single : models[context[i]];
+        const uint32_t bit = decoder.Decode(Coding::P16(model));
+        coding.Update(model, bit);
         word |= static_cast<uint64_t>(bit) << (i & 63);
       }
     }
     words[w] = word;
   }
+  if (kSingleContext) models[0] = single;
   decoder_state = decoder;
+}
+
+MixedRate CodingOf(const MixedModels& models) {
+  const uint32_t top = std::max(models.fast_rate, models.slow_rate);
+  return {models.fast_rate, models.slow_rate, 1u << top};
 }
 
 }  // namespace
@@ -250,10 +290,15 @@ void EncodeAdaptiveContextBits(absl::Span<const uint64_t> bits,
   writer.WriteU8(static_cast<uint8_t>(max_rate));
   RangeEncoder encoder(out);
   encoder.ReserveForBits(0);
+  // Fresh models, one per possible context value.
+  std::vector<AdaptiveBit> models(contexts.empty() ? 1 : kMaxContextCount);
+  const SingleRate coding{max_rate};
   if (contexts.empty()) {
-    EncodeLoop<true>(bits, bit_count, contexts, max_rate, encoder);
+    EncodeLoop<SingleRate, true>(bits, bit_count, contexts, coding,
+                                 models.data(), encoder);
   } else {
-    EncodeLoop<false>(bits, bit_count, contexts, max_rate, encoder);
+    EncodeLoop<SingleRate, false>(bits, bit_count, contexts, coding,
+                                  models.data(), encoder);
   }
   encoder.Finish();
 }
@@ -273,11 +318,45 @@ absl::Status DecodeAdaptiveContextBits(ByteReader& reader,
   reader.ReadBytes("range_coded_bits", reader.remaining(), &stream)
       .IgnoreError();
   RangeDecoder decoder(stream);
+  std::vector<AdaptiveBit> models(contexts.empty() ? 1 : kMaxContextCount);
+  const SingleRate coding{max_rate};
   if (contexts.empty()) {
-    DecodeLoop<true>(contexts, bit_count, max_rate, decoder, out);
+    DecodeLoop<SingleRate, true>(contexts, bit_count, coding, models.data(),
+                                 decoder, out);
   } else {
-    DecodeLoop<false>(contexts, bit_count, max_rate, decoder, out);
+    DecodeLoop<SingleRate, false>(contexts, bit_count, coding, models.data(),
+                                  decoder, out);
   }
+  return decoder.Finish();
+}
+
+void MixedModels::Reset(uint8_t fast, uint8_t slow, uint8_t history) {
+  fast_rate = fast;
+  slow_rate = slow;
+  history_bits = history;
+  bits.fill(MixedBit{});
+}
+
+void EncodeMixedContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
+                            absl::Span<const uint8_t> contexts,
+                            MixedModels& models, std::vector<uint8_t>* out) {
+  assert(!models.empty() && contexts.size() == bit_count);
+  RangeEncoder encoder(out);
+  encoder.ReserveForBits(0);
+  EncodeLoop<MixedRate, false>(bits, bit_count, contexts, CodingOf(models),
+                               models.bits.data(), encoder);
+  encoder.Finish();
+}
+
+absl::Status DecodeMixedContextBits(absl::Span<const uint8_t> stream,
+                                    absl::Span<const uint8_t> contexts,
+                                    uint64_t bit_count, MixedModels& models,
+                                    absl::Span<uint64_t> out) {
+  assert(!models.empty() && contexts.size() == bit_count &&
+         out.size() >= BitWords(bit_count));
+  RangeDecoder decoder(stream);
+  DecodeLoop<MixedRate, false>(contexts, bit_count, CodingOf(models),
+                               models.bits.data(), decoder, out);
   return decoder.Finish();
 }
 

@@ -1,10 +1,13 @@
 #include "codec/entropy/context_bit_coder.h"
 
+#include <cstring>
+
 #include <cmath>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "codec/entropy/adaptive_context_coder.h"
 #include "entropy_measures.h"
 #include "gradcodec/error_code.h"
 #include "gtest/gtest.h"
@@ -239,6 +242,76 @@ TEST(ContextBitCoderTest, RandomDamageIsHandled) {
     }
     EXPECT_GT(detected, trials * 9 / 10) << Name(coder);
   }
+}
+
+bool SameModels(const MixedModels& a, const MixedModels& b) {
+  return a.fast_rate == b.fast_rate && a.slow_rate == b.slow_rate &&
+         a.history_bits == b.history_bits &&
+         std::memcmp(a.bits.data(), b.bits.data(), sizeof(a.bits)) == 0;
+}
+
+// The mixed models carry: three payloads in a row decode with the models
+// the previous one left, and end in the encoder's models exactly. Carried
+// models code later payloads in fewer bytes than fresh ones would.
+TEST(ContextBitCoderTest, MixedModelsCarryFromPayloadToPayload) {
+  std::vector<double> probs(256);
+  for (size_t c = 0; c < probs.size(); ++c) probs[c] = 0.002 + 0.4 * c / 256.0;
+  MixedModels encoder_models, decoder_models;
+  encoder_models.Reset(4, 8, 8);
+  decoder_models = encoder_models;
+  for (int payload = 0; payload < 3; ++payload) {
+    const Bits bits = ContextDependentBits(20000 + 77 * payload, probs,
+                                           40 + static_cast<uint64_t>(payload));
+    std::vector<uint8_t> bytes, fresh_bytes;
+    MixedModels fresh;
+    fresh.Reset(4, 8, 8);
+    EncodeMixedContextBits(bits.words, bits.count, bits.contexts, fresh,
+                           &fresh_bytes);
+    EncodeMixedContextBits(bits.words, bits.count, bits.contexts,
+                           encoder_models, &bytes);
+    if (payload > 0) {
+      EXPECT_LT(bytes.size(), fresh_bytes.size()) << payload;
+    }
+    std::vector<uint64_t> out(BitWords(bits.count));
+    ASSERT_TRUE(DecodeMixedContextBits(bytes, bits.contexts, bits.count,
+                                       decoder_models, absl::MakeSpan(out))
+                    .ok());
+    EXPECT_EQ(out, bits.words) << payload;
+    EXPECT_TRUE(SameModels(encoder_models, decoder_models)) << payload;
+    // Decoding with fresh models instead is refused or decodes other bits.
+    MixedModels wrong;
+    wrong.Reset(4, 8, 8);
+    if (payload > 0) {
+      const absl::Status s = DecodeMixedContextBits(
+          bytes, bits.contexts, bits.count, wrong, absl::MakeSpan(out));
+      EXPECT_TRUE(!s.ok() || out != bits.words) << payload;
+    }
+  }
+}
+
+TEST(ContextBitCoderTest, MixedModelsRefuseDamagedStreams) {
+  const Bits bits = RandomBits(5000, 0.1, 64, 9);
+  MixedModels models;
+  models.Reset(4, 8, 6);
+  const MixedModels start = models;
+  std::vector<uint8_t> bytes;
+  EncodeMixedContextBits(bits.words, bits.count, bits.contexts, models, &bytes);
+  std::vector<uint64_t> out(BitWords(bits.count));
+  for (size_t cut = 0; cut < bytes.size(); cut += 7) {
+    MixedModels copy = start;
+    EXPECT_FALSE(DecodeMixedContextBits(absl::MakeConstSpan(bytes).first(cut),
+                                        bits.contexts, bits.count, copy,
+                                        absl::MakeSpan(out))
+                     .ok())
+        << "cut at " << cut;
+  }
+  std::vector<uint8_t> longer = bytes;
+  longer.push_back(0);
+  MixedModels copy = start;
+  EXPECT_EQ(GetErrorCode(DecodeMixedContextBits(longer, bits.contexts,
+                                                bits.count, copy,
+                                                absl::MakeSpan(out))),
+            ErrorCode::kCorruptPayload);
 }
 
 TEST(ContextBitCoderTest, RejectsUnknownCoderAndMismatchedContextCount) {
