@@ -51,6 +51,8 @@ struct DecodedPacket {
   // signxor
   std::vector<uint64_t> flips;           // deltas
   absl::Span<const uint8_t> bits_payload;  // signs or flips section payload
+  uint8_t bits_section = 0;                // its type
+  internal::MixedModels flip_models;     // after an `adaptive_flips` section
   // The shifted methods: the output, and a key packet's fresh receiver.
   bool shifted = false;
   std::vector<float> shifted_out;
@@ -67,6 +69,7 @@ struct Decoder::State {
   std::unique_ptr<internal::ShiftedDecoder> shifted;  // shifted methods
   // Scratch.
   std::vector<uint32_t> codes;
+  std::vector<uint8_t> contexts;  // of `adaptive_flips` bits
   // The sign, flip and scale vectors of the last packet, lent to the next
   // one (fresh vectors of a stream's size every packet cost page faults).
   std::vector<uint64_t> spare_signs, spare_flips;
@@ -96,6 +99,74 @@ namespace {
 
 absl::Status SectionPresenceError(absl::string_view what) {
   return MakeError(ErrorCode::kSectionPresence, what);
+}
+
+// An `adaptive_flips` payload (spec section 11.7.1) against `reference`:
+// its flips into decoded.flips and the models they leave into
+// decoded.flip_models, the reference untouched.
+absl::Status DecodeAdaptiveFlips(absl::Span<const uint8_t> payload,
+                                 const internal::SignReference& reference,
+                                 uint64_t n, std::vector<uint8_t>* contexts,
+                                 DecodedPacket& decoded) {
+  static constexpr const char* kFields[] = {"history_bits", "models",
+                                            "fast_rate", "slow_rate"};
+  if (payload.size() < 4) {
+    return MakeError(ErrorCode::kTruncated,
+                     absl::StrCat("the `adaptive_flips` section ends before "
+                                  "its field `", kFields[payload.size()], "`"));
+  }
+  const uint8_t history_bits = payload[0], models = payload[1],
+                fast_rate = payload[2], slow_rate = payload[3];
+  if (history_bits > internal::kMaxAdaptiveFlipHistory) {
+    return MakeError(ErrorCode::kInvalidField,
+                     absl::StrCat("`adaptive_flips` field `history_bits` is ",
+                                  history_bits, "; it must be 0..",
+                                  internal::kMaxAdaptiveFlipHistory));
+  }
+  if (models != internal::kFreshModels && models != internal::kCarriedModels) {
+    return MakeError(ErrorCode::kInvalidField,
+                     absl::StrCat("`adaptive_flips` field `models` is ", models,
+                                  "; it must be 0 (fresh) or 1 (carried)"));
+  }
+  for (auto [field, rate] : {std::pair{"fast_rate", fast_rate},
+                             {"slow_rate", slow_rate}}) {
+    if (rate < internal::kMinAdaptiveRate || rate > internal::kMaxAdaptiveRate) {
+      return MakeError(ErrorCode::kInvalidField,
+                       absl::StrCat("`adaptive_flips` field `", field, "` is ",
+                                    rate, "; it must be 1..20"));
+    }
+  }
+  const internal::MixedModels& held = reference.flip_models;
+  if (models == internal::kCarriedModels) {
+    if (held.empty()) {
+      return MakeError(
+          ErrorCode::kInvalidField,
+          "`adaptive_flips` field `models` is 1 (carried), but the stream "
+          "holds no flip models: its previous packet was a key packet or "
+          "held a `flips` section");
+    }
+    if (held.history_bits != history_bits || held.fast_rate != fast_rate ||
+        held.slow_rate != slow_rate) {
+      return MakeError(
+          ErrorCode::kInvalidField,
+          absl::StrCat("`adaptive_flips` carries models taught with "
+                       "history_bits ", held.history_bits, ", fast_rate ",
+                       held.fast_rate, " and slow_rate ", held.slow_rate,
+                       "; the packet says ", history_bits, ", ", fast_rate,
+                       " and ", slow_rate));
+    }
+    decoded.flip_models = held;
+  } else {
+    decoded.flip_models.Reset(fast_rate, slow_rate, history_bits);
+  }
+  contexts->resize(n);
+  internal::ContextsFromPlanes(reference.history.Planes(history_bits),
+                               contexts->data());
+  // No zeroing: the decoder writes every word.
+  decoded.flips.resize(BitWords(n));
+  return internal::DecodeMixedContextBits(
+      payload.subspan(4), *contexts, n, decoded.flip_models,
+      absl::MakeSpan(decoded.flips));
 }
 
 absl::Status DecodeSigns(absl::Span<const uint8_t> payload, uint64_t count,
@@ -236,7 +307,14 @@ absl::Status Decoder::State::DecodePacket(
       scales = &section;
     } else if (section.type == internal::kSignsSection && !wants_flips) {
       bits = &section;
-    } else if (section.type == internal::kFlipsSection && wants_flips) {
+    } else if ((section.type == internal::kFlipsSection ||
+                section.type == internal::kAdaptiveFlipsSection) &&
+               wants_flips) {
+      if (bits != nullptr) {
+        return SectionPresenceError(
+            "a signxor delta packet holds both a `flips` (0x04) and an "
+            "`adaptive_flips` (0x05) section; it must hold one");
+      }
       bits = &section;
     } else {
       return SectionPresenceError(absl::StrCat(
@@ -252,7 +330,8 @@ absl::Status Decoder::State::DecodePacket(
   }
   if (bits == nullptr) {
     return SectionPresenceError(
-        wants_flips ? "a signxor delta packet needs a `flips` section (0x04)"
+        wants_flips ? "a signxor delta packet needs a `flips` (0x04) or "
+                      "`adaptive_flips` (0x05) section"
                     : "the packet needs a `signs` section (0x03)");
   }
 
@@ -270,8 +349,21 @@ absl::Status Decoder::State::DecodePacket(
   }
 
   decoded->bits_payload = bits->payload;
+  decoded->bits_section = bits->type;
   if (!wants_flips) {
     return DecodeSigns(bits->payload, n, &decoded->signs);
+  }
+  if (bits->type == internal::kAdaptiveFlipsSection) {
+    if (absl::Status s = DecodeAdaptiveFlips(bits->payload, st.reference, n,
+                                             &st.contexts, *decoded);
+        !s.ok()) {
+      return s;
+    }
+    decoded->signs.resize(BitWords(n));
+    for (uint64_t w = 0; w < BitWords(n); ++w) {
+      decoded->signs[w] = st.reference.signs[w] ^ decoded->flips[w];
+    }
+    return absl::OkStatus();
   }
   if (bits->payload.empty()) {
     return MakeError(ErrorCode::kTruncated,
@@ -318,7 +410,8 @@ void Decoder::State::Commit(const internal::ParsedPacket& parsed,
     }
   } else if (st.setup->method == Method::kSignXor) {
     st.reference.ApplyDelta(decoded.signs, decoded.flips,
-                            decoded.bits_payload);
+                            decoded.bits_section, decoded.bits_payload,
+                            decoded.flip_models);
   }
   st.expected_sequence = parsed.header.sequence + 1;
 }

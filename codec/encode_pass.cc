@@ -267,7 +267,7 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
       constexpr uint64_t kStride = FlipRateModel::kObserveStride;
       for (uint64_t i = (begin + kStride - 1) / kStride * kStride;
            i < begin + count; i += kStride) {
-        const uint8_t context = in.contexts[i];
+        const uint32_t context = in.contexts[i] & kRateContextMask;
         const uint64_t j = i - begin;
         ++out.sample_totals[context];
         out.sample_flips[context] += (reference[j >> 6] >> (j & 63)) & 1;

@@ -15,8 +15,18 @@ inline constexpr uint8_t kSignsSection = 0x03;
 // stream with 2^history_bits contexts).
 inline constexpr uint8_t kFlipsSection = 0x04;
 
-// Spec: the largest `history_bits`.
+// Spec: section type `adaptive_flips` (packet minor version 2): u8
+// history_bits, u8 models (kFreshModels or kCarriedModels), u8 fast_rate,
+// u8 slow_rate, then the flip bits range-coded with mixed-rate models
+// that carry from packet to packet (adaptive_context_coder.h).
+inline constexpr uint8_t kAdaptiveFlipsSection = 0x05;
+inline constexpr uint8_t kFreshModels = 0;
+inline constexpr uint8_t kCarriedModels = 1;
+
+// Spec: the largest `history_bits` of a `flips` section, and of an
+// `adaptive_flips` section.
 inline constexpr uint32_t kMaxFlipHistory = 6;
+inline constexpr uint32_t kMaxAdaptiveFlipHistory = 8;
 
 }  // namespace gradcodec::internal
 

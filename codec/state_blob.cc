@@ -3,6 +3,11 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include <algorithm>
+#include <utility>
+
+#include "codec/entropy/context_bit_coder.h"
+#include "codec/method_sections.h"
 #include "codec/signxor/flip_history.h"
 #include "format/checksum.h"
 #include "gradcodec/error_code.h"
@@ -40,7 +45,12 @@ absl::Status OpenStateBlob(absl::Span<const uint8_t> blob, uint8_t kind,
   if (blob[4] != kStateVersion) {
     return MakeError(ErrorCode::kUnsupportedVersion,
                      absl::StrCat("codec state field `state_version` is ",
-                                  blob[4], "; this build reads 1"));
+                                  blob[4], "; this build reads ",
+                                  kStateVersion,
+                                  blob[4] < kStateVersion
+                                      ? " (an older build saved it: restart "
+                                        "the stream from a key packet)"
+                                      : ""));
   }
   if (blob[5] != kind) {
     return MakeError(ErrorCode::kInvalidField,
@@ -115,7 +125,73 @@ void WriteSignReference(const SignReference& reference, ByteWriter& writer) {
   reference.history.Contexts(kFlipHistoryBits, history.data());
   writer.WriteBytes(history);
   writer.WriteU64(reference.fingerprint);
+  // The flip models: their three parameters, and the models when there
+  // are any.
+  const MixedModels& models = reference.flip_models;
+  writer.WriteU8(models.fast_rate);
+  writer.WriteU8(models.slow_rate);
+  writer.WriteU8(models.history_bits);
+  if (models.empty()) return;
+  for (const MixedBit& bit : models.bits) {
+    writer.WriteU32(bit.fast);
+    writer.WriteU32(bit.slow);
+    writer.WriteU32(bit.seen);
+  }
 }
+
+namespace {
+
+absl::Status ReadFlipModels(ByteReader& reader, MixedModels* models) {
+  if (absl::Status s = reader.ReadU8("flip_fast_rate", &models->fast_rate);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = reader.ReadU8("flip_slow_rate", &models->slow_rate);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          reader.ReadU8("flip_models_history_bits", &models->history_bits);
+      !s.ok()) {
+    return s;
+  }
+  const auto bad = [](absl::string_view what) {
+    return MakeError(ErrorCode::kInvalidField,
+                     absl::StrCat("saved flip models: ", what));
+  };
+  if (models->empty()) {
+    if (models->slow_rate != 0 || models->history_bits != 0) {
+      return bad("empty models with a slow rate or history bits");
+    }
+    return absl::OkStatus();
+  }
+  if (models->fast_rate > kMaxAdaptiveRate || models->slow_rate == 0 ||
+      models->slow_rate > kMaxAdaptiveRate) {
+    return bad(absl::StrCat("rates ", models->fast_rate, " and ",
+                            models->slow_rate, "; each must be 1..",
+                            kMaxAdaptiveRate));
+  }
+  if (models->history_bits > kMaxAdaptiveFlipHistory) {
+    return bad(absl::StrCat("history_bits ", models->history_bits,
+                            "; at most ", kMaxAdaptiveFlipHistory));
+  }
+  const uint32_t seen_cap =
+      1u << std::max(models->fast_rate, models->slow_rate);
+  for (MixedBit& bit : models->bits) {
+    for (auto [field, value] : {std::pair{"flip_model_fast", &bit.fast},
+                                {"flip_model_slow", &bit.slow},
+                                {"flip_model_seen", &bit.seen}}) {
+      if (absl::Status s = reader.ReadU32(field, value); !s.ok()) return s;
+    }
+    if (bit.seen > seen_cap) {
+      return bad(absl::StrCat("a context has seen ", bit.seen,
+                              " bits; the rates count to ", seen_cap));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::Status ReadSignReference(ByteReader& reader, uint64_t count,
                                SignReference* reference) {
@@ -134,12 +210,11 @@ absl::Status ReadSignReference(ByteReader& reader, uint64_t count,
       !s.ok()) {
     return s;
   }
-  for (uint8_t h : history) {
-    if (h >= (1u << kFlipHistoryBits)) {
-      return MakeError(ErrorCode::kInvalidField,
-                       "a saved flip history holds more than six flips");
-    }
+  if (absl::Status s = ReadFlipModels(reader, &reference->flip_models);
+      !s.ok()) {
+    return s;
   }
+  static_assert(kFlipHistoryBits == 8, "a saved history is one byte");
   reference->history.Assign(history.data(), count);
   if (count % 64 != 0 && (reference->signs.back() >> (count % 64)) != 0) {
     return MakeError(ErrorCode::kInvalidField,

@@ -3,7 +3,7 @@
 // error memory, momentum, reference signs, flip history and sequence, and a
 // run restored mid-stream produces the bytes of one that never stopped.
 //
-//   u8[4] "GCST" | u8 state_version (1) | u8 state_kind | body |
+//   u8[4] "GCST" | u8 state_version (2) | u8 state_kind | body |
 //   u64 XXH3-64 of every byte before it
 //
 // The body is the encoder's or decoder's own (encoder.cc, decoder.cc);
@@ -22,7 +22,10 @@
 
 namespace gradcodec::internal {
 
-inline constexpr uint8_t kStateVersion = 1;
+// 2: flip histories of eight flips (one byte each, as in 1, where the top
+// two bits were always zero) and the signxor flip models. A version 1
+// blob is refused: its histories lack the two oldest flips.
+inline constexpr uint8_t kStateVersion = 2;
 inline constexpr uint8_t kEncoderStateKind = 1;
 inline constexpr uint8_t kDecoderStateKind = 2;
 
@@ -45,9 +48,9 @@ absl::Status ReadWords(ByteReader& reader, absl::string_view field,
                        uint64_t count, std::vector<uint64_t>* words);
 
 // A signxor reference state of `count` coordinates: the sign words, the
-// history bytes and the fingerprint. Reading checks that no history holds
-// more than six flips and no sign bit lies past the last coordinate
-// (INVALID_FIELD), besides the reader's own errors.
+// history bytes, the fingerprint and the flip models. Reading checks the
+// models' parameters and counts and that no sign bit lies past the last
+// coordinate (INVALID_FIELD), besides the reader's own errors.
 void WriteSignReference(const SignReference& reference, ByteWriter& writer);
 absl::Status ReadSignReference(ByteReader& reader, uint64_t count,
                                SignReference* reference);

@@ -515,11 +515,11 @@ void AddMethodVectors(
     const Bytes foreign =
         Rebuilt(sx[0], [](PacketHeader&, std::vector<uint8_t>& types,
                           std::vector<Bytes>& payloads) {
-          types.push_back(0x05);
+          types.push_back(0x06);
           payloads.push_back(Bytes{0});
         });
     stream("unknown_method_section",
-           "a signxor key packet with method section type 0x05 "
+           "a signxor key packet with method section type 0x06 "
            "(SECTION_PRESENCE)",
            {foreign}, "SECTION_PRESENCE");
     const Bytes no_flips =
@@ -531,6 +531,50 @@ void AddMethodVectors(
     stream("signxor_delta_without_flips",
            "a signxor delta without its flips section (SECTION_PRESENCE)",
            {sx[0], no_flips}, "SECTION_PRESENCE");
+  }
+  // ---- adaptive_flips (section 11.7.1). --------------------------------
+  {
+    const std::vector<Bytes> ax =
+        EncodeSteps(options(Method::kSignXor, SignCoder::kAdaptive), 4);
+    // The adaptive_flips payload is the last section of a delta.
+    auto edit = [&](size_t packet, auto change) {
+      return Rebuilt(ax[packet], [&](PacketHeader&, auto&,
+                                     std::vector<Bytes>& payloads) {
+        change(payloads.back());
+      });
+    };
+    stream("adaptive_flips_carried_after_key",
+           "the first delta after a key says its models are carried "
+           "(INVALID_FIELD: the stream holds none)",
+           {ax[0], edit(1, [](Bytes& b) { b[1] = internal::kCarriedModels; })},
+           "INVALID_FIELD");
+    stream("adaptive_flips_rates_changed",
+           "a delta carrying models with another fast_rate than they were "
+           "taught with (INVALID_FIELD), then the true one",
+           {ax[0], ax[1], edit(2, [](Bytes& b) { b[2] = 5; }), ax[2], ax[3]},
+           "INVALID_FIELD");
+    stream("adaptive_flips_history_bits_9",
+           "an adaptive_flips section with history_bits 9 (INVALID_FIELD)",
+           {ax[0], edit(1, [](Bytes& b) { b[0] = 9; })}, "INVALID_FIELD");
+    stream("adaptive_flips_models_2",
+           "an adaptive_flips section with models 2 (INVALID_FIELD)",
+           {ax[0], edit(1, [](Bytes& b) { b[1] = 2; })}, "INVALID_FIELD");
+    stream("adaptive_flips_slow_rate_0",
+           "an adaptive_flips section with slow_rate 0 (INVALID_FIELD)",
+           {ax[0], edit(1, [](Bytes& b) { b[3] = 0; })}, "INVALID_FIELD");
+    stream("adaptive_flips_truncated",
+           "an adaptive_flips section of two bytes (TRUNCATED)",
+           {ax[0], edit(1, [](Bytes& b) { b.resize(2); })}, "TRUNCATED");
+    const Bytes both =
+        Rebuilt(ax[1], [&](PacketHeader&, std::vector<uint8_t>& types,
+                           std::vector<Bytes>& payloads) {
+          // The fast stream's flips section beside the adaptive one.
+          types.insert(types.end() - 1, internal::kFlipsSection);
+          payloads.insert(payloads.end() - 1, Bytes{0, 0});
+        });
+    stream("flips_and_adaptive_flips",
+           "a signxor delta holding both flips sections (SECTION_PRESENCE)",
+           {ax[0], both}, "SECTION_PRESENCE");
   }
   // ---- Payload errors (sections 11.4 and 11.7). ------------------------
   {

@@ -1,10 +1,10 @@
 // SignXOR's per-coordinate flip history (spec/FORMAT.md, "Flip contexts"):
-// the last six flips of each coordinate, bit 0 the latest, all zero after a
-// key packet. A flip's context is the low `history_bits` bits of its
+// the last eight flips of each coordinate, bit 0 the latest, all zero after
+// a key packet. A flip's context is the low `history_bits` bits of its
 // coordinate's history: error feedback makes small coordinates oscillate,
 // so a coordinate that flipped lately is likely to flip again.
 //
-// Held as six bit planes, plane k the flips of k + 1 packets back, rather
+// Held as eight bit planes, plane k the flips of k + 1 packets back, rather
 // than a byte per coordinate: pushing a packet's flips is then a rotation
 // of the planes (the flips vector itself becomes plane 0) instead of a pass
 // over every history, and the fast coder's decoder builds its per-context
@@ -20,8 +20,9 @@
 
 namespace gradcodec::internal {
 
-// Flips a history keeps (spec: kMaxFlipHistory).
-inline constexpr uint32_t kFlipHistoryBits = 6;
+// Flips a history keeps (spec: kMaxAdaptiveFlipHistory, the most a
+// packet's contexts use).
+inline constexpr uint32_t kFlipHistoryBits = 8;
 
 class FlipHistory {
  public:
@@ -43,8 +44,8 @@ class FlipHistory {
   // coordinate; history_bits <= kFlipHistoryBits.
   void Contexts(uint32_t history_bits, uint8_t* contexts) const;
 
-  // Sets every history from one byte each (bits above kFlipHistoryBits
-  // must be zero), the inverse of Contexts(kFlipHistoryBits, ...).
+  // Sets every history from one byte each, the inverse of
+  // Contexts(kFlipHistoryBits, ...).
   void Assign(const uint8_t* histories, uint64_t count);
 
  private:

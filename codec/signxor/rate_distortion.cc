@@ -25,8 +25,9 @@ void FlipRateModel::Observe(const uint64_t* flips, const uint8_t* contexts,
   StepCounts step_flips{};
   StepCounts step_totals{};
   for (uint64_t i = 0; i < count; i += kObserveStride) {
-    ++step_totals[contexts[i]];
-    step_flips[contexts[i]] += (flips[i >> 6] >> (i & 63)) & 1;
+    const uint32_t context = contexts[i] & kRateContextMask;
+    ++step_totals[context];
+    step_flips[context] += (flips[i >> 6] >> (i & 63)) & 1;
   }
   ObserveCounts(step_flips, step_totals);
 }
@@ -80,7 +81,7 @@ void AgainstMasksPortable(const float* p, uint64_t count, const uint64_t* raw,
     for (uint64_t bits = valid; bits != 0; bits &= bits - 1) {
       const auto bit = static_cast<uint64_t>(std::countr_zero(bits));
       const uint64_t i = w * 64 + bit;
-      const float e = extra[contexts[i]];
+      const float e = extra[contexts[i] & kRateContextMask];
       const bool unlikely = ((flips >> bit) & 1) != (e < 0 ? 1u : 0u);
       word |= static_cast<uint64_t>(unlikely &&
                                     std::fabs(p[i]) < factor * std::fabs(e))
@@ -108,14 +109,18 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void AgainstMasksAvx2(
   }
   const __m256 abs_mask =
       _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+  const __m256i rate_context_mask =
+      _mm256_set1_epi32(static_cast<int>(kRateContextMask));
   const uint64_t full = count / 64;
   for (uint64_t w = 0; w < full; ++w) {
     uint64_t below = 0;
     uint64_t favour_flip = 0;
     for (int k = 0; k < 64; k += 8) {
       const uint64_t i = w * 64 + static_cast<uint64_t>(k);
-      const __m256i context = _mm256_cvtepu8_epi32(
-          _mm_loadl_epi64(reinterpret_cast<const __m128i*>(contexts + i)));
+      const __m256i context = _mm256_and_si256(
+          _mm256_cvtepu8_epi32(
+              _mm_loadl_epi64(reinterpret_cast<const __m128i*>(contexts + i))),
+          rate_context_mask);
       const __m256 threshold =
           _mm256_i32gather_ps(thresholds, context, sizeof(float));
       const __m256 magnitude = _mm256_and_ps(_mm256_loadu_ps(p + i), abs_mask);

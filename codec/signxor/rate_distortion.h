@@ -25,8 +25,12 @@ namespace gradcodec::internal {
 // RateDistortionRule).
 inline constexpr double kMaxExtraBits = 4.0;
 
-// Flip contexts: six flips of history at most (flip_history.h).
+// The rule's flip contexts: the last six flips. Coding contexts of more
+// flips (up to eight, flip_history.h) share the rates of their low six
+// bits, which every rule lookup masks with kRateContextMask: at 2^8
+// contexts the sampled counts would be too thin to rank flips by.
 inline constexpr int kFlipContexts = 64;
+inline constexpr uint32_t kRateContextMask = kFlipContexts - 1;
 using FlipCounts = std::array<double, kFlipContexts>;
 
 // Per-context flip frequencies of the flips sent so far (halved every
@@ -40,7 +44,8 @@ class FlipRateModel {
   void Reset();
 
   // Adds one step's flips (a sample of them: every kObserveStride-th
-  // coordinate, plenty for 64 frequencies); contexts[i] < kFlipContexts.
+  // coordinate, plenty for 64 frequencies); contexts[i] of any history
+  // length (masked with kRateContextMask).
   void Observe(const uint64_t* flips, const uint8_t* contexts,
                uint64_t count);
   static constexpr uint64_t kObserveStride = 8;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "codec/method_sections.h"
+#include "format/checksum.h"
 #include "format/packet.h"
 #include "gradcodec/decoder.h"
 #include "gradcodec/encoder.h"
@@ -189,25 +191,33 @@ TEST(CodecTest, SameInputAndStateGiveTheSameBytes) {
 
 // Spec section 8.2: a writer writes the lowest minor version whose
 // features it uses. Methods 1..4 are minor version 0; minor version 1 added
-// the shifted methods 5..11.
+// the shifted methods 5..11, minor version 2 signxor's `adaptive_flips`
+// section, which its deltas hold with the adaptive coder (not the fast).
 TEST(CodecTest, PacketsCarryTheLowestMinorVersionTheirMethodNeeds) {
   for (uint8_t id = 1; id <= 11; ++id) {
-    EncoderOptions options;
-    options.layout = AwkwardLayout();
-    options.method = static_cast<Method>(id);
-    options.shifted.shift = Shift::kNone;  // valid with every compressor
-    auto encoder = MakeEncoder(options);
-    for (int step = 0; step < 2; ++step) {  // a key and a delta
-      Packet packet;
-      ASSERT_TRUE(encoder
-                      ->Encode(testing::SyntheticGradient(
-                                   options.layout.coordinate_count(), step),
-                               &packet)
-                      .ok());
-      absl::StatusOr<PacketInfo> info = ReadPacketInfo(packet);
-      ASSERT_TRUE(info.ok()) << info.status();
-      EXPECT_EQ(info->header.version_minor, id >= 5 ? 1 : 0)
-          << "method " << int{id} << ", step " << step;
+    for (SignCoder coder : {SignCoder::kAdaptive, SignCoder::kFast}) {
+      EncoderOptions options;
+      options.layout = AwkwardLayout();
+      options.method = static_cast<Method>(id);
+      options.sign_coder = coder;
+      options.shifted.shift = Shift::kNone;  // valid with every compressor
+      auto encoder = MakeEncoder(options);
+      for (int step = 0; step < 2; ++step) {  // a key and a delta
+        Packet packet;
+        ASSERT_TRUE(encoder
+                        ->Encode(testing::SyntheticGradient(
+                                     options.layout.coordinate_count(), step),
+                                 &packet)
+                        .ok());
+        absl::StatusOr<PacketInfo> info = ReadPacketInfo(packet);
+        ASSERT_TRUE(info.ok()) << info.status();
+        const bool adaptive_flips = id == 4 && step == 1 &&
+                                    coder == SignCoder::kAdaptive;
+        EXPECT_EQ(info->header.version_minor,
+                  id >= 5 ? 1 : adaptive_flips ? 2 : 0)
+            << "method " << int{id} << ", step " << step << ", coder "
+            << static_cast<int>(coder);
+      }
     }
   }
 }
@@ -388,10 +398,11 @@ TEST(CodecTest, OptionsAreChecked) {
   EXPECT_EQ(GetErrorCode(Encoder::Create(options).status()),
             ErrorCode::kInvalidArgument);
   options.momentum = 0;
-  options.flip_history = 7;
+  options.flip_history = 9;
   EXPECT_EQ(GetErrorCode(Encoder::Create(options).status()),
             ErrorCode::kInvalidArgument);
-  options.flip_history = 6;
+  options.flip_history = 8;
+  EXPECT_TRUE(Encoder::Create(options).ok());
   options.rd_lambda = -1;
   EXPECT_EQ(GetErrorCode(Encoder::Create(options).status()),
             ErrorCode::kInvalidArgument);
@@ -486,6 +497,70 @@ TEST(CodecTest, BadStateBlobsAreRefusedAndChangeNothing) {
   decoder_blob[decoder_blob.size() - 1] ^= 0x80;
   EXPECT_EQ(GetErrorCode(decoder->RestoreState(decoder_blob)),
             ErrorCode::kChecksumMismatch);
+}
+
+// A blob of state version 1 held six flips per history; restoring it would
+// lose the two oldest, so it is refused by name, and nothing changes.
+TEST(CodecTest, StateBlobsOfVersionOneAreRefused) {
+  EncoderOptions options;
+  options.layout = AwkwardLayout();
+  const auto steps = CorrelatedSteps(options.layout.coordinate_count(), 2, 81);
+  auto encoder = MakeEncoder(options);
+  Packet packet;
+  ASSERT_TRUE(encoder->Encode(steps[0], &packet).ok());
+  std::vector<uint8_t> blob = encoder->SaveState();
+  ASSERT_EQ(blob[4], 2);  // state_version
+  blob[4] = 1;
+  blob.resize(blob.size() - 8);
+  const uint64_t checksum = internal::Xxh3(blob);
+  for (int i = 0; i < 8; ++i) blob.push_back(static_cast<uint8_t>(checksum >> (8 * i)));
+  auto fresh = MakeEncoder(options);
+  const absl::Status status = fresh->RestoreState(blob);
+  EXPECT_EQ(GetErrorCode(status), ErrorCode::kUnsupportedVersion);
+  EXPECT_NE(status.message().find("state_version` is 1"), std::string::npos)
+      << status;
+  EXPECT_NE(status.message().find("older build"), std::string::npos) << status;
+  // The refused restore changed nothing: `fresh` starts with a key.
+  ASSERT_TRUE(fresh->Encode(steps[1], &packet).ok());
+  EXPECT_TRUE(fresh->last_stats().key);
+}
+
+// Spec section 11.7.1: with the adaptive coder, signxor deltas hold
+// `adaptive_flips`; the first after a key starts fresh models, the next
+// ones carry them on, and the decoder follows bit for bit. A coordinate's
+// history reaches back eight packets.
+TEST(CodecTest, AdaptiveFlipsCarryTheirModelsFromPacketToPacket) {
+  EncoderOptions options;
+  options.layout = AwkwardLayout();
+  options.sign_coder = SignCoder::kAdaptive;
+  options.key_interval = 12;
+  const uint64_t n = options.layout.coordinate_count();
+  const auto steps = CorrelatedSteps(n, 16, 82);
+  auto encoder = MakeEncoder(options);
+  auto decoder = MakeDecoder();
+  for (size_t t = 0; t < steps.size(); ++t) {
+    Packet packet;
+    std::vector<float> delta(n), out(n);
+    ASSERT_TRUE(encoder->Encode(steps[t], &packet, absl::MakeSpan(delta)).ok());
+    ASSERT_TRUE(decoder->Decode(packet, absl::MakeSpan(out)).ok()) << "step " << t;
+    ASSERT_TRUE(BitIdentical(out, delta)) << "step " << t;
+    absl::StatusOr<internal::ParsedPacket> parsed = internal::ParsePacket(packet);
+    ASSERT_TRUE(parsed.ok());
+    const bool key = t % 12 == 0;
+    EXPECT_EQ(parsed->Find(internal::kFlipsSection), nullptr);
+    const internal::SectionView* flips =
+        parsed->Find(internal::kAdaptiveFlipsSection);
+    if (key) {
+      EXPECT_EQ(flips, nullptr) << "step " << t;
+      continue;
+    }
+    ASSERT_NE(flips, nullptr) << "step " << t;
+    ASSERT_GE(flips->payload.size(), 4u);
+    EXPECT_EQ(flips->payload[0], 8);  // history_bits, the default
+    EXPECT_EQ(flips->payload[1], t % 12 == 1 ? internal::kFreshModels
+                                             : internal::kCarriedModels)
+        << "step " << t;
+  }
 }
 
 // Real gradients (../shared/data/grads): signxor codes the signs of

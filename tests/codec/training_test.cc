@@ -64,6 +64,8 @@ TEST(TrainingSlowTest, CompressedTrainingOnRealDigits) {
   EXPECT_GE(fp32.test_accuracy, 0.95);
   EXPECT_GE(block_sign.test_accuracy, fp32.test_accuracy - 0.015);
   EXPECT_LT(signxor_plain.uplink_bits, 0.55 * block_sign.uplink_bits);
+  // Issue 4's target without rate-distortion.
+  EXPECT_LE(signxor_plain.uplink_bits, 0.50);
   EXPECT_LT(signxor.uplink_bits, signxor_plain.uplink_bits);
   // Issue 4's target for the defaults.
   EXPECT_LE(signxor.uplink_bits, 0.35);

@@ -55,7 +55,10 @@ enum class SignCoder : uint8_t {
   // coder's speed does not matter; kFast above.
   kAuto = 0,
   kFast = 1,      // static per-context models, byte-symbol speed
-  kAdaptive = 2,  // adaptive binary range coder, the smallest output
+  // Adaptive binary range coder, the smallest output. signxor deltas code
+  // their flips in an `adaptive_flips` section, whose models carry from
+  // packet to packet (spec section 11.7.1).
+  kAdaptive = 2,
 };
 
 // How a shifted method's sender and receiver track the shift h (Shulgin and
@@ -131,9 +134,13 @@ struct EncoderOptions {
   SignCoder sign_coder = SignCoder::kAuto;
 
   // signxor only.
-  // Flips of a coordinate's history that select its flip context: 0..6,
-  // 2^flip_history contexts.
-  uint32_t flip_history = 6;
+  // Flips of a coordinate's history that select its flip context: 0..8,
+  // 2^flip_history contexts. The fast coder's `flips` section holds at
+  // most 6 (64 contexts, each with its table in the packet), so with it
+  // the contexts are the last min(flip_history, 6) flips. 8 by
+  // measurement (bench/training_check --sweep): with the adaptive coder's
+  // carried models, 8 flips cost 4% fewer bits than 6.
+  uint32_t flip_history = 8;
   // Rate-distortion trade-off: a coordinate is sent with the likelier of
   // flip and non-flip in its context, rather than its own sign, when the
   // squared error that adds is below rd_lambda * alpha^2 times the bits

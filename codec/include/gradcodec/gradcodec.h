@@ -121,7 +121,7 @@ typedef enum gc_param {
   GC_PARAM_ERROR_FEEDBACK = 4,   /* 0 or 1, default 1 */
   GC_PARAM_KEY_INTERVAL = 5,     /* packets, 0 = first and requested only */
   GC_PARAM_SIGN_CODER = 6,       /* GC_CODER_*, default AUTO */
-  GC_PARAM_FLIP_HISTORY = 7,     /* 0..6, default 6 */
+  GC_PARAM_FLIP_HISTORY = 7,     /* 0..8, default 8 */
   GC_PARAM_RD_LAMBDA = 8,        /* >= 0, default 1.5 */
   GC_PARAM_TARGET_BITS = 9,      /* bits per coordinate, 0 = off */
   /* The shifted methods only (gradcodec::ShiftedOptions). */

@@ -25,13 +25,18 @@ enum class PacketKind : uint8_t {
 
 // The format version this library writes. It reads every minor version of
 // major version kFormatVersionMajor, and writes the lowest minor version
-// whose features a packet uses (spec section 8.2): 0, or
-// kShiftedMethodsVersionMinor for the methods that minor version added.
+// whose features a packet uses (spec section 8.2): 0,
+// kShiftedMethodsVersionMinor for the methods that minor version added, or
+// kAdaptiveFlipsVersionMinor for a signxor delta with an `adaptive_flips`
+// section.
 inline constexpr uint8_t kFormatVersionMajor = 1;
 inline constexpr uint8_t kFormatVersionMinor = 0;
 // Minor version 1 added method ids 5..11 (the shifted methods) and their
 // method sections 0x10..0x14.
 inline constexpr uint8_t kShiftedMethodsVersionMinor = 1;
+// Minor version 2 added method section 0x05 (`adaptive_flips`) to signxor
+// delta packets.
+inline constexpr uint8_t kAdaptiveFlipsVersionMinor = 2;
 
 // The fixed packet header, field for field (spec/FORMAT.md, "Packet header").
 struct PacketHeader {
