@@ -3,7 +3,6 @@
 #include <bit>
 #include <cstring>
 #include <memory>
-#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "codec/entropy/binary_models.h"
@@ -96,17 +95,18 @@ absl::Status ReadStoredBits(BitReader& reader, uint64_t count,
 void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
                            absl::Span<const uint8_t> contexts,
                            uint32_t context_count, std::vector<uint8_t>* out) {
+  EncoderScratch& scratch = ThreadEncoderScratch();
   // Each context's bits as a run of words: the input itself for a single
   // context, else gathered per context.
-  std::optional<ContextBitVectors> split;
   std::vector<BitRun> runs(context_count);
   if (context_count == 1) {
     runs[0] = {bits.data(), bit_count};
   } else {
-    split.emplace(CountContexts(contexts, context_count));
-    SplitByContext(bits.data(), contexts, *split);
+    ContextBitVectors& split = scratch.split;
+    split.Reset(CountContexts(contexts, context_count));
+    SplitByContext(bits.data(), contexts, split);
     for (uint32_t c = 0; c < context_count; ++c) {
-      runs[c] = {split->words(c), split->count(c)};
+      runs[c] = {split.words(c), split.count(c)};
     }
   }
 
@@ -135,7 +135,6 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
   // Each context's rANS symbols: written to the thread's scratch, except
   // the bytes of a kBytes context, which are its bits as they lie
   // (little-endian words).
-  EncoderScratch& scratch = ThreadEncoderScratch();
   std::vector<absl::Span<const uint8_t>> symbols(context_count);
   uint8_t* cursor = scratch.run_symbols.Get(capacity + kRunSymbolSlack).data();
   for (uint32_t c = 0; c < context_count; ++c) {
