@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
     }
     rows.push_back({"block_sign, one-way", codec(Method::kBlockSign, 0),
                     std::nullopt, true});
-    for (uint32_t history : {0u, 2u, 4u}) {
+    for (uint32_t history : {0u, 2u, 4u, 6u, 7u}) {
       auto options = codec(Method::kSignXor, 0);
       options->flip_history = history;
       rows.push_back({"signxor RD off, history " + std::to_string(history),
