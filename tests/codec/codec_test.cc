@@ -14,6 +14,7 @@
 #include "gradcodec/decoder.h"
 #include "gradcodec/encoder.h"
 #include "gradcodec/error_code.h"
+#include "gradcodec/names.h"
 #include "gradcodec/packet_info.h"
 #include "gtest/gtest.h"
 #include "safetensors_reader.h"
@@ -555,6 +556,7 @@ TEST(CodecTest, AdaptiveFlipsCarryTheirModelsFromPacketToPacket) {
       continue;
     }
     ASSERT_NE(flips, nullptr) << "step " << t;
+    EXPECT_EQ(SectionTypeName(flips->type), "adaptive_flips");
     ASSERT_GE(flips->payload.size(), 4u);
     EXPECT_EQ(flips->payload[0], 8);  // history_bits, the default
     EXPECT_EQ(flips->payload[1], t % 12 == 1 ? internal::kFreshModels

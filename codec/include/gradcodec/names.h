@@ -120,7 +120,7 @@ inline std::optional<SignCoder> SignCoderFromName(absl::string_view name) {
 }
 
 // Packet section types (spec section 6 and the methods' sections in 11):
-// "layout", "block_scales", "signs", "flips", "shift_setup",
+// "layout", "block_scales", "signs", "flips", "adaptive_flips", "shift_setup",
 // "shifted_values", "fixed_shift", "refresh", "shift", "comment", or
 // "unknown".
 inline absl::string_view SectionTypeName(uint8_t type) {
@@ -133,6 +133,8 @@ inline absl::string_view SectionTypeName(uint8_t type) {
       return "signs";
     case 0x04:
       return "flips";
+    case 0x05:
+      return "adaptive_flips";
     case 0x10:
       return "shift_setup";
     case 0x11:
