@@ -101,6 +101,29 @@ absl::Status SectionPresenceError(absl::string_view what) {
   return MakeError(ErrorCode::kSectionPresence, what);
 }
 
+// A `flips` payload (spec section 11.7) against `reference`: its flips
+// into decoded.flips, the reference untouched.
+absl::Status DecodeFlips(absl::Span<const uint8_t> payload,
+                         const internal::SignReference& reference, uint64_t n,
+                         DecodedPacket& decoded) {
+  if (payload.empty()) {
+    return MakeError(ErrorCode::kTruncated,
+                     "the `flips` section has no `history_bits`");
+  }
+  const uint32_t history_bits = payload[0];
+  if (history_bits > internal::kMaxFlipHistory) {
+    return MakeError(ErrorCode::kInvalidField,
+                     absl::StrCat("field `history_bits` is ", history_bits,
+                                  "; it must be 0..",
+                                  internal::kMaxFlipHistory));
+  }
+  // No zeroing: a successful decode writes every word.
+  decoded.flips.resize(BitWords(n));
+  return internal::DecodeContextBitsByPlanes(
+      payload.subspan(1), reference.history.Planes(history_bits),
+      1u << history_bits, absl::MakeSpan(decoded.flips));
+}
+
 // An `adaptive_flips` payload (spec section 11.7.1) against `reference`:
 // its flips into decoded.flips and the models they leave into
 // decoded.flip_models, the reference untouched.
@@ -353,37 +376,12 @@ absl::Status Decoder::State::DecodePacket(
   if (!wants_flips) {
     return DecodeSigns(bits->payload, n, &decoded->signs);
   }
-  if (bits->type == internal::kAdaptiveFlipsSection) {
-    if (absl::Status s = DecodeAdaptiveFlips(bits->payload, st.reference, n,
-                                             &st.contexts, *decoded);
-        !s.ok()) {
-      return s;
-    }
-    decoded->signs.resize(BitWords(n));
-    for (uint64_t w = 0; w < BitWords(n); ++w) {
-      decoded->signs[w] = st.reference.signs[w] ^ decoded->flips[w];
-    }
-    return absl::OkStatus();
-  }
-  if (bits->payload.empty()) {
-    return MakeError(ErrorCode::kTruncated,
-                     "the `flips` section has no `history_bits`");
-  }
-  const uint32_t history_bits = bits->payload[0];
-  if (history_bits > internal::kMaxFlipHistory) {
-    return MakeError(ErrorCode::kInvalidField,
-                     absl::StrCat("field `history_bits` is ", history_bits,
-                                  "; it must be 0..",
-                                  internal::kMaxFlipHistory));
-  }
-  // No zeroing: a successful decode writes every word.
-  decoded->flips.resize(BitWords(n));
-  if (absl::Status s = internal::DecodeContextBitsByPlanes(
-          bits->payload.subspan(1), st.reference.history.Planes(history_bits),
-          1u << history_bits, absl::MakeSpan(decoded->flips));
-      !s.ok()) {
-    return s;
-  }
+  const absl::Status flips =
+      bits->type == internal::kAdaptiveFlipsSection
+          ? DecodeAdaptiveFlips(bits->payload, st.reference, n, &st.contexts,
+                                *decoded)
+          : DecodeFlips(bits->payload, st.reference, n, *decoded);
+  if (!flips.ok()) return flips;
   decoded->signs.resize(BitWords(n));
   for (uint64_t w = 0; w < BitWords(n); ++w) {
     decoded->signs[w] = st.reference.signs[w] ^ decoded->flips[w];
