@@ -168,8 +168,7 @@ absl::Status DecodeAdaptiveFlips(absl::Span<const uint8_t> payload,
           "holds no flip models: its previous packet was a key packet or "
           "held a `flips` section");
     }
-    if (held.history_bits != history_bits || held.fast_rate != fast_rate ||
-        held.slow_rate != slow_rate) {
+    if (!held.Carries(fast_rate, slow_rate, history_bits)) {
       return MakeError(
           ErrorCode::kInvalidField,
           absl::StrCat("`adaptive_flips` carries models taught with "

@@ -383,10 +383,8 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
     // The models carry on from the previous packet's when it left some
     // for these contexts and rates.
     const internal::MixedModels& models = st.reference.flip_models;
-    const bool carried = !models.empty() &&
-                         models.history_bits == history_bits &&
-                         models.fast_rate == kFlipFastRate &&
-                         models.slow_rate == kFlipSlowRate;
+    const bool carried = models.Carries(kFlipFastRate, kFlipSlowRate,
+                                        static_cast<uint8_t>(history_bits));
     if (carried) {
       st.next_flip_models = models;
     } else {

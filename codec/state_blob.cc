@@ -1,11 +1,9 @@
 #include "codec/state_blob.h"
 
 #include <cstring>
-
-#include "absl/strings/str_cat.h"
-#include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "codec/entropy/context_bit_coder.h"
 #include "codec/method_sections.h"
 #include "codec/signxor/flip_history.h"
@@ -175,8 +173,7 @@ absl::Status ReadFlipModels(ByteReader& reader, MixedModels* models) {
     return bad(absl::StrCat("history_bits ", models->history_bits,
                             "; at most ", kMaxAdaptiveFlipHistory));
   }
-  const uint32_t seen_cap =
-      1u << std::max(models->fast_rate, models->slow_rate);
+  const uint32_t seen_cap = models->SeenCap();
   for (MixedBit& bit : models->bits) {
     for (auto [field, value] : {std::pair{"flip_model_fast", &bit.fast},
                                 {"flip_model_slow", &bit.slow},

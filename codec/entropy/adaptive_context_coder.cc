@@ -15,6 +15,17 @@ namespace {
 constexpr uint32_t kTopValue = 1u << 24;
 constexpr int kProbabilityBits = 16;
 
+// One step of an adaptive estimate p (Q32) towards the bit: p moves
+// 2^-rate of the way to 0 or to 2^32 - 1. Both outcomes are computed before
+// the bit is known and the bit only selects (a conditional move, not a
+// branch: the bit is as unpredictable as the data), which keeps the
+// bit-to-bit dependency chain short.
+inline uint32_t AdaptiveStep(uint32_t p, uint32_t bit, uint32_t rate) {
+  const uint32_t up = p + ((~p) >> rate);
+  const uint32_t down = p - (p >> rate);
+  return bit != 0 ? up : down;
+}
+
 // One context's adaptive estimate of P(bit = 1).
 struct AdaptiveBit {
   uint32_t p = 1u << 31;  // Q32
@@ -26,14 +37,9 @@ struct AdaptiveBit {
     return p16 == 0 ? 1 : p16;  // never 0, and at most 65535
   }
 
-  // Both outcomes are computed before the bit is known and the bit only
-  // selects (a conditional move, not a branch: the bit is as unpredictable
-  // as the data), which keeps the bit-to-bit dependency chain short. The
-  // rate only changes while `seen` grows, a branch that soon settles.
+  // The rate only changes while `seen` grows, a branch that soon settles.
   void Update(uint32_t bit, uint32_t max_rate) {
-    const uint32_t up = p + ((~p) >> rate);
-    const uint32_t down = p - (p >> rate);
-    p = bit != 0 ? up : down;
+    p = AdaptiveStep(p, bit, rate);
     if (seen < (1u << max_rate)) {
       ++seen;
       rate = std::min<uint32_t>(
@@ -193,22 +199,17 @@ struct MixedRate {
   using Model = MixedBit;
   uint32_t fast_rate;
   uint32_t slow_rate;
-  uint32_t seen_cap;  // 2^max(fast_rate, slow_rate)
+  uint32_t seen_cap;  // MixedModels::SeenCap()
 
   static uint32_t P16(const MixedBit& model) {
     const uint32_t p16 = ((model.fast >> 1) + (model.slow >> 1)) >> 16;
     return p16 == 0 ? 1 : p16;
   }
-  static uint32_t Step(uint32_t p, uint32_t bit, uint32_t rate) {
-    const uint32_t up = p + ((~p) >> rate);
-    const uint32_t down = p - (p >> rate);
-    return bit != 0 ? up : down;
-  }
   void Update(MixedBit& model, uint32_t bit) const {
     const auto learned =
         static_cast<uint32_t>(std::bit_width(model.seen + 1));
-    model.fast = Step(model.fast, bit, std::min(fast_rate, learned));
-    model.slow = Step(model.slow, bit, std::min(slow_rate, learned));
+    model.fast = AdaptiveStep(model.fast, bit, std::min(fast_rate, learned));
+    model.slow = AdaptiveStep(model.slow, bit, std::min(slow_rate, learned));
     if (model.seen < seen_cap) ++model.seen;
   }
 };
@@ -276,8 +277,7 @@ void DecodeLoop(absl::Span<const uint8_t> contexts, uint64_t bit_count,
 }
 
 MixedRate CodingOf(const MixedModels& models) {
-  const uint32_t top = std::max(models.fast_rate, models.slow_rate);
-  return {models.fast_rate, models.slow_rate, 1u << top};
+  return {models.fast_rate, models.slow_rate, models.SeenCap()};
 }
 
 }  // namespace

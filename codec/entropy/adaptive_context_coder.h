@@ -68,6 +68,16 @@ struct MixedModels {
   std::array<MixedBit, kMaxContextCount> bits{};
 
   bool empty() const { return fast_rate == 0; }
+  // Whether these are models a packet with the given rates and history
+  // can carry on from.
+  bool Carries(uint8_t fast, uint8_t slow, uint8_t history) const {
+    return !empty() && fast_rate == fast && slow_rate == slow &&
+           history_bits == history;
+  }
+  // Where every context's `seen` stops counting: 2^max(rates).
+  uint32_t SeenCap() const {
+    return 1u << (fast_rate > slow_rate ? fast_rate : slow_rate);
+  }
   // No models (the estimates are left as they are: nothing reads them).
   void Clear() { fast_rate = slow_rate = history_bits = 0; }
   // Fresh models (every estimate 1/2, nothing seen) for the given rates.
