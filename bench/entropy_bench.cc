@@ -21,6 +21,7 @@
 
 #include "codec/entropy/byte_stream_coder.h"
 #include "codec/entropy/context_bit_coder.h"
+#include "codec/entropy/context_split.h"
 #include "entropy_measures.h"
 #include "flip_streams.h"
 #include "ratio_reporter.h"
@@ -228,6 +229,25 @@ void BM_FlipsZstdEncode(benchmark::State& state) {
             static_cast<int>(state.range(1)));
 }
 
+// The fast coder's split of a flip stream by context alone (the largest
+// step of its encoder), on vectors set up outside the timing.
+void BM_FlipsSplit(benchmark::State& state) {
+  const BitInput& input = FlipInput(state.range(0));
+  if (input.count == 0) {
+    state.SkipWithError("../shared/data/grads is absent");
+    return;
+  }
+  const std::vector<uint64_t> counts =
+      internal::CountContexts(input.contexts, input.context_count);
+  internal::ContextBitVectors vectors(counts);
+  for (auto _ : state) {
+    internal::SplitByContext(input.words.data(), input.contexts, vectors);
+    benchmark::DoNotOptimize(vectors.words(0));
+  }
+  state.SetItemsProcessed(state.iterations() *
+                          static_cast<int64_t>(input.count));
+}
+
 // ---- Byte streams (16M bytes, geometric-like: scale deltas) ------------
 
 const std::vector<uint8_t>& ByteInput() {
@@ -308,6 +328,7 @@ BENCHMARK(BM_ByteStreamDecode)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StreamingRead)->Arg(2585478)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FlipsFastEncode)->Arg(4)->Arg(6)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FlipsFastDecode)->Arg(4)->Arg(6)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FlipsSplit)->Arg(4)->Arg(6)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FlipsAdaptiveEncode)->Arg(0)->Arg(4)->Arg(6)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FlipsAdaptiveDecode)->Arg(4)->Arg(6)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FlipsZstdEncode)

@@ -275,6 +275,18 @@ uint64_t ContextMask(const uint8_t* contexts, uint8_t context) {
 }
 
 
+// Bit k of the contexts of a 64-coordinate group (`low` and `high` its
+// halves) as one word.
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline uint64_t
+GroupPlane(__m256i low, __m256i high, int k) {
+  // Bit k of every byte moved to bit 7, where movemask takes it.
+  const auto plane_low =
+      static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_slli_epi64(low, 7 - k)));
+  const auto plane_high = static_cast<uint32_t>(
+      _mm256_movemask_epi8(_mm256_slli_epi64(high, 7 - k)));
+  return (static_cast<uint64_t>(plane_high) << 32) | plane_low;
+}
+
 // masks[c] = the coordinates of the 64-coordinate group whose context is c,
 // for every c < 2^kPlanes.
 template <int kPlanes>
@@ -286,13 +298,7 @@ ContextMasks(const uint8_t* group, uint64_t* masks) {
   masks[0] = ~uint64_t{0};
 #pragma GCC unroll 8
   for (int k = 0; k < kPlanes; ++k) {
-    // Bit k of every byte moved to bit 7, where movemask takes it.
-    const auto plane_low = static_cast<uint32_t>(
-        _mm256_movemask_epi8(_mm256_slli_epi64(low, 7 - k)));
-    const auto plane_high = static_cast<uint32_t>(
-        _mm256_movemask_epi8(_mm256_slli_epi64(high, 7 - k)));
-    const uint64_t plane =
-        (static_cast<uint64_t>(plane_high) << 32) | plane_low;
+    const uint64_t plane = GroupPlane(low, high, k);
     // Contexts c and c + 2^k split the coordinates that agree on bits < k.
     const int width = 1 << k;
 #pragma GCC unroll 64
@@ -303,32 +309,93 @@ ContextMasks(const uint8_t* group, uint64_t* masks) {
   }
 }
 
-// Appends `count` (0..64) bits to a context's vector without branching on
-// where the word boundary falls: the accumulator is stored every time and
-// the pointer only moves on when a word fills up (hence the spare word).
-// Appending 0 bits changes nothing, so callers need not branch on that
-// either.
-struct SplitSink {
-  uint64_t* out;
-  uint64_t accumulator;
-  uint64_t filled;  // < 64
+// ContextMasks four contexts to an instruction (kPlanes >= 2): lane i of
+// vectors[j] is the mask of context 4j + i. The split tests every mask
+// against 0, which from vectors needs no reload of scalar stores (a
+// vector load of four word stores cannot take them from the store queue
+// and waits for them to retire).
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline void
+ContextMaskVectors(const uint8_t* group, __m256i* vectors) {
+  const __m256i low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group));
+  const __m256i high =
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group + 32));
+  // Lane i: the coordinates whose two low context bits are i, each plane
+  // or its complement (XOR with all ones) as bit 0 or 1 of i asks.
+  const __m256i plane0 = _mm256_set1_epi64x(
+      static_cast<int64_t>(GroupPlane(low, high, 0)));
+  const __m256i plane1 = _mm256_set1_epi64x(
+      static_cast<int64_t>(GroupPlane(low, high, 1)));
+  vectors[0] = _mm256_and_si256(
+      _mm256_xor_si256(plane0, _mm256_setr_epi64x(-1, 0, -1, 0)),
+      _mm256_xor_si256(plane1, _mm256_setr_epi64x(-1, -1, 0, 0)));
+#pragma GCC unroll 8
+  for (int k = 2; k < kPlanes; ++k) {
+    const __m256i plane = _mm256_set1_epi64x(
+        static_cast<int64_t>(GroupPlane(low, high, k)));
+    // Contexts c and c + 2^k split the coordinates that agree on bits < k.
+    const int width = 1 << (k - 2);
+#pragma GCC unroll 16
+    for (int j = width - 1; j >= 0; --j) {
+      vectors[j + width] = _mm256_and_si256(vectors[j], plane);
+      vectors[j] = _mm256_andnot_si256(plane, vectors[j]);
+    }
+  }
+}
+
+// ContextMasks into `masks`, returning the contexts the group holds: bit c
+// set where masks[c] is not 0.
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline uint64_t
+HeldContextMasks(const uint8_t* group, uint64_t* masks) {
+  constexpr int kContexts = 1 << kPlanes;
+  uint64_t held = 0;
+  if constexpr (kPlanes < 2) {
+    ContextMasks<kPlanes>(group, masks);
+    for (int c = 0; c < kContexts; ++c) {
+      held |= static_cast<uint64_t>(masks[c] != 0) << c;
+    }
+  } else {
+    __m256i vectors[kContexts / 4];
+    ContextMaskVectors<kPlanes>(group, vectors);
+#pragma GCC unroll 16
+    for (int j = 0; j < kContexts / 4; ++j) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(masks + 4 * j),
+                          vectors[j]);
+      const int empty = _mm256_movemask_pd(_mm256_castsi256_pd(
+          _mm256_cmpeq_epi64(vectors[j], _mm256_setzero_si256())));
+      held |= static_cast<uint64_t>(empty ^ 0xf) << (4 * j);
+    }
+  }
+  return held;
+}
+
+// A context's place in its vector for the split: a bit offset, so that an
+// append is an OR into the word at the offset, a store of the bits that
+// spill into the next word (which holds none yet), and an addition,
+// wherever the word boundary falls (hence the spare word). That is short
+// enough to pay for each (group, context) pair with bits in it. The first
+// word must start at 0 (the split clears it); appending 0 bits changes
+// nothing.
+struct SplitCursor {
+  uint64_t* words;
+  uint64_t offset;  // bits appended
 
   __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline void
   Append(uint64_t taken, uint64_t count) {
-    accumulator |= taken << filled;
-    const uint64_t spill = (filled + count) >> 6;  // 0 or 1
-    *out = accumulator;
-    out += spill;
-    // On a spill the bits of `taken` that did not fit start the next word
-    // ((x >> 1) >> (63 - f) is x >> (64 - f), and 0 for f = 0).
-    const uint64_t carried = (taken >> 1) >> (63 - filled);
-    const uint64_t select = 0 - spill;  // by mask: a ?: becomes a branch
-    accumulator = (carried & select) | (accumulator & ~select);
-    filled = (filled + count) & 63;
+    uint64_t* const word = words + (offset >> 6);
+    const uint64_t shift = offset & 63;
+    word[0] |= taken << shift;
+    // Stored, not ORed: besides the load it saves, an OR here lets the
+    // compiler fuse the two into a 16-byte load and store, and a 16-byte
+    // load half over the previous append's store waits for it to retire.
+    // ((x >> 1) >> (63 - s) is x >> (64 - s), and 0 for s = 0.)
+    word[1] = (taken >> 1) >> (63 - shift);
+    offset += count;
   }
 };
 
-// The plane paths work on blocks of groups: first every context's mask in
+// The plane merges work on blocks of groups: first every context's mask in
 // every group of the block, then one context at a time over the block, so
 // that a context's stream state stays in registers through its inner loop
 // and nothing in that loop branches on the data. A block's masks take at
@@ -375,50 +442,28 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) int BlockPlanes(
   return std::bit_width(all);
 }
 
-// One block of groups [first, first + size) whose contexts are all below
-// 2^kPlanes; `masks` holds size << kPlanes words.
+// The split takes blocks of this many groups, each with the planes its
+// contexts need (BlockPlanes).
+constexpr size_t kSplitBlockGroups = 64;
+
+// Groups [first, first + size), whose contexts are all below 2^kPlanes.
+// Each group appends to the contexts it holds and to no others: flip
+// histories give a group of 64 coordinates some 15 to 25 of 64 contexts,
+// and an append for every context present anywhere in a block of groups
+// (mostly of no bits) took most of the split's time.
 template <int kPlanes>
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitBlockByPlanes(
     const uint64_t* bits, const uint8_t* contexts, size_t first, size_t size,
-    SplitSink* sinks, uint64_t* masks) {
-  constexpr uint32_t kContexts = 1u << kPlanes;
-  BlockMasks<kPlanes>(contexts, first, size, masks);
-  uint32_t present[kContexts];
-  uint32_t count = 0;
-  for (uint32_t c = 0; c < kContexts; ++c) {
-    present[count] = c;
-    count += AnyInBlock(masks, size, kContexts, c) ? 1 : 0;
-  }
-  // Two contexts per pass over the block: a sink's appends form one chain
-  // of dependent steps, and two chains keep the core busy where one
-  // leaves it waiting.
-  uint32_t k = 0;
-  for (; k + 2 <= count; k += 2) {
-    const uint32_t c0 = present[k];
-    const uint32_t c1 = present[k + 1];
-    SplitSink sink0 = sinks[c0];
-    SplitSink sink1 = sinks[c1];
-    for (size_t g = 0; g < size; ++g) {
-      const uint64_t word = bits[first + g];
-      const uint64_t mask0 = masks[g * kContexts + c0];
-      const uint64_t mask1 = masks[g * kContexts + c1];
-      sink0.Append(_pext_u64(word, mask0),
-                   static_cast<uint64_t>(_mm_popcnt_u64(mask0)));
-      sink1.Append(_pext_u64(word, mask1),
-                   static_cast<uint64_t>(_mm_popcnt_u64(mask1)));
+    SplitCursor* cursors) {
+  alignas(32) uint64_t masks[size_t{1} << kPlanes];
+  for (size_t g = first; g < first + size; ++g) {
+    const uint64_t word = bits[g];
+    for (uint64_t held = HeldContextMasks<kPlanes>(contexts + g * 64, masks);
+         held != 0; held = _blsr_u64(held)) {
+      const uint64_t mask = masks[_tzcnt_u64(held)];
+      cursors[_tzcnt_u64(held)].Append(
+          _pext_u64(word, mask), static_cast<uint64_t>(_mm_popcnt_u64(mask)));
     }
-    sinks[c0] = sink0;
-    sinks[c1] = sink1;
-  }
-  if (k < count) {
-    const uint32_t c = present[k];
-    SplitSink sink = sinks[c];
-    for (size_t g = 0; g < size; ++g) {
-      const uint64_t mask = masks[g * kContexts + c];
-      sink.Append(_pext_u64(bits[first + g], mask),
-                  static_cast<uint64_t>(_mm_popcnt_u64(mask)));
-    }
-    sinks[c] = sink;
   }
 }
 
@@ -533,7 +578,7 @@ int BlockPlaneCount(const ContextPlanes& planes, size_t first, size_t size) {
 // Above kMaxPlaneContexts: one pass per distinct context in each group.
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupsByDistinct(
     const uint64_t* bits, const uint8_t* contexts, size_t groups,
-    SplitSink* sinks) {
+    SplitCursor* cursors) {
   for (size_t g = 0; g < groups; ++g) {
     const uint8_t* group = contexts + g * 64;
     const uint64_t word = bits[g];
@@ -542,8 +587,8 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupsByDistinct(
       const uint8_t context = group[_tzcnt_u64(left)];
       const uint64_t mask = ContextMask(group, context) & left;
       left &= ~mask;
-      sinks[context].Append(_pext_u64(word, mask),
-                            static_cast<uint64_t>(_mm_popcnt_u64(mask)));
+      cursors[context].Append(_pext_u64(word, mask),
+                              static_cast<uint64_t>(_mm_popcnt_u64(mask)));
     }
   }
 }
@@ -584,43 +629,36 @@ void SplitByContextAvx2(const uint64_t* bits,
                         absl::Span<const uint8_t> contexts,
                         ContextBitVectors& vectors) {
   const uint32_t context_count = vectors.context_count();
-  // A sink per possible context value (unused ones get none).
-  std::vector<SplitSink> sinks(kMaxContextCount);
-  uint64_t unused = 0;
-  for (uint32_t c = 0; c < sinks.size(); ++c) {
-    sinks[c] = {c < context_count ? vectors.words(c) : &unused, 0, 0};
+  // A cursor per possible context value; contexts without a vector are a
+  // caller's bug (as for the portable split), and their null cursors fault.
+  std::vector<SplitCursor> cursors(kMaxContextCount, SplitCursor{nullptr, 0});
+  for (uint32_t c = 0; c < context_count; ++c) {
+    cursors[c] = {vectors.words(c), 0};
+    vectors.words(c)[0] = 0;
   }
+  const uint8_t* const c = contexts.data();
+  SplitCursor* const s = cursors.data();
   const size_t groups = contexts.size() / 64;
   if (context_count > kMaxPlaneContexts) {
-    SplitGroupsByDistinct(bits, contexts.data(), groups, sinks.data());
+    SplitGroupsByDistinct(bits, c, groups, s);
   } else {
-    // Blocks of groups whose masks for every context fit kMaskBlockBytes;
-    // each block with the planes its contexts need.
-    const int max_planes = PlaneCount(context_count);
-    const size_t block = kMaskBlockBytes / (size_t{8} << max_planes);
-    std::vector<uint64_t> masks(block << max_planes);
-    for (size_t first = 0; first < groups; first += block) {
-      const size_t size = std::min(block, groups - first);
-      const uint8_t* const c = contexts.data();
-      SplitSink* const s = sinks.data();
-      uint64_t* const m = masks.data();
+    for (size_t first = 0; first < groups; first += kSplitBlockGroups) {
+      const size_t size = std::min(kSplitBlockGroups, groups - first);
       switch (BlockPlanes(c + first * 64, size * 64)) {
-        case 0: SplitBlockByPlanes<0>(bits, c, first, size, s, m); break;
-        case 1: SplitBlockByPlanes<1>(bits, c, first, size, s, m); break;
-        case 2: SplitBlockByPlanes<2>(bits, c, first, size, s, m); break;
-        case 3: SplitBlockByPlanes<3>(bits, c, first, size, s, m); break;
-        case 4: SplitBlockByPlanes<4>(bits, c, first, size, s, m); break;
-        case 5: SplitBlockByPlanes<5>(bits, c, first, size, s, m); break;
-        default: SplitBlockByPlanes<6>(bits, c, first, size, s, m); break;
+        case 0: SplitBlockByPlanes<0>(bits, c, first, size, s); break;
+        case 1: SplitBlockByPlanes<1>(bits, c, first, size, s); break;
+        case 2: SplitBlockByPlanes<2>(bits, c, first, size, s); break;
+        case 3: SplitBlockByPlanes<3>(bits, c, first, size, s); break;
+        case 4: SplitBlockByPlanes<4>(bits, c, first, size, s); break;
+        case 5: SplitBlockByPlanes<5>(bits, c, first, size, s); break;
+        default: SplitBlockByPlanes<6>(bits, c, first, size, s); break;
       }
     }
   }
   // The last partial group, one bit at a time.
   for (size_t i = groups * 64; i < contexts.size(); ++i) {
-    sinks[contexts[i]].Append((bits[i >> 6] >> (i & 63)) & 1, 1);
+    cursors[c[i]].Append((bits[i >> 6] >> (i & 63)) & 1, 1);
   }
-  // Append stores before it carries: store what the last carry left.
-  for (SplitSink& sink : sinks) *sink.out = sink.accumulator;
 }
 
 __attribute__((target("avx2,bmi,bmi2,popcnt")))

@@ -1,6 +1,7 @@
 #include "codec/entropy/context_split.h"
 
 #include <random>
+#include <string>
 #include <vector>
 
 #include "codec/entropy/context_bit_coder.h"
@@ -36,6 +37,52 @@ Case MakeCase(size_t n, uint32_t context_count, uint64_t seed, bool runs) {
   return c;
 }
 
+// Contexts as signxor's flip histories give them: each coordinate's last
+// `history_bits` flips, each a flip with the coordinate's own rate (most
+// rates small), so that context 0 (no recent flip) takes about 40% of the
+// coordinates and the rest spread over the others, some 15 to 25 to a group
+// of 64 at six bits. Blocks of `segment` coordinates keep only the low
+// (block mod (history_bits + 1)) bits, as the packets after a key do, so
+// that neighbouring blocks need different plane counts.
+Case MakeFlipHistoryCase(size_t n, uint32_t history_bits, uint64_t seed,
+                         size_t segment) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  Case c;
+  c.context_count = 1u << history_bits;
+  c.bits.assign(BitWords(n), 0);
+  c.contexts.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const double u = uniform(rng);
+    const double rate = 0.6 * u * u * u;
+    uint32_t history = 0;
+    for (uint32_t k = 0; k < history_bits; ++k) {
+      history |= static_cast<uint32_t>(uniform(rng) < rate) << k;
+    }
+    const uint32_t kept = segment == 0 ? history_bits
+                                       : (i / segment) % (history_bits + 1);
+    c.contexts[i] = static_cast<uint8_t>(history & ((1u << kept) - 1));
+    if (uniform(rng) < rate) c.bits[i >> 6] |= uint64_t{1} << (i & 63);
+  }
+  return c;
+}
+
+// The dispatched split (AVX2 where available) gives the portable one's
+// vectors, word for word, spare word included.
+void ExpectSplitsAgree(const Case& c, const std::string& label) {
+  const std::vector<uint64_t> counts =
+      CountContexts(c.contexts, c.context_count);
+  ContextBitVectors fast(counts), portable(counts);
+  SplitByContext(c.bits.data(), c.contexts, fast);
+  SplitByContextPortable(c.bits.data(), c.contexts, portable);
+  for (uint32_t k = 0; k < c.context_count; ++k) {
+    ASSERT_TRUE(std::equal(fast.words(k),
+                           fast.words(k) + BitWords(counts[k]) + 1,
+                           portable.words(k)))
+        << label << " context " << k;
+  }
+}
+
 // Contexts as bit planes (PlanesFromContexts), with their storage.
 struct StoredPlanes {
   StoredPlanes(const std::vector<uint8_t>& contexts, uint32_t plane_count)
@@ -62,18 +109,13 @@ TEST(ContextSplitTest, FastAndPortablePathsAgree) {
     for (uint32_t contexts : {1u, 2u, 16u, 17u, 64u, 256u}) {
       for (bool runs : {false, true}) {
         const Case c = MakeCase(n, contexts, seed++, runs);
+        ExpectSplitsAgree(c, "n=" + std::to_string(n) + " contexts=" +
+                                 std::to_string(contexts) +
+                                 " runs=" + std::to_string(runs));
         const std::vector<uint64_t> counts =
             CountContexts(c.contexts, c.context_count);
-        ContextBitVectors fast(counts), portable(counts);
+        ContextBitVectors fast(counts);
         SplitByContext(c.bits.data(), c.contexts, fast);
-        SplitByContextPortable(c.bits.data(), c.contexts, portable);
-        for (uint32_t k = 0; k < contexts; ++k) {
-          ASSERT_TRUE(std::equal(fast.words(k),
-                                 fast.words(k) + BitWords(counts[k]),
-                                 portable.words(k)))
-              << "n=" << n << " contexts=" << contexts << " runs=" << runs
-              << " context " << k;
-        }
         std::vector<uint64_t> merged(BitWords(n), ~uint64_t{0});
         std::vector<uint64_t> merged_portable(BitWords(n), ~uint64_t{0});
         ASSERT_TRUE(MergeByContext(fast, c.contexts, merged.data()).ok());
@@ -83,6 +125,43 @@ TEST(ContextSplitTest, FastAndPortablePathsAgree) {
         EXPECT_EQ(merged, c.bits) << "n=" << n;
         EXPECT_EQ(merged_portable, c.bits) << "n=" << n;
       }
+    }
+  }
+}
+
+// Flip-history contexts: skewed to context 0, many contexts to a group,
+// blocks needing different plane counts, context counts below 64, and
+// every tail length of the last group.
+TEST(ContextSplitTest, FlipHistoriesSplitLikePortable) {
+  uint64_t seed = 300;
+  for (size_t n : {64, 4095, 4096 * 3 + 17, 100000, 262144 + 63}) {
+    for (uint32_t history_bits : {1u, 2u, 4u, 5u, 6u}) {
+      for (size_t segment : {0, 4096, 1000}) {
+        const Case c = MakeFlipHistoryCase(n, history_bits, seed++, segment);
+        ExpectSplitsAgree(c, "n=" + std::to_string(n) +
+                                 " history_bits=" +
+                                 std::to_string(history_bits) +
+                                 " segment=" + std::to_string(segment));
+      }
+    }
+  }
+}
+
+// Counts of contexts that are not powers of two, with every context the
+// count allows in use, and all 64 contexts in every group.
+TEST(ContextSplitTest, EveryContextInUseSplitsLikePortable) {
+  for (uint32_t contexts : {3u, 33u, 63u, 64u}) {
+    for (size_t n : {64 * 300, 64 * 300 + 1, 64 * 300 + 40}) {
+      Case c = MakeCase(n, contexts, contexts + n, false);
+      ExpectSplitsAgree(c, "random n=" + std::to_string(n) +
+                               " contexts=" + std::to_string(contexts));
+      // Coordinate i in context i mod contexts: each group holds every
+      // context (up to 64) and each context's bits cross words often.
+      for (size_t i = 0; i < n; ++i) {
+        c.contexts[i] = static_cast<uint8_t>(i % contexts);
+      }
+      ExpectSplitsAgree(c, "cyclic n=" + std::to_string(n) +
+                               " contexts=" + std::to_string(contexts));
     }
   }
 }
