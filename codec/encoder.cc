@@ -86,6 +86,11 @@ struct Encoder::State {
   std::vector<float> next_error;
   std::vector<uint64_t> signs, flips;
   std::vector<uint8_t> contexts;
+  // Whether `contexts` holds the last committed delta's contexts (of
+  // contexts_bits flips): the next delta's are then those moved one flip
+  // on, cheaper than building them from the history planes again.
+  bool contexts_advance = false;
+  uint32_t contexts_bits = 0;
   std::vector<float> scales;
   std::vector<uint32_t> codes;
   std::vector<uint8_t> scales_payload, bits_payload;
@@ -342,7 +347,12 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
   std::optional<internal::RateDistortionRule> rule;
   if (delta) {
     st.contexts.resize(n);
-    st.reference.history.Contexts(history_bits, st.contexts.data());
+    if (st.contexts_advance && st.contexts_bits == history_bits) {
+      st.reference.history.AdvanceContexts(history_bits, st.contexts.data());
+    } else {
+      st.reference.history.Contexts(history_bits, st.contexts.data());
+    }
+    st.contexts_bits = history_bits;
     contexts = st.contexts.data();
     rule.emplace(st.lambda, st.rate_model);
     in.reference = st.reference.signs.data();
@@ -354,6 +364,9 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
     // raises every threshold: a runaway that stalls training).
     in.previous_scales = st.previous_scales;
   }
+  // Set again once a delta is committed: a failed call leaves `contexts`
+  // a step ahead of the history, and a key clears the history.
+  st.contexts_advance = false;
   st.signs.resize(words);
   st.flips.resize(delta ? words : 0);
   st.codes.resize(blocks);
@@ -431,6 +444,7 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
       st.rate_model.Reset();
     } else {
       st.rate_model.ObserveCounts(out.sample_flips, out.sample_totals);
+      st.contexts_advance = true;
       // st.signs is scratch from here on: it receives the old reference.
       st.reference.ApplyDelta(st.signs, st.flips, bits_section,
                               absl::MakeConstSpan(st.bits_payload),
@@ -678,6 +692,7 @@ absl::Status Encoder::RestoreState(absl::Span<const uint8_t> blob) {
     mut.has_reference = has_reference_saved;
     mut.previous_scales = std::move(previous_scales);
     mut.rate_model.SetCounts(flips, totals);
+    mut.contexts_advance = false;  // the history is the blob's now
   }
   mut.has_sent = false;
   return absl::OkStatus();

@@ -2,7 +2,12 @@
 
 #include <algorithm>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "codec/entropy/context_bit_coder.h"
+#include "codec/entropy/cpu_features.h"
 
 namespace gradcodec::internal {
 
@@ -19,6 +24,60 @@ void FlipHistory::Push(std::vector<uint64_t>& flips) {
 
 void FlipHistory::Contexts(uint32_t history_bits, uint8_t* contexts) const {
   ContextsFromPlanes(Planes(history_bits), contexts);
+}
+
+namespace {
+
+// ((c << 1) | flip) & keep for one context.
+inline uint8_t Advance(uint8_t context, uint64_t flip, uint8_t keep) {
+  return static_cast<uint8_t>(((context << 1) | flip) & keep);
+}
+
+#if defined(__x86_64__)
+// 32 contexts a step: the step's 32 flips spread to one byte each (byte j
+// takes bit j of the word: pshufb copies byte j / 8 of it there, and the
+// AND with bit j % 8 picks the bit out).
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) uint64_t AdvanceContextsAvx2(
+    const uint64_t* flips, uint64_t count, uint8_t keep, uint8_t* contexts) {
+  const __m256i byte_of_word = _mm256_setr_epi8(
+      0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2,
+      3, 3, 3, 3, 3, 3, 3, 3);
+  const __m256i bit_of_byte =
+      _mm256_set1_epi64x(static_cast<int64_t>(0x8040201008040201ull));
+  const __m256i one = _mm256_set1_epi8(1);
+  const __m256i vkeep = _mm256_set1_epi8(static_cast<char>(keep));
+  uint64_t i = 0;
+  for (; i + 32 <= count; i += 32) {
+    const auto word = static_cast<uint32_t>(flips[i >> 6] >> (i & 63));
+    const __m256i spread = _mm256_shuffle_epi8(
+        _mm256_set1_epi32(static_cast<int>(word)), byte_of_word);
+    const __m256i flip = _mm256_and_si256(
+        _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit_of_byte), bit_of_byte),
+        one);
+    auto* at = reinterpret_cast<__m256i*>(contexts + i);
+    const __m256i context = _mm256_loadu_si256(at);
+    _mm256_storeu_si256(
+        at, _mm256_and_si256(
+                _mm256_or_si256(_mm256_add_epi8(context, context), flip),
+                vkeep));
+  }
+  return i;
+}
+#endif
+
+}  // namespace
+
+void FlipHistory::AdvanceContexts(uint32_t history_bits,
+                                  uint8_t* contexts) const {
+  const auto keep = static_cast<uint8_t>((1u << history_bits) - 1);
+  const uint64_t* const flips = planes_[0].data();  // the latest push
+  uint64_t i = 0;
+#if defined(__x86_64__)
+  if (CpuHasAvx2Bmi2()) i = AdvanceContextsAvx2(flips, count_, keep, contexts);
+#endif
+  for (; i < count_; ++i) {
+    contexts[i] = Advance(contexts[i], (flips[i >> 6] >> (i & 63)) & 1, keep);
+  }
 }
 
 ContextPlanes FlipHistory::Planes(uint32_t history_bits) const {

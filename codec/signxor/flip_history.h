@@ -44,6 +44,12 @@ class FlipHistory {
   // coordinate; history_bits <= kFlipHistoryBits.
   void Contexts(uint32_t history_bits, uint8_t* contexts) const;
 
+  // Moves `contexts` (count() bytes), the result of Contexts(history_bits)
+  // before the last Push, on to what Contexts(history_bits) gives now: each
+  // shifted up by one flip, the pushed one in bit 0. One pass over the
+  // bytes instead of one per plane.
+  void AdvanceContexts(uint32_t history_bits, uint8_t* contexts) const;
+
   // Sets every history from one byte each, the inverse of
   // Contexts(kFlipHistoryBits, ...).
   void Assign(const uint8_t* histories, uint64_t count);
