@@ -1,6 +1,7 @@
 #include "codec/encode_pass.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -17,9 +18,10 @@ namespace gradcodec::internal {
 namespace {
 
 constexpr uint64_t kRunWords = kRunCoordinates / 64;
-// A block's ||p_b||_1, in an order fixed once so that every build (and
-// the vector and portable paths) adds alike: eight float lanes, lane k
-// taking the coordinates k mod 8 of the block, moved into a double sum in
+// A block's ||p_b||_1 (and the rule's sum of |p_i| over the signs it sent
+// against p, over those coordinates only), in an order fixed once so that
+// every build (and the vector and portable paths) adds alike: eight float
+// lanes, lane k taking the coordinates k mod 8 of the block, moved into a double sum in
 // lane order every 2^16 coordinates and after the last multiple of 8; the
 // coordinates past that added to the double one by one. Error memories
 // depend on these sums bit for bit, so the order must not change. The
@@ -227,6 +229,10 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
   out.sample_flips.fill(0);
   out.sample_totals.fill(0);
 
+  // The flip-rate model's sample as counts of (context << 1 | flip): one
+  // local counter per sampled coordinate instead of two in `out`, which
+  // the compiler must assume the other stores may alias.
+  std::array<uint64_t, 2 * kFlipContexts> sample{};
   alignas(64) float p[kRunCoordinates];
   uint64_t raw[kRunWords], reference[kRunWords], chosen[kRunWords];
   Lanes lanes;
@@ -249,13 +255,13 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
   // The signs of a run: raw, or for a delta the rule's choice, written to
   // the outputs.
   auto choose = [&](uint64_t begin, uint64_t count, float factor,
-                    double* against_abs) {
+                    Lanes& against_lanes) {
     const uint64_t* sent = raw;
     if (delta) {
       ExtractBits(in.reference, words, begin, count, reference);
       out.kept += in.rule->Choose(p, count, raw, reference,
                                   in.contexts + begin, factor, chosen,
-                                  against_abs);
+                                  against_lanes.v);
       sent = chosen;
       for (uint64_t k = 0; k < (count + 63) / 64; ++k) {
         reference[k] ^= chosen[k];  // now the flips
@@ -263,14 +269,13 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
       }
       InsertBits(reference, count, begin, words, out.flips);
       // The model's sample: the coordinates that are multiples of the
-      // stride, wherever the run starts.
+      // stride, wherever the run starts, one count per (context, flip).
       constexpr uint64_t kStride = FlipRateModel::kObserveStride;
       for (uint64_t i = (begin + kStride - 1) / kStride * kStride;
            i < begin + count; i += kStride) {
-        const uint32_t context = in.contexts[i] & kRateContextMask;
         const uint64_t j = i - begin;
-        ++out.sample_totals[context];
-        out.sample_flips[context] += (reference[j >> 6] >> (j & 63)) & 1;
+        ++sample[((in.contexts[i] & kRateContextMask) << 1) |
+                 ((reference[j >> 6] >> (j & 63)) & 1)];
       }
     }
     InsertBits(sent, count, begin, words, out.signs);
@@ -299,8 +304,22 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
     }
 
     // The signs sent, and the sum of |p| over the coordinates the rule
-    // sent against their own sign.
+    // sent against their own sign, in the order of ||p_b||_1's.
     double against_abs = 0;
+    Lanes against_lanes;
+    auto add_against = [&](uint64_t at, uint64_t count) {
+      const uint64_t done = at + count - begin;
+      if (done % kFlush == 0 || at + count == end) {
+        Flush(against_lanes, &against_abs);
+      }
+      if (at + count == end) {
+        for (uint64_t j = count / 8 * 8; j < count; ++j) {
+          if ((((raw[j >> 6] ^ chosen[j >> 6]) >> (j & 63)) & 1) != 0) {
+            against_abs += std::fabs(p[j]);
+          }
+        }
+      }
+    };
     float factor = 0;
     if (delta) {
       const float estimate =
@@ -310,12 +329,14 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
       factor = in.rule->BlockFactor(estimate);
     }
     if (one_run) {
-      choose(begin, size, factor, &against_abs);
+      choose(begin, size, factor, against_lanes);
+      if (delta) add_against(begin, size);
     } else {
       for (uint64_t at = begin; at < end; at += kRunCoordinates) {
         const uint64_t count = std::min(kRunCoordinates, end - at);
         form(in, at, count, p, raw, unused);
-        choose(at, count, factor, &against_abs);
+        choose(at, count, factor, against_lanes);
+        if (delta) add_against(at, count);
       }
     }
 
@@ -341,6 +362,10 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
     }
   }
   if (stream) FinishStreamingStores();
+  for (uint32_t c = 0; c < kFlipContexts; ++c) {
+    out.sample_flips[c] = sample[2 * c + 1];
+    out.sample_totals[c] = sample[2 * c] + sample[2 * c + 1];
+  }
   return true;
 }
 

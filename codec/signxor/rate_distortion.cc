@@ -57,87 +57,138 @@ RateDistortionRule::RateDistortionRule(double lambda,
   // grows without bound.
   for (int c = 0; c < kFlipContexts; ++c) {
     const double bits = model.FlipExtraBits(static_cast<uint32_t>(c));
-    const auto capped = static_cast<float>(std::min(kMaxExtraBits, std::fabs(bits)));
-    extra_[c] = bits < 0 ? -capped : capped;
+    const auto magnitude = static_cast<uint8_t>(
+        std::lround(std::min(kMaxExtraBits, std::fabs(bits)) * kRuleLevelsPerBit));
+    levels_[c] = static_cast<uint8_t>(magnitude | (bits < 0 ? 0x80 : 0));
   }
 }
 
 namespace {
 
-// The coordinates whose raw sign the rule overrides: bit i of
-// against[i / 64] for |p_i| < factor * |extra[context_i]| where the raw
-// sign makes the outcome the context does not favour (a flip where
-// extra >= 0, a non-flip where extra < 0).
+static_assert(kMaxExtraBits * kRuleLevelsPerBit < 128,
+              "levels must leave bit 7 to the favoured outcome");
+
+// The coordinates whose raw sign the rule overrides: bit i of against[i /
+// 64] for |p_i| * scale < (level_i & 0x7F) where the raw sign makes the
+// outcome the context does not favour (a flip where bit 7 of the level is
+// clear, a non-flip where it is set); |p_i| of each among the first
+// count / 8 * 8 added to lanes[i mod 8]. `first` is the coordinate index
+// of p[0] within the caller's count (a multiple of 8), `lane_end` that
+// count / 8 * 8.
 void AgainstMasksPortable(const float* p, uint64_t count, const uint64_t* raw,
                           const uint64_t* reference, const uint8_t* contexts,
-                          float factor, const float* extra,
-                          uint64_t* against) {
+                          float scale, const uint8_t* levels,
+                          uint64_t lane_end, uint64_t* against,
+                          float* lanes) {
   for (uint64_t w = 0; w < (count + 63) / 64; ++w) {
-    const uint64_t valid =
-        count - w * 64 >= 64 ? ~uint64_t{0}
-                             : (uint64_t{1} << (count - w * 64)) - 1;
     const uint64_t flips = raw[w] ^ reference[w];
     uint64_t word = 0;
-    for (uint64_t bits = valid; bits != 0; bits &= bits - 1) {
-      const auto bit = static_cast<uint64_t>(std::countr_zero(bits));
+    for (uint64_t bit = 0; bit < 64 && w * 64 + bit < count; ++bit) {
       const uint64_t i = w * 64 + bit;
-      const float e = extra[contexts[i] & kRateContextMask];
-      const bool unlikely = ((flips >> bit) & 1) != (e < 0 ? 1u : 0u);
-      word |= static_cast<uint64_t>(unlikely &&
-                                    std::fabs(p[i]) < factor * std::fabs(e))
-              << bit;
+      const uint8_t level = levels[contexts[i] & kRateContextMask];
+      const bool favour_flip = (level & 0x80) != 0;
+      const bool unlikely = ((flips >> bit) & 1) != (favour_flip ? 1u : 0u);
+      const float magnitude = std::fabs(p[i]);
+      const bool below =
+          magnitude * scale < static_cast<float>(level & 0x7F);
+      if (unlikely && below) {
+        word |= uint64_t{1} << bit;
+        if (i < lane_end) lanes[i & 7] += magnitude;
+      }
     }
     against[w] = word;
   }
 }
 
 #if defined(__x86_64__)
-// Every coordinate at once, eight per step, with no branch on the data:
-// about half the signs change from step to step, so visiting only the
-// changed ones saved little and mispredicted on each.
+// 32 coordinates' levels at once: the 64-byte table as four 16-byte
+// tables (pshufb looks up within each 128-bit half, so each table sits in
+// both), the right one picked by bits 4 and 5 of the context.
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline __m256i
+LookUpLevels(const __m256i tables[4], __m256i contexts) {
+  const __m256i t0 = _mm256_shuffle_epi8(tables[0], contexts);
+  const __m256i t1 = _mm256_shuffle_epi8(tables[1], contexts);
+  const __m256i t2 = _mm256_shuffle_epi8(tables[2], contexts);
+  const __m256i t3 = _mm256_shuffle_epi8(tables[3], contexts);
+  // Bits 4 and 5 moved to bit 7 of each byte, where blendv reads them (a
+  // 16-bit shift: what crosses into the next byte lands below its bit 7).
+  const __m256i bit4 = _mm256_slli_epi16(contexts, 3);
+  const __m256i bit5 = _mm256_slli_epi16(contexts, 2);
+  return _mm256_blendv_epi8(_mm256_blendv_epi8(t0, t1, bit4),
+                            _mm256_blendv_epi8(t2, t3, bit4), bit5);
+}
+
+// Every coordinate at once, no branch on the data: about half the signs
+// change from step to step, so visiting only the changed ones saved little
+// and mispredicted on each.
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) void AgainstMasksAvx2(
     const float* p, uint64_t count, const uint64_t* raw,
-    const uint64_t* reference, const uint8_t* contexts, float factor,
-    const float* extra, uint64_t* against) {
-  // thresholds[c] = factor * extra[c]: the same float product as above,
-  // its sign bit the favoured outcome's.
-  alignas(32) float thresholds[kFlipContexts];
-  const __m256 vfactor = _mm256_set1_ps(factor);
-  for (int c = 0; c < kFlipContexts; c += 8) {
-    _mm256_store_ps(thresholds + c,
-                    _mm256_mul_ps(vfactor, _mm256_loadu_ps(extra + c)));
+    const uint64_t* reference, const uint8_t* contexts, float scale,
+    const uint8_t* levels, uint64_t* against, float* lanes) {
+  __m256i tables[4];
+  for (int t = 0; t < 4; ++t) {
+    tables[t] = _mm256_broadcastsi128_si256(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(levels + 16 * t)));
   }
+  const __m256i rate_context_mask =
+      _mm256_set1_epi8(static_cast<char>(kRateContextMask));
+  const __m256i magnitude_bits = _mm256_set1_epi8(0x7F);
   const __m256 abs_mask =
       _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
-  const __m256i rate_context_mask =
-      _mm256_set1_epi32(static_cast<int>(kRateContextMask));
+  const __m256 vscale = _mm256_set1_ps(scale);
+  const __m256i lane_bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  __m256 sum = _mm256_loadu_ps(lanes);
   const uint64_t full = count / 64;
   for (uint64_t w = 0; w < full; ++w) {
+    const float* const pw = p + w * 64;
     uint64_t below = 0;
     uint64_t favour_flip = 0;
-    for (int k = 0; k < 64; k += 8) {
-      const uint64_t i = w * 64 + static_cast<uint64_t>(k);
-      const __m256i context = _mm256_and_si256(
-          _mm256_cvtepu8_epi32(
-              _mm_loadl_epi64(reinterpret_cast<const __m128i*>(contexts + i))),
-          rate_context_mask);
-      const __m256 threshold =
-          _mm256_i32gather_ps(thresholds, context, sizeof(float));
-      const __m256 magnitude = _mm256_and_ps(_mm256_loadu_ps(p + i), abs_mask);
-      below |= static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_ps(
-                   _mm256_cmp_ps(magnitude, _mm256_and_ps(threshold, abs_mask),
-                                 _CMP_LT_OQ))))
-               << k;
+#pragma GCC unroll 2
+    for (int half = 0; half < 2; ++half) {
+      const __m256i level = LookUpLevels(
+          tables,
+          _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+                               contexts + w * 64 + 32 * half)),
+                           rate_context_mask));
       favour_flip |= static_cast<uint64_t>(static_cast<uint32_t>(
-                         _mm256_movemask_ps(threshold)))
-                     << k;
+                         _mm256_movemask_epi8(level)))
+                     << (32 * half);
+      const __m256i limit = _mm256_and_si256(level, magnitude_bits);
+      const __m128i low = _mm256_castsi256_si128(limit);
+      const __m128i high = _mm256_extracti128_si256(limit, 1);
+      const __m128i parts[4] = {low, _mm_srli_si128(low, 8), high,
+                                _mm_srli_si128(high, 8)};
+#pragma GCC unroll 4
+      for (int k = 0; k < 4; ++k) {
+        const __m256 bound = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(parts[k]));
+        const __m256 scaled = _mm256_mul_ps(
+            _mm256_and_ps(_mm256_loadu_ps(pw + 32 * half + 8 * k), abs_mask),
+            vscale);
+        below |= static_cast<uint64_t>(static_cast<uint32_t>(
+                     _mm256_movemask_ps(_mm256_cmp_ps(scaled, bound, _CMP_LT_OQ))))
+                 << (32 * half + 8 * k);
+      }
     }
-    against[w] = below & (raw[w] ^ reference[w] ^ favour_flip);
+    const uint64_t word = below & (raw[w] ^ reference[w] ^ favour_flip);
+    against[w] = word;
+    // The overridden magnitudes into the lanes, eight coordinates a step
+    // in order, each lane masked by its coordinate's bit.
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; ++k) {
+      const __m256i bits =
+          _mm256_set1_epi32(static_cast<int>((word >> (8 * k)) & 0xFF));
+      const __m256 taken = _mm256_castsi256_ps(
+          _mm256_cmpeq_epi32(_mm256_and_si256(bits, lane_bits), lane_bits));
+      sum = _mm256_add_ps(
+          sum, _mm256_and_ps(taken, _mm256_and_ps(_mm256_loadu_ps(pw + 8 * k),
+                                                  abs_mask)));
+    }
   }
+  _mm256_storeu_ps(lanes, sum);
   if (full * 64 < count) {
     AgainstMasksPortable(p + full * 64, count - full * 64, raw + full,
-                         reference + full, contexts + full * 64, factor, extra,
-                         against + full);
+                         reference + full, contexts + full * 64, scale, levels,
+                         count / 8 * 8 - full * 64, against + full, lanes);
   }
 }
 #endif
@@ -149,39 +200,32 @@ uint64_t RateDistortionRule::Choose(const float* p, uint64_t count,
                                     const uint64_t* reference,
                                     const uint8_t* contexts, float factor,
                                     uint64_t* chosen,
-                                    double* against_abs) const {
+                                    float* against_lanes) const {
   const uint64_t words = (count + 63) / 64;
   if (!(lambda_ > 0 && factor > 0)) {
     std::copy(raw, raw + words, chosen);
     return 0;
   }
-  // The masks first, then the overridden magnitudes added in coordinate
-  // order (the double sum must see them in that order to come out the
-  // same).
+  const float scale = static_cast<float>(kRuleLevelsPerBit) / factor;
   uint64_t* const against = chosen;
 #if defined(__x86_64__)
   if (CpuHasAvx2Bmi2()) {
-    AgainstMasksAvx2(p, count, raw, reference, contexts, factor,
-                     extra_.data(), against);
+    AgainstMasksAvx2(p, count, raw, reference, contexts, scale,
+                     levels_.data(), against, against_lanes);
   } else {
-    AgainstMasksPortable(p, count, raw, reference, contexts, factor,
-                         extra_.data(), against);
+    AgainstMasksPortable(p, count, raw, reference, contexts, scale,
+                         levels_.data(), count / 8 * 8, against,
+                         against_lanes);
   }
 #else
-  AgainstMasksPortable(p, count, raw, reference, contexts, factor,
-                       extra_.data(), against);
+  AgainstMasksPortable(p, count, raw, reference, contexts, scale,
+                       levels_.data(), count / 8 * 8, against, against_lanes);
 #endif
   uint64_t overridden = 0;
-  double block_against = *against_abs;
   for (uint64_t w = 0; w < words; ++w) {
-    for (uint64_t bits = against[w]; bits != 0; bits &= bits - 1) {
-      block_against += std::fabs(p[w * 64 + static_cast<uint64_t>(
-                                             std::countr_zero(bits))]);
-    }
     overridden += static_cast<uint64_t>(std::popcount(against[w]));
     chosen[w] = raw[w] ^ against[w];
   }
-  *against_abs = block_against;
   return overridden;
 }
 

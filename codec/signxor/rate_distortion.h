@@ -81,11 +81,22 @@ class FlipRateModel {
   FlipCounts flip_extra_bits_;
 };
 
+// The thresholds' resolution: a context's extra bits are rounded to
+// multiples of 1/kRuleLevelsPerBit, so that at most kMaxExtraBits they fit
+// seven bits and the vector path looks 32 contexts up at once in a
+// 64-byte table (a float gather per eight coordinates took most of the
+// rule's time). The rounding moves a threshold by under 2%.
+inline constexpr int kRuleLevelsPerBit = 31;
+
 // The rule with one packet's lambda and flip costs, applied a run of a
 // block's coordinates at a time (the encoder works block by block while
 // the block's p is in cache): a coordinate whose raw sign (the sign of p)
 // would make the unlikelier of flip and non-flip against its reference
-// sign gets the other sign when the rule above says so.
+// sign gets the other sign when the rule above says so, i.e. when
+//
+//   |p_i| * (kRuleLevelsPerBit / factor) < level(context_i) & 0x7F
+//
+// in float arithmetic, factor = BlockFactor(alpha).
 class RateDistortionRule {
  public:
   // lambda = 0 sends every raw sign.
@@ -98,23 +109,31 @@ class RateDistortionRule {
     return static_cast<float>(lambda_ * alpha / 4);
   }
 
+  // A context's level: bits 0..6 min(kMaxExtraBits, |FlipExtraBits|) in
+  // units of 1/kRuleLevelsPerBit, rounded to nearest; bit 7 set where flips
+  // are the likelier outcome (FlipExtraBits < 0), so that one lookup
+  // yields both. `context` of any history length (masked with
+  // kRateContextMask).
+  uint8_t level(uint32_t context) const {
+    return levels_[context & kRateContextMask];
+  }
+
   // For `count` coordinates of one block: `p` their values, `contexts`
   // their flip contexts, `raw` and `reference` their sign bits (bit k of
   // word k / 64 for coordinate k, zero past `count`). Writes the signs to
-  // send to `chosen` (as many words), adds |p_i| of the coordinates sent
-  // against their raw sign to *against_abs in coordinate order (so that
-  // the block's <p_b, s_b> = ||p_b||_1 - 2 against_abs), and returns how
-  // many there are.
+  // send to `chosen` (as many words) and returns how many differ from the
+  // raw ones. Adds |p_i| of those among the first count / 8 * 8 to
+  // against_lanes[i mod 8], in coordinate order: the caller sums the
+  // block's <p_b, s_b> = ||p_b||_1 - 2 sum(|p_i| against) in the order it
+  // sums ||p_b||_1 (encode_pass.cc), so that every build comes out alike.
   uint64_t Choose(const float* p, uint64_t count, const uint64_t* raw,
                   const uint64_t* reference, const uint8_t* contexts,
-                  float factor, uint64_t* chosen, double* against_abs) const;
+                  float factor, uint64_t* chosen,
+                  float* against_lanes) const;
 
  private:
   double lambda_;
-  // Per context, min(kMaxExtraBits, |FlipExtraBits|), negated where flips
-  // are the likelier outcome: the sign bit says which outcome the rule
-  // favours, so that one gather yields both.
-  std::array<float, kFlipContexts> extra_;
+  std::array<uint8_t, kFlipContexts> levels_;
 };
 
 }  // namespace gradcodec::internal

@@ -1,5 +1,6 @@
 #include "codec/signxor/rate_distortion.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -42,13 +43,13 @@ TEST(RateDistortionRuleTest, SendsTheLikelierOutcomeForSmallCoordinates) {
     raw[i / 64] |= uint64_t{1} << (i % 64);
     if (i % 4 >= 2) reference[i / 64] |= uint64_t{1} << (i % 64);
   }
-  double against_abs = 0;
+  float lanes[8] = {};
   const uint64_t overridden =
       rule.Choose(p.data(), kCount, raw.data(), reference.data(),
-                  contexts.data(), factor, chosen.data(), &against_abs);
+                  contexts.data(), factor, chosen.data(), lanes);
 
   uint64_t expected_count = 0;
-  double expected_abs = 0;
+  float expected_lanes[8] = {};
   for (uint64_t i = 0; i < kCount; ++i) {
     const bool changed = i % 4 < 2;
     const bool small = i % 8 < 4;
@@ -60,11 +61,12 @@ TEST(RateDistortionRuleTest, SendsTheLikelierOutcomeForSmallCoordinates) {
     EXPECT_EQ(sent, against ? !raw_bit : raw_bit) << "coordinate " << i;
     if (against) {
       ++expected_count;
-      expected_abs += std::fabs(p[i]);
+      // The lanes take the first 64 (70 / 8 * 8); the caller the rest.
+      if (i < 64) expected_lanes[i % 8] += std::fabs(p[i]);
     }
   }
   EXPECT_EQ(overridden, expected_count);
-  EXPECT_DOUBLE_EQ(against_abs, expected_abs);
+  for (int k = 0; k < 8; ++k) EXPECT_EQ(lanes[k], expected_lanes[k]) << k;
   EXPECT_EQ(chosen[1] >> (kCount - 64), 0u) << "bits past the count";
 }
 
@@ -74,12 +76,105 @@ TEST(RateDistortionRuleTest, LambdaZeroSendsTheRawSigns) {
   std::vector<uint8_t> contexts(64, 1);
   std::vector<uint64_t> raw = {0x123456789ABCDEFull}, reference = {0},
                         chosen = {0};
-  double against_abs = 0;
+  float lanes[8] = {};
   EXPECT_EQ(rule.Choose(p.data(), 64, raw.data(), reference.data(),
                         contexts.data(), rule.BlockFactor(1.0f), chosen.data(),
-                        &against_abs),
+                        lanes),
             0u);
   EXPECT_EQ(chosen[0], raw[0]);
+  for (float lane : lanes) EXPECT_EQ(lane, 0.0f);
+}
+
+// A model whose 64 contexts have flip rates spread over (0, 1), so that
+// levels take many values and both outcomes are favoured somewhere.
+FlipRateModel SpreadModel() {
+  FlipRateModel model;
+  FlipRateModel::StepCounts flips{}, totals{};
+  for (int c = 0; c < kFlipContexts; ++c) {
+    totals[c] = 1000;
+    flips[c] = static_cast<uint64_t>(5 + c * 15);
+  }
+  model.ObserveCounts(flips, totals);
+  return model;
+}
+
+TEST(RateDistortionRuleTest, LevelsRoundTheCappedExtraBits) {
+  const FlipRateModel model = SpreadModel();
+  const RateDistortionRule rule(1.25, model);
+  for (uint32_t c = 0; c < kFlipContexts; ++c) {
+    const double bits = model.FlipExtraBits(c);
+    const long magnitude =
+        std::lround(std::min(kMaxExtraBits, std::fabs(bits)) * kRuleLevelsPerBit);
+    EXPECT_EQ(rule.level(c) & 0x7F, magnitude) << "context " << c;
+    EXPECT_EQ((rule.level(c) & 0x80) != 0, bits < 0) << "context " << c;
+    EXPECT_EQ(rule.level(c + 64), rule.level(c)) << "eight-flip contexts mask";
+  }
+}
+
+// The rule as its header states it, coordinate by coordinate, against
+// Choose on every count from 0 to 200 (full words, tails, and a tail
+// past the last multiple of 8), with eight-flip contexts.
+TEST(RateDistortionRuleTest, ChooseMatchesTheStatedRule) {
+  const RateDistortionRule rule(1.25, SpreadModel());
+  constexpr uint64_t kMax = 200;
+  std::vector<float> p(kMax);
+  std::vector<uint8_t> contexts(kMax);
+  std::vector<uint64_t> raw(4, 0), reference(4, 0);
+  uint64_t state = 12345;
+  auto next = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  };
+  for (uint64_t i = 0; i < kMax; ++i) {
+    // Magnitudes from 0 to about 2 (the factor below is 0.3125), some
+    // exactly 0, some negative.
+    const float magnitude = static_cast<float>(next() % 2000) / 1000.0f;
+    p[i] = next() % 2 == 0 ? magnitude : -magnitude;
+    contexts[i] = static_cast<uint8_t>(next() % 256);
+    if (p[i] < 0) raw[i / 64] |= uint64_t{1} << (i % 64);
+    if (next() % 2 == 0) reference[i / 64] |= uint64_t{1} << (i % 64);
+  }
+  const float factor = rule.BlockFactor(1.0f);
+  const float scale = static_cast<float>(kRuleLevelsPerBit) / factor;
+  uint64_t overridden_somewhere = 0;
+  for (uint64_t count = 0; count <= kMax; ++count) {
+    std::vector<uint64_t> raw_count(4, 0), reference_count(4, 0);
+    for (uint64_t i = 0; i < count; ++i) {
+      raw_count[i / 64] |= raw[i / 64] & (uint64_t{1} << (i % 64));
+      reference_count[i / 64] |= reference[i / 64] & (uint64_t{1} << (i % 64));
+    }
+    std::vector<uint64_t> chosen(4, ~uint64_t{0});
+    float lanes[8] = {0.5f, 0, 0, 0, 0, 0, 0, 1.0f};  // added to
+    float expected_lanes[8] = {0.5f, 0, 0, 0, 0, 0, 0, 1.0f};
+    const uint64_t overridden =
+        rule.Choose(p.data(), count, raw_count.data(), reference_count.data(),
+                    contexts.data(), factor, chosen.data(), lanes);
+    uint64_t expected = 0;
+    for (uint64_t i = 0; i < count; ++i) {
+      const uint8_t level = rule.level(contexts[i]);
+      const bool flip = (((raw[i / 64] ^ reference[i / 64]) >> (i % 64)) & 1) != 0;
+      const bool unlikely = flip != ((level & 0x80) != 0);
+      const bool below =
+          std::fabs(p[i]) * scale < static_cast<float>(level & 0x7F);
+      const bool against = unlikely && below;
+      const bool raw_bit = ((raw[i / 64] >> (i % 64)) & 1) != 0;
+      ASSERT_EQ(((chosen[i / 64] >> (i % 64)) & 1) != 0, raw_bit != against)
+          << "count " << count << " coordinate " << i;
+      if (against) {
+        ++expected;
+        if (i < count / 8 * 8) expected_lanes[i % 8] += std::fabs(p[i]);
+      }
+    }
+    EXPECT_EQ(overridden, expected) << "count " << count;
+    for (int k = 0; k < 8; ++k) {
+      EXPECT_EQ(lanes[k], expected_lanes[k]) << "count " << count << " lane " << k;
+    }
+    if (count % 64 != 0) {
+      EXPECT_EQ(chosen[count / 64] >> (count % 64), 0u) << "bits past the count";
+    }
+    overridden_somewhere += overridden;
+  }
+  EXPECT_GT(overridden_somewhere, 1000u) << "the data must exercise the rule";
 }
 
 }  // namespace
