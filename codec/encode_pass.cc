@@ -233,6 +233,7 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
   // local counter per sampled coordinate instead of two in `out`, which
   // the compiler must assume the other stores may alias.
   std::array<uint64_t, 2 * kFlipContexts> sample{};
+  const uint64_t stride = FlipRateModel::ObserveStride(n);
   alignas(64) float p[kRunCoordinates];
   uint64_t raw[kRunWords], reference[kRunWords], chosen[kRunWords];
   Lanes lanes;
@@ -270,9 +271,8 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
       InsertBits(reference, count, begin, words, out.flips);
       // The model's sample: the coordinates that are multiples of the
       // stride, wherever the run starts, one count per (context, flip).
-      constexpr uint64_t kStride = FlipRateModel::kObserveStride;
-      for (uint64_t i = (begin + kStride - 1) / kStride * kStride;
-           i < begin + count; i += kStride) {
+      for (uint64_t i = (begin + stride - 1) / stride * stride;
+           i < begin + count; i += stride) {
         const uint64_t j = i - begin;
         ++sample[((in.contexts[i] & kRateContextMask) << 1) |
                  ((reference[j >> 6] >> (j & 63)) & 1)];

@@ -49,7 +49,7 @@ struct EncodePassOutput {
   uint64_t kept = 0;          // signxor: signs sent against sign(p)
   uint64_t flip_count = 0;    // with a reference: bits set in `flips`
   // With a reference: the flip-rate model's sample of this step (every
-  // FlipRateModel::kObserveStride-th coordinate), counted while the
+  // FlipRateModel::ObserveStride(n)-th coordinate), counted while the
   // flips and contexts are at hand rather than in another pass.
   FlipRateModel::StepCounts sample_flips{};
   FlipRateModel::StepCounts sample_totals{};

@@ -20,18 +20,6 @@ void FlipRateModel::Reset() {
   UpdateCosts();
 }
 
-void FlipRateModel::Observe(const uint64_t* flips, const uint8_t* contexts,
-                            uint64_t count) {
-  StepCounts step_flips{};
-  StepCounts step_totals{};
-  for (uint64_t i = 0; i < count; i += kObserveStride) {
-    const uint32_t context = contexts[i] & kRateContextMask;
-    ++step_totals[context];
-    step_flips[context] += (flips[i >> 6] >> (i & 63)) & 1;
-  }
-  ObserveCounts(step_flips, step_totals);
-}
-
 void FlipRateModel::ObserveCounts(const StepCounts& step_flips,
                                   const StepCounts& step_totals) {
   for (int c = 0; c < kFlipContexts; ++c) {

@@ -43,16 +43,22 @@ class FlipRateModel {
   // Forgets everything (a key packet restarts the history).
   void Reset();
 
-  // Adds one step's flips (a sample of them: every kObserveStride-th
-  // coordinate, plenty for 64 frequencies); contexts[i] of any history
-  // length (masked with kRateContextMask).
-  void Observe(const uint64_t* flips, const uint8_t* contexts,
-               uint64_t count);
-  static constexpr uint64_t kObserveStride = 8;
+  // The model samples one step's flips at every ObserveStride(count)-th
+  // coordinate of `count`: every 8th, or fewer where that would exceed
+  // about 2^18 samples, plenty for 64 frequencies (at 16M coordinates
+  // counting every 8th took ~7% of the encoder's time, most of it waiting
+  // on its own counters).
+  static uint64_t ObserveStride(uint64_t count) {
+    uint64_t stride = 8;
+    while (count / stride > kMaxObserved) stride *= 2;
+    return stride;
+  }
+  static constexpr uint64_t kMaxObserved = uint64_t{1} << 18;
 
-  // The same from the sample's counts, taken by whoever walks the flips
-  // anyway (the encoder, block by block): per context, the sampled
-  // coordinates and how many of them flipped.
+  // Adds one step's sample, counted by whoever walks the flips anyway (the
+  // encoder, block by block): per context (of any history length, masked
+  // with kRateContextMask), the sampled coordinates and how many of them
+  // flipped.
   using StepCounts = std::array<uint64_t, kFlipContexts>;
   void ObserveCounts(const StepCounts& step_flips,
                      const StepCounts& step_totals);
