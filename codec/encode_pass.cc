@@ -259,6 +259,10 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
                     Lanes& against_lanes) {
     const uint64_t* sent = raw;
     if (delta) {
+      if (in.advance_contexts != nullptr) {
+        in.advance_contexts->AdvanceContexts(in.history_bits, begin, count,
+                                             in.contexts);
+      }
       ExtractBits(in.reference, words, begin, count, reference);
       out.kept += in.rule->Choose(p, count, raw, reference,
                                   in.contexts + begin, factor, chosen,

@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "absl/types/span.h"
+#include "codec/signxor/flip_history.h"
 #include "codec/signxor/rate_distortion.h"
 
 namespace gradcodec::internal {
@@ -35,7 +36,13 @@ struct EncodePassInput {
   // contexts, the rule, and the previous packet's scales, which the rule
   // weighs distortion with (a block without one uses ||p_b||_1 / |b|).
   const uint64_t* reference = nullptr;
-  const uint8_t* contexts = nullptr;
+  uint8_t* contexts = nullptr;
+  // When set, `contexts` hold the previous delta's, and the pass moves
+  // each run's on by the history's latest flips
+  // (FlipHistory::AdvanceContexts) just before the rule reads them, rather
+  // than in a pass of its own.
+  const FlipHistory* advance_contexts = nullptr;
+  uint32_t history_bits = 0;
   const RateDistortionRule* rule = nullptr;
   absl::Span<const float> previous_scales;
 };

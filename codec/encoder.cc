@@ -348,7 +348,8 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
   if (delta) {
     st.contexts.resize(n);
     if (st.contexts_advance && st.contexts_bits == history_bits) {
-      st.reference.history.AdvanceContexts(history_bits, st.contexts.data());
+      in.advance_contexts = &st.reference.history;  // the pass moves them on
+      in.history_bits = history_bits;
     } else {
       st.reference.history.Contexts(history_bits, st.contexts.data());
     }
@@ -356,7 +357,7 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
     contexts = st.contexts.data();
     rule.emplace(st.lambda, st.rate_model);
     in.reference = st.reference.signs.data();
-    in.contexts = contexts;
+    in.contexts = st.contexts.data();
     in.rule = &*rule;
     // The scale the rule weighs distortion with: the block's previous
     // scale, which the current error memory has not inflated (a current

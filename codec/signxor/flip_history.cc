@@ -33,12 +33,22 @@ inline uint8_t Advance(uint8_t context, uint64_t flip, uint8_t keep) {
   return static_cast<uint8_t>(((context << 1) | flip) & keep);
 }
 
+// Bits [i, i + 32) of `words`, bit i in bit 0; the word after i's must
+// exist when they cross into it.
+inline uint32_t Bits32At(const uint64_t* words, uint64_t i) {
+  const uint64_t shift = i & 63;
+  uint64_t bits = words[i >> 6] >> shift;
+  if (shift > 32) bits |= words[(i >> 6) + 1] << (64 - shift);
+  return static_cast<uint32_t>(bits);
+}
+
 #if defined(__x86_64__)
 // 32 contexts a step: the step's 32 flips spread to one byte each (byte j
 // takes bit j of the word: pshufb copies byte j / 8 of it there, and the
-// AND with bit j % 8 picks the bit out).
+// AND with bit j % 8 picks the bit out). Returns the coordinates done.
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) uint64_t AdvanceContextsAvx2(
-    const uint64_t* flips, uint64_t count, uint8_t keep, uint8_t* contexts) {
+    const uint64_t* flips, uint64_t first, uint64_t count, uint8_t keep,
+    uint8_t* contexts) {
   const __m256i byte_of_word = _mm256_setr_epi8(
       0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2,
       3, 3, 3, 3, 3, 3, 3, 3);
@@ -46,11 +56,11 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) uint64_t AdvanceContextsAvx2(
       _mm256_set1_epi64x(static_cast<int64_t>(0x8040201008040201ull));
   const __m256i one = _mm256_set1_epi8(1);
   const __m256i vkeep = _mm256_set1_epi8(static_cast<char>(keep));
-  uint64_t i = 0;
-  for (; i + 32 <= count; i += 32) {
-    const auto word = static_cast<uint32_t>(flips[i >> 6] >> (i & 63));
+  uint64_t done = 0;
+  for (; done + 32 <= count; done += 32) {
+    const uint64_t i = first + done;
     const __m256i spread = _mm256_shuffle_epi8(
-        _mm256_set1_epi32(static_cast<int>(word)), byte_of_word);
+        _mm256_set1_epi32(static_cast<int>(Bits32At(flips, i))), byte_of_word);
     const __m256i flip = _mm256_and_si256(
         _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit_of_byte), bit_of_byte),
         one);
@@ -61,21 +71,23 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) uint64_t AdvanceContextsAvx2(
                 _mm256_or_si256(_mm256_add_epi8(context, context), flip),
                 vkeep));
   }
-  return i;
+  return done;
 }
 #endif
 
 }  // namespace
 
-void FlipHistory::AdvanceContexts(uint32_t history_bits,
-                                  uint8_t* contexts) const {
+void FlipHistory::AdvanceContexts(uint32_t history_bits, uint64_t first,
+                                  uint64_t count, uint8_t* contexts) const {
   const auto keep = static_cast<uint8_t>((1u << history_bits) - 1);
   const uint64_t* const flips = planes_[0].data();  // the latest push
-  uint64_t i = 0;
+  uint64_t done = 0;
 #if defined(__x86_64__)
-  if (CpuHasAvx2Bmi2()) i = AdvanceContextsAvx2(flips, count_, keep, contexts);
+  if (CpuHasAvx2Bmi2()) {
+    done = AdvanceContextsAvx2(flips, first, count, keep, contexts);
+  }
 #endif
-  for (; i < count_; ++i) {
+  for (uint64_t i = first + done; i < first + count; ++i) {
     contexts[i] = Advance(contexts[i], (flips[i >> 6] >> (i & 63)) & 1, keep);
   }
 }

@@ -44,11 +44,14 @@ class FlipHistory {
   // coordinate; history_bits <= kFlipHistoryBits.
   void Contexts(uint32_t history_bits, uint8_t* contexts) const;
 
-  // Moves `contexts` (count() bytes), the result of Contexts(history_bits)
-  // before the last Push, on to what Contexts(history_bits) gives now: each
-  // shifted up by one flip, the pushed one in bit 0. One pass over the
-  // bytes instead of one per plane.
-  void AdvanceContexts(uint32_t history_bits, uint8_t* contexts) const;
+  // Moves contexts[first, first + count), the result of
+  // Contexts(history_bits) before the last Push, on to what
+  // Contexts(history_bits) gives now: each shifted up by one flip, the
+  // pushed one in bit 0. One pass over the bytes instead of one per
+  // plane, and a range at a time, so that the encoder does it where it
+  // reads them next.
+  void AdvanceContexts(uint32_t history_bits, uint64_t first, uint64_t count,
+                       uint8_t* contexts) const;
 
   // Sets every history from one byte each, the inverse of
   // Contexts(kFlipHistoryBits, ...).

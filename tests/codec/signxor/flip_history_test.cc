@@ -1,5 +1,6 @@
 #include "codec/signxor/flip_history.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -34,7 +35,13 @@ TEST(FlipHistoryTest, AdvancedContextsEqualContextsFromThePlanes) {
       for (uint64_t step = 0; step < 10; ++step) {
         std::vector<uint64_t> flips = Flips(count, 17 * step + bits);
         history.Push(flips);
-        history.AdvanceContexts(bits, advanced.data());
+        // In pieces of every alignment, as the encoder's runs come.
+        for (uint64_t first = 0; first < count;) {
+          const uint64_t piece =
+              std::min<uint64_t>(count - first, 1 + (first * 7 + step) % 97);
+          history.AdvanceContexts(bits, first, piece, advanced.data());
+          first += piece;
+        }
         history.Contexts(bits, expected.data());
         ASSERT_EQ(advanced, expected)
             << "count " << count << " bits " << bits << " step " << step;
