@@ -1,5 +1,6 @@
 #include "codec/sign/scale_quantizer.h"
 
+#include <array>
 #include <bit>
 #include <cstring>
 
@@ -57,6 +58,42 @@ constexpr uint32_t kScaleThresholdBits[kScaleStepsPerOctave] = {
     0x3FF67A41, 0x3FF9295A, 0x3FFBDFED, 0x3FFE9E11,
 };
 
+// The thresholds below each of the 128 equal slices of [1, 2) that the
+// top seven mantissa bits pick. Neighbouring thresholds are 2^(1/64)
+// apart, further than a slice is wide, so a slice holds at most one: one
+// comparison with it finishes the count (a binary search took seven
+// dependent loads, once per block of every packet).
+constexpr int kMantissaSliceBits = 7;
+constexpr uint32_t kMantissaSlices = 1u << kMantissaSliceBits;
+constexpr uint32_t kSliceShift = 23 - kMantissaSliceBits;
+
+constexpr uint32_t SliceStart(uint32_t slice) {
+  return 0x3F800000u | (slice << kSliceShift);
+}
+
+constexpr std::array<uint8_t, kMantissaSlices> MakeStepsBelowSlice() {
+  std::array<uint8_t, kMantissaSlices> steps{};
+  for (uint32_t slice = 0; slice < kMantissaSlices; ++slice) {
+    uint8_t k = 0;
+    while (k < kScaleStepsPerOctave &&
+           kScaleThresholdBits[k] < SliceStart(slice)) {
+      ++k;
+    }
+    steps[slice] = k;
+  }
+  return steps;
+}
+constexpr std::array<uint8_t, kMantissaSlices> kStepsBelowSlice =
+    MakeStepsBelowSlice();
+
+constexpr bool AtMostOneThresholdPerSlice() {
+  for (uint32_t slice = 0; slice + 1 < kMantissaSlices; ++slice) {
+    if (kStepsBelowSlice[slice + 1] - kStepsBelowSlice[slice] > 1) return false;
+  }
+  return kScaleStepsPerOctave - kStepsBelowSlice[kMantissaSlices - 1] <= 1;
+}
+static_assert(AtMostOneThresholdPerSlice());
+
 float FromBits(uint32_t bits) { return std::bit_cast<float>(bits); }
 
 uint64_t ZigZag(int64_t v) {
@@ -73,17 +110,14 @@ uint32_t QuantizeScale(float alpha) {
   const auto exponent = static_cast<int32_t>((bits >> 23) & 0xFF);
   if (alpha <= 0 || exponent == 0) return 0;  // zero or below 2^-126
   if (exponent == 0xFF) return kMaxScaleCode;  // not reached: alpha finite
-  // The number of thresholds at or below the mantissa, by binary search
-  // (one per block of every packet): positive floats order as their bit
-  // patterns do, and the thresholds increase.
+  // The number of thresholds at or below the mantissa (positive floats
+  // order as their bit patterns do, and the thresholds increase): those
+  // below its slice, and the slice's own if any.
   const uint32_t mantissa = (bits & 0x007FFFFF) | 0x3F800000;
-  static_assert(kScaleStepsPerOctave == 64);
-  // The halvings find min(count, 63); the last comparison tells 63 from 64.
-  uint32_t step = 0;
-  for (uint32_t half = kScaleStepsPerOctave / 2; half != 0; half /= 2) {
-    step += kScaleThresholdBits[step + half - 1] <= mantissa ? half : 0;
-  }
-  step += kScaleThresholdBits[step] <= mantissa ? 1 : 0;
+  uint32_t step = kStepsBelowSlice[(bits & 0x007FFFFF) >> kSliceShift];
+  step += step < kScaleStepsPerOctave && kScaleThresholdBits[step] <= mantissa
+              ? 1
+              : 0;
   const uint64_t code = static_cast<uint64_t>(exponent - 1) *
                             kScaleStepsPerOctave +
                         step + 1;

@@ -28,6 +28,26 @@ TEST(ScaleQuantizerTest, CodesAreWithinHalfAStepOfTheScale) {
   }
 }
 
+// Every float of one octave: codes rise one step at a time through all 64
+// steps, each within half a step of the value (up to float rounding), so
+// that no slice of the mantissa's lookup lands on a wrong step.
+TEST(ScaleQuantizerTest, EveryFloatOfAnOctaveTakesItsNearestStep) {
+  const double half_step = std::exp2(0.5 / kScaleStepsPerOctave);
+  const uint32_t first = QuantizeScale(1.0f);
+  uint32_t previous = first;
+  for (uint32_t bits = 0x3F800000; bits < 0x40000000; ++bits) {
+    const float alpha = std::bit_cast<float>(bits);
+    const uint32_t code = QuantizeScale(alpha);
+    ASSERT_LE(code - previous, 1u) << alpha;
+    const double ratio = DequantizeScale(code) / static_cast<double>(alpha);
+    ASSERT_LT(ratio, half_step * (1 + 1e-6)) << alpha;
+    ASSERT_GT(ratio, 1 / half_step / (1 + 1e-6)) << alpha;
+    previous = code;
+  }
+  EXPECT_EQ(previous, first + kScaleStepsPerOctave);  // the top rounds to 2
+  EXPECT_EQ(QuantizeScale(2.0f), first + kScaleStepsPerOctave);
+}
+
 TEST(ScaleQuantizerTest, ZeroTinyAndHugeScales) {
   EXPECT_EQ(QuantizeScale(0.0f), 0u);
   EXPECT_EQ(DequantizeScale(0), 0.0f);
