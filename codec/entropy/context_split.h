@@ -79,7 +79,8 @@ class GrowingContextBitVectors {
   uint64_t largest_bit_count_ = 0;
 };
 
-// Counts the bits of each context.
+// Counts the bits of each context. (The encoder no longer needs it: the
+// split counts as it goes. Tests check the split's counts against it.)
 std::vector<uint64_t> CountContexts(absl::Span<const uint8_t> contexts,
                                     uint32_t context_count);
 

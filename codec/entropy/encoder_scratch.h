@@ -7,8 +7,9 @@
 // (The split by context, about 1.1 bits per coordinate, likewise: its
 // fresh storage faulted in on every call cost the signxor encoder about a
 // tenth of its time at 16M coordinates. Its buffers, one per context, keep
-// the most bits each context took, up to about four times the largest
-// stream's bits in all; see GrowingContextBitVectors.)
+// room for the most bits each context took, dropped when they add up to
+// more than four times the largest stream's bits and a block per context;
+// see GrowingContextBitVectors::Start.)
 //
 // A buffer keeps the largest size asked of it (plus a quarter, so that
 // sizes that creep up do not reallocate each call) until its thread ends:
