@@ -49,6 +49,61 @@ void ContextBitVectors::Reset(absl::Span<const uint64_t> counts) {
   storage_.assign(total, 0);
 }
 
+// A fresh buffer's capacity in words: one block of the split's groups
+// (kSplitBlockGroups), so that a context that gets few bits grows never.
+constexpr uint64_t kFirstCapacityWords = 64;
+
+void GrowingContextBitVectors::Start(uint32_t context_count,
+                                     uint64_t bit_count) {
+  // Capacities only grow, up to what each context took at most; should
+  // they add up to far more than the largest stream asked (contexts that
+  // took turns at holding most bits), start afresh rather than keep
+  // several streams' worth per thread.
+  largest_bit_count_ = std::max(largest_bit_count_, bit_count);
+  uint64_t held = 0;
+  for (const Buffer& buffer : buffers_) held += buffer.capacity;
+  if (held > 4 * BitWords(largest_bit_count_) +
+                 buffers_.size() * kFirstCapacityWords) {
+    buffers_.clear();
+  }
+  if (buffers_.size() < context_count) buffers_.resize(context_count);
+  counts_.assign(context_count, 0);
+  for (uint32_t c = 0; c < context_count; ++c) {
+    if (buffers_[c].capacity == 0) Reserve(c, 0, kFirstCapacityWords * 64);
+    buffers_[c].words[0] = 0;
+  }
+}
+
+uint64_t* GrowingContextBitVectors::Reserve(uint32_t c, uint64_t kept,
+                                            uint64_t bits) {
+  Buffer& buffer = buffers_[c];
+  const uint64_t needed = BitWords(bits);
+  if (needed > buffer.capacity) {
+    // Doubling keeps the copies of a context that grows from nothing to
+    // its share of a stream within twice its final size.
+    const uint64_t capacity = std::max(needed, 2 * buffer.capacity);
+    std::unique_ptr<uint64_t[]> words(new uint64_t[capacity + 1]);
+    // The word that holds bit `kept` too: the split ORs the next bits
+    // into it.
+    if (buffer.capacity != 0) {
+      std::memcpy(words.get(), buffer.words.get(),
+                  std::min(kept / 64 + 1, buffer.capacity + 1) * 8);
+    }
+    buffer.words = std::move(words);
+    buffer.capacity = capacity;
+  }
+  return buffer.words.get();
+}
+
+void GrowingContextBitVectors::Finish(const uint64_t* counts) {
+  for (uint32_t c = 0; c < context_count(); ++c) {
+    counts_[c] = counts[c];
+    // Zero past the end: the splits leave the bits after the last one in
+    // its word zero, but not always the word after it.
+    buffers_[c].words[BitWords(counts[c])] = 0;
+  }
+}
+
 std::vector<uint64_t> CountContexts(absl::Span<const uint8_t> contexts,
                                     uint32_t context_count) {
   // Four tables so that runs of one context do not serialise on one counter.
@@ -173,33 +228,55 @@ void PlanesFromContexts(absl::Span<const uint8_t> contexts,
 
 // ---- Portable versions: one bit at a time. --------------------------------
 
+// The portable split's chunk: before each, every context gets room for
+// all of its bits, so that appends within it need no check.
+constexpr size_t kPortableChunkBits = 4096;
+
 void SplitByContextPortable(const uint64_t* bits,
-                          absl::Span<const uint8_t> contexts,
-                          ContextBitVectors& vectors) {
+                            absl::Span<const uint8_t> contexts,
+                            uint32_t context_count,
+                            GrowingContextBitVectors& vectors) {
   struct Sink {
-    uint64_t* out;
+    uint64_t* words;
+    uint64_t written;  // whole words stored
     uint64_t accumulator;
     uint32_t filled;
   };
   // Contexts at or above context_count are a caller's bug (the encoder
   // asserts against it); split is only ever run on the encoder's own input.
-  std::vector<Sink> sinks(vectors.context_count());
-  for (uint32_t c = 0; c < vectors.context_count(); ++c) {
-    sinks[c] = {vectors.words(c), 0, 0};
+  vectors.Start(context_count, contexts.size());
+  std::vector<Sink> sinks(context_count);
+  for (uint32_t c = 0; c < context_count; ++c) {
+    sinks[c] = {vectors.mutable_words(c), 0, 0, 0};
   }
   const size_t n = contexts.size();
-  for (size_t i = 0; i < n; ++i) {
-    Sink& sink = sinks[contexts[i]];
-    sink.accumulator |= ((bits[i >> 6] >> (i & 63)) & 1) << sink.filled;
-    if (++sink.filled == 64) {
-      *sink.out++ = sink.accumulator;
-      sink.accumulator = 0;
-      sink.filled = 0;
+  for (size_t chunk = 0; chunk < n; chunk += kPortableChunkBits) {
+    const size_t end = std::min(n, chunk + kPortableChunkBits);
+    for (uint32_t c = 0; c < context_count; ++c) {
+      Sink& sink = sinks[c];
+      const uint64_t kept = 64 * sink.written;
+      const uint64_t bits_after = kept + sink.filled + (end - chunk);
+      if (bits_after > vectors.capacity(c)) {
+        sink.words = vectors.Reserve(c, kept, bits_after);
+      }
+    }
+    for (size_t i = chunk; i < end; ++i) {
+      Sink& sink = sinks[contexts[i]];
+      sink.accumulator |= ((bits[i >> 6] >> (i & 63)) & 1) << sink.filled;
+      if (++sink.filled == 64) {
+        sink.words[sink.written++] = sink.accumulator;
+        sink.accumulator = 0;
+        sink.filled = 0;
+      }
     }
   }
-  for (Sink& sink : sinks) {
-    if (sink.filled != 0) *sink.out = sink.accumulator;
+  std::vector<uint64_t> counts(context_count);
+  for (uint32_t c = 0; c < context_count; ++c) {
+    Sink& sink = sinks[c];
+    if (sink.filled != 0) sink.words[sink.written] = sink.accumulator;
+    counts[c] = 64 * sink.written + sink.filled;
   }
+  vectors.Finish(counts.data());
 }
 
 absl::Status MergeByContextPortable(const ContextBitVectors& vectors,
@@ -370,28 +447,43 @@ HeldContextMasks(const uint8_t* group, uint64_t* masks) {
   return held;
 }
 
-// A context's place in its vector for the split: a bit offset, so that an
-// append is an OR into the word at the offset, a store of the bits that
-// spill into the next word (which holds none yet), and an addition,
-// wherever the word boundary falls (hence the spare word). That is short
-// enough to pay for each (group, context) pair with bits in it. The first
-// word must start at 0 (the split clears it); appending 0 bits changes
-// nothing.
+// A context's place in its vector for the split: the bit address of its
+// next bit, so that an append is an OR into the word at that address, a
+// store of the bits that spill into the next word (which holds none yet),
+// and an addition, wherever the word boundary falls (hence the spare
+// word). That is short enough to pay for each (group, context) pair with
+// bits in it. The first word must start at 0 (the split clears it);
+// appending 0 bits changes nothing.
+//
+// One word of state, not a pointer and an offset: an append then loads and
+// stores one word of cursor, and forms the word's address from it with no
+// addition (a scaled index), which took a sixth of the split's
+// instructions. (x86-64 addresses are below 2^57, so their bit addresses
+// fit.)
 struct SplitCursor {
-  uint64_t* words;
-  uint64_t offset;  // bits appended
+  uint64_t next;  // 8 * (the words' byte address) + bits appended
+
+  static SplitCursor At(const uint64_t* words, uint64_t offset) {
+    return {8 * reinterpret_cast<uintptr_t>(words) + offset};
+  }
+  // Bits appended to `words` (which the cursor must be At).
+  uint64_t Offset(const uint64_t* words) const {
+    return next - 8 * reinterpret_cast<uintptr_t>(words);
+  }
 
   __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline void
   Append(uint64_t taken, uint64_t count) {
-    uint64_t* const word = words + (offset >> 6);
-    const uint64_t shift = offset & 63;
+    // The words are 8-byte aligned: bit address / 64 * 8 is the byte
+    // address of the word that holds the bit.
+    auto* const word = reinterpret_cast<uint64_t*>((next >> 6) << 3);
+    const uint64_t shift = next & 63;
     word[0] |= taken << shift;
     // Stored, not ORed: besides the load it saves, an OR here lets the
     // compiler fuse the two into a 16-byte load and store, and a 16-byte
     // load half over the previous append's store waits for it to retire.
     // ((x >> 1) >> (63 - s) is x >> (64 - s), and 0 for s = 0.)
     word[1] = (taken >> 1) >> (63 - shift);
-    offset += count;
+    next += count;
   }
 };
 
@@ -624,41 +716,64 @@ int PlaneCount(uint32_t context_count) {
   return planes;
 }
 
+// Gives contexts [0, limit) room for `bits` more bits each. Once per
+// block of groups, so that appends need no check of their own: a block
+// adds at most 64 bits per group to any one context.
+void MakeRoom(uint32_t limit, uint64_t bits, SplitCursor* cursors,
+              GrowingContextBitVectors& vectors) {
+  for (uint32_t c = 0; c < limit; ++c) {
+    const uint64_t offset = cursors[c].Offset(vectors.mutable_words(c));
+    if (offset + bits > vectors.capacity(c)) {
+      cursors[c] = SplitCursor::At(vectors.Reserve(c, offset, offset + bits),
+                                   offset);
+    }
+  }
+}
+
 __attribute__((target("avx2,bmi,bmi2,popcnt")))
 void SplitByContextAvx2(const uint64_t* bits,
                         absl::Span<const uint8_t> contexts,
-                        ContextBitVectors& vectors) {
-  const uint32_t context_count = vectors.context_count();
+                        uint32_t context_count,
+                        GrowingContextBitVectors& vectors) {
+  vectors.Start(context_count, contexts.size());
   // A cursor per possible context value; contexts without a vector are a
   // caller's bug (as for the portable split), and their null cursors fault.
-  std::vector<SplitCursor> cursors(kMaxContextCount, SplitCursor{nullptr, 0});
+  std::vector<SplitCursor> cursors(kMaxContextCount, SplitCursor{0});
   for (uint32_t c = 0; c < context_count; ++c) {
-    cursors[c] = {vectors.words(c), 0};
-    vectors.words(c)[0] = 0;
+    cursors[c] = SplitCursor::At(vectors.mutable_words(c), 0);
   }
   const uint8_t* const c = contexts.data();
   SplitCursor* const s = cursors.data();
   const size_t groups = contexts.size() / 64;
-  if (context_count > kMaxPlaneContexts) {
-    SplitGroupsByDistinct(bits, c, groups, s);
-  } else {
-    for (size_t first = 0; first < groups; first += kSplitBlockGroups) {
-      const size_t size = std::min(kSplitBlockGroups, groups - first);
-      switch (BlockPlanes(c + first * 64, size * 64)) {
-        case 0: SplitBlockByPlanes<0>(bits, c, first, size, s); break;
-        case 1: SplitBlockByPlanes<1>(bits, c, first, size, s); break;
-        case 2: SplitBlockByPlanes<2>(bits, c, first, size, s); break;
-        case 3: SplitBlockByPlanes<3>(bits, c, first, size, s); break;
-        case 4: SplitBlockByPlanes<4>(bits, c, first, size, s); break;
-        case 5: SplitBlockByPlanes<5>(bits, c, first, size, s); break;
-        default: SplitBlockByPlanes<6>(bits, c, first, size, s); break;
-      }
+  for (size_t first = 0; first < groups; first += kSplitBlockGroups) {
+    const size_t size = std::min(kSplitBlockGroups, groups - first);
+    if (context_count > kMaxPlaneContexts) {
+      MakeRoom(context_count, 64 * size, s, vectors);
+      SplitGroupsByDistinct(bits + first, c + first * 64, size, s);
+      continue;
+    }
+    const int planes = BlockPlanes(c + first * 64, size * 64);
+    MakeRoom(std::min(1u << planes, context_count), 64 * size, s, vectors);
+    switch (planes) {
+      case 0: SplitBlockByPlanes<0>(bits, c, first, size, s); break;
+      case 1: SplitBlockByPlanes<1>(bits, c, first, size, s); break;
+      case 2: SplitBlockByPlanes<2>(bits, c, first, size, s); break;
+      case 3: SplitBlockByPlanes<3>(bits, c, first, size, s); break;
+      case 4: SplitBlockByPlanes<4>(bits, c, first, size, s); break;
+      case 5: SplitBlockByPlanes<5>(bits, c, first, size, s); break;
+      default: SplitBlockByPlanes<6>(bits, c, first, size, s); break;
     }
   }
   // The last partial group, one bit at a time.
+  MakeRoom(context_count, 64, s, vectors);
   for (size_t i = groups * 64; i < contexts.size(); ++i) {
     cursors[c[i]].Append((bits[i >> 6] >> (i & 63)) & 1, 1);
   }
+  std::vector<uint64_t> counts(context_count);
+  for (uint32_t k = 0; k < context_count; ++k) {
+    counts[k] = cursors[k].Offset(vectors.mutable_words(k));
+  }
+  vectors.Finish(counts.data());
 }
 
 __attribute__((target("avx2,bmi,bmi2,popcnt")))
@@ -798,11 +913,13 @@ absl::Status MergeByContextPlanes(const ContextBitVectors& vectors,
 }
 
 void SplitByContext(const uint64_t* bits, absl::Span<const uint8_t> contexts,
-                    ContextBitVectors& vectors) {
+                    uint32_t context_count, GrowingContextBitVectors& vectors) {
 #if defined(__x86_64__)
-  if (CpuHasAvx2Bmi2()) return SplitByContextAvx2(bits, contexts, vectors);
+  if (CpuHasAvx2Bmi2()) {
+    return SplitByContextAvx2(bits, contexts, context_count, vectors);
+  }
 #endif
-  SplitByContextPortable(bits, contexts, vectors);
+  SplitByContextPortable(bits, contexts, context_count, vectors);
 }
 
 absl::Status MergeByContext(const ContextBitVectors& vectors,

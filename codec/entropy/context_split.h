@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -39,14 +40,54 @@ class ContextBitVectors {
   std::vector<uint64_t> storage_;
 };
 
-// Counts the bits of each context.
+// Per-context bit vectors that the split fills without counting the
+// contexts first (a pass over every context byte of its own): each context
+// has a buffer of its own that grows as its bits arrive. The buffers keep
+// their capacity from one split to the next, so that an encoder that keeps
+// one set per thread (EncoderScratch) allocates, and faults pages in, only
+// when a context gets more bits than before.
+//
+// Context c's count(c) bits are in words(c)[0 .. BitWords(count(c))), zero
+// past the end through one spare word.
+class GrowingContextBitVectors {
+ public:
+  uint32_t context_count() const {
+    return static_cast<uint32_t>(counts_.size());
+  }
+  uint64_t count(uint32_t c) const { return counts_[c]; }
+  const uint64_t* words(uint32_t c) const { return buffers_[c].words.get(); }
+
+  // For the split: empty vectors for `context_count` contexts of a stream
+  // of `bit_count` bits, each with its first word cleared.
+  void Start(uint32_t context_count, uint64_t bit_count);
+  // Context c's words with room for `bits` bits and the spare word after
+  // them; its first `kept` bits stay as they are (moved when it grows).
+  uint64_t* Reserve(uint32_t c, uint64_t kept, uint64_t bits);
+  // Bits context c has room for without Reserve.
+  uint64_t capacity(uint32_t c) const { return buffers_[c].capacity * 64; }
+  uint64_t* mutable_words(uint32_t c) { return buffers_[c].words.get(); }
+  // Ends the split: context c has counts[c] bits (the spare word cleared).
+  void Finish(const uint64_t* counts);
+
+ private:
+  struct Buffer {
+    std::unique_ptr<uint64_t[]> words;
+    uint64_t capacity = 0;  // words, besides the spare one
+  };
+  std::vector<Buffer> buffers_;
+  std::vector<uint64_t> counts_;
+  uint64_t largest_bit_count_ = 0;
+};
+
+// Counts the bits of each context. (The encoder no longer needs it: the
+// split counts as it goes. Tests check the split's counts against it.)
 std::vector<uint64_t> CountContexts(absl::Span<const uint8_t> contexts,
                                     uint32_t context_count);
 
-// Gathers the bits of each context from `bits` (contexts.size() bits).
-// `vectors` must have been built from CountContexts(contexts).
+// Gathers the bits of each context from `bits` (contexts.size() bits), for
+// contexts below `context_count`, counting them as it goes.
 void SplitByContext(const uint64_t* bits, absl::Span<const uint8_t> contexts,
-                    ContextBitVectors& vectors);
+                    uint32_t context_count, GrowingContextBitVectors& vectors);
 
 // The inverse: writes contexts.size() bits to `out`, taking each bit from
 // its context's vector in order. CORRUPT_PAYLOAD if the contexts do not use
@@ -82,7 +123,8 @@ absl::Status MergeByContextPlanes(const ContextBitVectors& vectors,
 // lacks AVX2 and BMI2 (tests compare them).
 void SplitByContextPortable(const uint64_t* bits,
                             absl::Span<const uint8_t> contexts,
-                            ContextBitVectors& vectors);
+                            uint32_t context_count,
+                            GrowingContextBitVectors& vectors);
 absl::Status MergeByContextPortable(const ContextBitVectors& vectors,
                                     absl::Span<const uint8_t> contexts,
                                     uint64_t* out);

@@ -6,7 +6,10 @@
 //
 // (The split by context, about 1.1 bits per coordinate, likewise: its
 // fresh storage faulted in on every call cost the signxor encoder about a
-// tenth of its time at 16M coordinates.)
+// tenth of its time at 16M coordinates. Its buffers, one per context, keep
+// room for the most bits each context took, dropped when they add up to
+// more than four times the largest stream's bits and a block per context;
+// see GrowingContextBitVectors::Start.)
 //
 // A buffer keeps the largest size asked of it (plus a quarter, so that
 // sizes that creep up do not reallocate each call) until its thread ends:
@@ -36,7 +39,7 @@ class ScratchBuffer {
 struct EncoderScratch {
   ScratchBuffer run_symbols;  // the fast coder's rANS symbols
   ScratchBuffer rans_words;   // a rANS stream, written backwards
-  ContextBitVectors split;    // the fast coder's bits, split by context
+  GrowingContextBitVectors split;  // the fast coder's bits, by context
 };
 
 // This thread's buffers. An encoder takes them for the length of one call

@@ -102,9 +102,10 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
   if (context_count == 1) {
     runs[0] = {bits.data(), bit_count};
   } else {
-    ContextBitVectors& split = scratch.split;
-    split.Reset(CountContexts(contexts, context_count));
-    SplitByContext(bits.data(), contexts, split);
+    // The split counts the contexts as it goes (its offsets end at the
+    // counts): no pass over the context bytes of its own.
+    GrowingContextBitVectors& split = scratch.split;
+    SplitByContext(bits.data(), contexts, context_count, split);
     for (uint32_t c = 0; c < context_count; ++c) {
       runs[c] = {split.words(c), split.count(c)};
     }

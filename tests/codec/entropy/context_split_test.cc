@@ -1,5 +1,6 @@
 #include "codec/entropy/context_split.h"
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -67,20 +68,69 @@ Case MakeFlipHistoryCase(size_t n, uint32_t history_bits, uint64_t seed,
   return c;
 }
 
-// The dispatched split (AVX2 where available) gives the portable one's
-// vectors, word for word, spare word included.
-void ExpectSplitsAgree(const Case& c, const std::string& label) {
+// Each context's bits, one bit at a time: what the splits must give.
+std::vector<std::vector<uint64_t>> ReferenceSplit(const Case& c) {
+  std::vector<std::vector<uint64_t>> words(c.context_count);
+  std::vector<uint64_t> counts(c.context_count, 0);
+  for (size_t i = 0; i < c.contexts.size(); ++i) {
+    const uint8_t k = c.contexts[i];
+    if (counts[k] % 64 == 0) words[k].push_back(0);
+    words[k].back() |= ((c.bits[i >> 6] >> (i & 63)) & 1) << (counts[k] % 64);
+    ++counts[k];
+  }
+  return words;
+}
+
+// The split's vectors hold the reference's bits and counts, word for
+// word, with the spare word after them zero.
+void ExpectSplitLikeReference(const GrowingContextBitVectors& split,
+                              const Case& c, const std::string& label) {
+  const std::vector<std::vector<uint64_t>> reference = ReferenceSplit(c);
   const std::vector<uint64_t> counts =
       CountContexts(c.contexts, c.context_count);
-  ContextBitVectors fast(counts), portable(counts);
-  SplitByContext(c.bits.data(), c.contexts, fast);
-  SplitByContextPortable(c.bits.data(), c.contexts, portable);
+  ASSERT_EQ(split.context_count(), c.context_count) << label;
   for (uint32_t k = 0; k < c.context_count; ++k) {
-    ASSERT_TRUE(std::equal(fast.words(k),
-                           fast.words(k) + BitWords(counts[k]) + 1,
-                           portable.words(k)))
+    ASSERT_EQ(split.count(k), counts[k]) << label << " context " << k;
+    ASSERT_EQ(BitWords(counts[k]), reference[k].size());
+    std::vector<uint64_t> expected = reference[k];
+    expected.push_back(0);  // the spare word
+    ASSERT_TRUE(std::equal(expected.begin(), expected.end(), split.words(k)))
         << label << " context " << k;
   }
+}
+
+// The dispatched split (AVX2 where available) and the portable one both
+// give the reference's vectors, in fresh vectors and in `reused` (vectors
+// that earlier splits left with capacities of their own).
+void ExpectSplitsAgree(const Case& c, const std::string& label,
+                       GrowingContextBitVectors* reused = nullptr) {
+  GrowingContextBitVectors fast, portable;
+  SplitByContext(c.bits.data(), c.contexts, c.context_count, fast);
+  ExpectSplitLikeReference(fast, c, label + " (dispatched)");
+  SplitByContextPortable(c.bits.data(), c.contexts, c.context_count,
+                         portable);
+  ExpectSplitLikeReference(portable, c, label + " (portable)");
+  if (reused != nullptr) {
+    SplitByContext(c.bits.data(), c.contexts, c.context_count, *reused);
+    ExpectSplitLikeReference(*reused, c, label + " (dispatched, reused)");
+    SplitByContextPortable(c.bits.data(), c.contexts, c.context_count,
+                           *reused);
+    ExpectSplitLikeReference(*reused, c, label + " (portable, reused)");
+  }
+}
+
+// The split's vectors as the merge takes them.
+ContextBitVectors ForMerge(const GrowingContextBitVectors& split) {
+  std::vector<uint64_t> counts(split.context_count());
+  for (uint32_t k = 0; k < split.context_count(); ++k) {
+    counts[k] = split.count(k);
+  }
+  ContextBitVectors vectors(counts);
+  for (uint32_t k = 0; k < split.context_count(); ++k) {
+    std::copy(split.words(k), split.words(k) + BitWords(counts[k]),
+              vectors.words(k));
+  }
+  return vectors;
 }
 
 // Contexts as bit planes (PlanesFromContexts), with their storage.
@@ -112,10 +162,9 @@ TEST(ContextSplitTest, FastAndPortablePathsAgree) {
         ExpectSplitsAgree(c, "n=" + std::to_string(n) + " contexts=" +
                                  std::to_string(contexts) +
                                  " runs=" + std::to_string(runs));
-        const std::vector<uint64_t> counts =
-            CountContexts(c.contexts, c.context_count);
-        ContextBitVectors fast(counts);
-        SplitByContext(c.bits.data(), c.contexts, fast);
+        GrowingContextBitVectors split;
+        SplitByContext(c.bits.data(), c.contexts, c.context_count, split);
+        const ContextBitVectors fast = ForMerge(split);
         std::vector<uint64_t> merged(BitWords(n), ~uint64_t{0});
         std::vector<uint64_t> merged_portable(BitWords(n), ~uint64_t{0});
         ASSERT_TRUE(MergeByContext(fast, c.contexts, merged.data()).ok());
@@ -166,6 +215,64 @@ TEST(ContextSplitTest, EveryContextInUseSplitsLikePortable) {
   }
 }
 
+// One context takes every bit, so that its vector grows block after block
+// (from one block's room to the whole stream) while the others stay
+// empty; with the plane path (up to 64 contexts) and the distinct one.
+TEST(ContextSplitTest, OneContextTakingEveryBitGrowsAcrossBlocks) {
+  for (uint32_t contexts : {2u, 64u, 256u}) {
+    for (uint32_t taker : {0u, contexts - 1}) {
+      for (size_t n : {64 * 64 + 1, 64 * 64 * 9 + 33, 1000003}) {
+        Case c = MakeCase(n, contexts, n + taker, false);
+        std::fill(c.contexts.begin(), c.contexts.end(),
+                  static_cast<uint8_t>(taker));
+        ExpectSplitsAgree(c, "n=" + std::to_string(n) + " contexts=" +
+                                 std::to_string(contexts) +
+                                 " taker=" + std::to_string(taker));
+        // Then most bits in one context, the rest spread.
+        for (size_t i = 0; i < n; i += 7) {
+          c.contexts[i] = static_cast<uint8_t>(i % contexts);
+        }
+        ExpectSplitsAgree(c, "mostly n=" + std::to_string(n) +
+                                 " contexts=" + std::to_string(contexts) +
+                                 " taker=" + std::to_string(taker));
+      }
+    }
+  }
+}
+
+// One set of vectors through many splits, as an encoding thread keeps it:
+// the counts change from call to call (which context takes most bits, the
+// stream's length, the context count), so some contexts grow while others
+// keep more room than they need, and vectors held after a long stream
+// serve short ones (and are started afresh when far too large).
+TEST(ContextSplitTest, ReusedVectorsSplitLikeFresh) {
+  GrowingContextBitVectors reused;
+  uint64_t seed = 700;
+  for (int round = 0; round < 3; ++round) {
+    for (size_t n : {300000, 5000, 64 * 64 * 3, 0, 100, 200000}) {
+      for (uint32_t contexts : {64u, 5u, 256u, 16u}) {
+        Case c = MakeCase(n, contexts, seed++, true);
+        // A different context takes most bits each time.
+        const auto taker = static_cast<uint8_t>(seed % contexts);
+        for (size_t i = 0; i < n; ++i) {
+          if (i % 5 != 0) c.contexts[i] = taker;
+        }
+        ExpectSplitsAgree(c,
+                          "round=" + std::to_string(round) +
+                              " n=" + std::to_string(n) +
+                              " contexts=" + std::to_string(contexts),
+                          &reused);
+      }
+    }
+  }
+  // Flip histories too, whose blocks need different plane counts.
+  for (uint32_t history_bits : {6u, 2u, 5u}) {
+    const Case c = MakeFlipHistoryCase(100000, history_bits, seed++, 4096);
+    ExpectSplitsAgree(c, "flips history_bits=" + std::to_string(history_bits),
+                      &reused);
+  }
+}
+
 // Contexts as bit planes: the same contexts as their bytes, and the same
 // merge, at every tail length and plane count.
 TEST(ContextSplitTest, PlanesMergeLikeBytes) {
@@ -179,8 +286,10 @@ TEST(ContextSplitTest, PlanesMergeLikeBytes) {
         std::vector<uint8_t> contexts(n);
         ContextsFromPlanes(planes, contexts.data());
         ASSERT_EQ(contexts, c.contexts) << "n=" << n;
-        ContextBitVectors vectors(CountContexts(c.contexts, c.context_count));
-        SplitByContextPortable(c.bits.data(), c.contexts, vectors);
+        GrowingContextBitVectors split;
+        SplitByContextPortable(c.bits.data(), c.contexts, c.context_count,
+                               split);
+        const ContextBitVectors vectors = ForMerge(split);
         std::vector<uint64_t> merged(BitWords(n), ~uint64_t{0});
         ASSERT_TRUE(MergeByContextPlanes(vectors, planes, merged.data()).ok());
         EXPECT_EQ(merged, c.bits) << "n=" << n << " planes=" << plane_count;
