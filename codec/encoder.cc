@@ -295,7 +295,9 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
   // Everything that can fail is checked before any state changes: the
   // pass writes only scratch, and stops at the first p = v + e (v the input
   // or its Nesterov-momentum form) that is not finite (the input's, or an
-  // overflow of the sum).
+  // overflow of the sum). (It moves the contexts on in place, which is
+  // scratch too: contexts_advance is cleared first, so a failed call has
+  // the next one rebuild them.)
   const bool key = st.key_requested ||
                    (o.key_interval != 0 && st.since_key >= o.key_interval);
   if (st.shifted != nullptr) {

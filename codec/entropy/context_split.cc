@@ -49,9 +49,11 @@ void ContextBitVectors::Reset(absl::Span<const uint64_t> counts) {
   storage_.assign(total, 0);
 }
 
-// A fresh buffer's capacity in words: one block of the split's groups
-// (kSplitBlockGroups), so that a context that gets few bits grows never.
-constexpr uint64_t kFirstCapacityWords = 64;
+// A fresh buffer's capacity in words: two blocks of the split's groups
+// (kSplitBlockGroups), so that a context that gets few bits never grows
+// (the split makes room for a whole block's bits beyond what a context
+// holds before each block).
+constexpr uint64_t kFirstCapacityWords = 2 * 64;
 
 void GrowingContextBitVectors::Start(uint32_t context_count,
                                      uint64_t bit_count) {
@@ -453,7 +455,8 @@ HeldContextMasks(const uint8_t* group, uint64_t* masks) {
 // and an addition, wherever the word boundary falls (hence the spare
 // word). That is short enough to pay for each (group, context) pair with
 // bits in it. The first word must start at 0 (the split clears it);
-// appending 0 bits changes nothing.
+// appending 0 bits changes no bit, but like any append it stores the word
+// after the cursor's, which must be within the buffer (MakeRoom).
 //
 // One word of state, not a pointer and an offset: an append then loads and
 // stores one word of cursor, and forms the word's address from it with no

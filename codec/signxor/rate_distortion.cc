@@ -60,9 +60,8 @@ static_assert(kMaxExtraBits * kRuleLevelsPerBit < 128,
 // 64] for |p_i| * scale < (level_i & 0x7F) where the raw sign makes the
 // outcome the context does not favour (a flip where bit 7 of the level is
 // clear, a non-flip where it is set); |p_i| of each among the first
-// count / 8 * 8 added to lanes[i mod 8]. `first` is the coordinate index
-// of p[0] within the caller's count (a multiple of 8), `lane_end` that
-// count / 8 * 8.
+// count / 8 * 8 added to lanes[i mod 8]. `lane_end` is that count / 8 *
+// 8, counted from p[0] (which a caller must start on a multiple of 8).
 void AgainstMasksPortable(const float* p, uint64_t count, const uint64_t* raw,
                           const uint64_t* reference, const uint8_t* contexts,
                           float scale, const uint8_t* levels,

@@ -7,7 +7,8 @@
 //
 //   4 alpha |p_i| < lambda * alpha^2 * extra_bits(context_i),
 //
-// i.e. |p_i| < lambda * alpha * extra_bits / 4: where flips are rare it
+// i.e. |p_i| < lambda * alpha * extra_bits / 4 (extra_bits capped, and
+// rounded as RateDistortionRule says): where flips are rare it
 // keeps a changed sign, and where they are the norm (error feedback makes
 // small coordinates oscillate, so in most contexts they are) it flips an
 // unchanged one. Error feedback carries the error of every sign sent
@@ -91,7 +92,9 @@ class FlipRateModel {
 // multiples of 1/kRuleLevelsPerBit, so that at most kMaxExtraBits they fit
 // seven bits and the vector path looks 32 contexts up at once in a
 // 64-byte table (a float gather per eight coordinates took most of the
-// rule's time). The rounding moves a threshold by under 2%.
+// rule's time). The rounding moves a context's extra bits by at most
+// 1/62 bit (under 0.4% of the cap); contexts below 1/62 bit, where flip
+// and non-flip are about equally likely, never override.
 inline constexpr int kRuleLevelsPerBit = 31;
 
 // The rule with one packet's lambda and flip costs, applied a run of a
@@ -109,14 +112,16 @@ class RateDistortionRule {
   RateDistortionRule(double lambda, const FlipRateModel& model);
 
   // The threshold factor of a block whose scale estimate is `alpha` (the
-  // block's previous scale): |p_i| is compared with it times extra_bits.
-  // The rule sends the raw signs of a block whose factor is not > 0.
+  // block's previous scale): |p_i| is compared with it times the rounded
+  // extra bits, level / kRuleLevelsPerBit. The rule sends the raw signs of
+  // a block whose factor is not > 0.
   float BlockFactor(float alpha) const {
     return static_cast<float>(lambda_ * alpha / 4);
   }
 
   // A context's level: bits 0..6 min(kMaxExtraBits, |FlipExtraBits|) in
-  // units of 1/kRuleLevelsPerBit, rounded to nearest; bit 7 set where flips
+  // units of 1/kRuleLevelsPerBit, computed in double and rounded to
+  // nearest, halves away from zero; bit 7 set where flips
   // are the likelier outcome (FlipExtraBits < 0), so that one lookup
   // yields both. `context` of any history length (masked with
   // kRateContextMask).

@@ -107,7 +107,38 @@ TEST(RateDistortionRuleTest, LevelsRoundTheCappedExtraBits) {
         std::lround(std::min(kMaxExtraBits, std::fabs(bits)) * kRuleLevelsPerBit);
     EXPECT_EQ(rule.level(c) & 0x7F, magnitude) << "context " << c;
     EXPECT_EQ((rule.level(c) & 0x80) != 0, bits < 0) << "context " << c;
-    EXPECT_EQ(rule.level(c + 64), rule.level(c)) << "eight-flip contexts mask";
+  }
+}
+
+// Levels pinned where the extra bits are known: capped at 4 bits (124),
+// exactly one bit favouring flips (31 with bit 7), and none (0).
+TEST(RateDistortionRuleTest, LevelsOfKnownFlipRates) {
+  // After a key the counts are 1 flip in 10; a step's counts add to half
+  // of those, so q = (1 + flips) / (6 + totals).
+  FlipRateModel model;
+  FlipRateModel::StepCounts flips{}, totals{};
+  totals[0] = 1000;  // q = 1/1006: 9.97 bits, capped
+  flips[1] = 665;    // q = 2/3: a flip costs -1 bit
+  totals[1] = 993;
+  flips[2] = 502;    // q = 1/2
+  totals[2] = 1000;
+  model.ObserveCounts(flips, totals);
+  const RateDistortionRule rule(1.0, model);
+  EXPECT_EQ(rule.level(0), 124);
+  EXPECT_EQ(rule.level(1), 0x80 | 31);
+  EXPECT_EQ(rule.level(2) & 0x7F, 0);
+}
+
+TEST(FlipRateModelTest, ObserveStrideKeepsTheSampleNearTwoToTheEighteen) {
+  EXPECT_EQ(FlipRateModel::ObserveStride(0), 8u);
+  EXPECT_EQ(FlipRateModel::ObserveStride(26000), 8u);
+  EXPECT_EQ(FlipRateModel::ObserveStride((uint64_t{1} << 21) + 7), 8u);
+  EXPECT_EQ(FlipRateModel::ObserveStride((uint64_t{1} << 21) + 8), 16u);
+  EXPECT_EQ(FlipRateModel::ObserveStride(uint64_t{1} << 24), 64u);
+  for (uint64_t n : {uint64_t{1} << 22, uint64_t{100000000}, uint64_t{1} << 40}) {
+    const uint64_t stride = FlipRateModel::ObserveStride(n);
+    EXPECT_LE(n / stride, FlipRateModel::kMaxObserved) << n;
+    EXPECT_GT(n / (stride / 2), FlipRateModel::kMaxObserved) << n;
   }
 }
 

@@ -1,0 +1,121 @@
+#include "codec/encode_pass.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "codec/entropy/context_bit_coder.h"
+#include "codec/sign/scale_quantizer.h"
+#include "codec/signxor/rate_distortion.h"
+#include "gtest/gtest.h"
+
+namespace gradcodec::internal {
+namespace {
+
+// The order of spec section 11.8 step 5: eight float lanes (lane k the
+// coordinates k mod 8 of the block), moved into a double in lane order
+// every 2^16 coordinates and after the last multiple of 8, the rest added
+// to the double one by one; `take` picks the coordinates summed.
+template <typename Take>
+double FixedOrderAbsSum(const std::vector<float>& p, Take take) {
+  const uint64_t n = p.size();
+  double sum = 0;
+  float lanes[8] = {};
+  auto flush = [&] {
+    for (float& lane : lanes) {
+      sum += lane;
+      lane = 0;
+    }
+  };
+  for (uint64_t i = 0; i < n / 8 * 8; ++i) {
+    if (take(i)) lanes[i % 8] += std::fabs(p[i]);
+    if ((i + 1) % (uint64_t{1} << 16) == 0) flush();
+  }
+  flush();
+  for (uint64_t i = n / 8 * 8; i < n; ++i) {
+    if (take(i)) sum += std::fabs(p[i]);
+  }
+  return sum;
+}
+
+// One signxor block of several runs, past a 2^16 flush and ending in a
+// partial group of 8: the signs the pass sends follow the rule as section
+// 11.8 states it in every run, and the block's scale code is that of
+// (||p_b||_1 - 2 K_b) / |b| with both sums over the whole block. (The
+// code is a 1% grid: it catches a run or a tail left out of a sum, not a
+// change of summation order alone, which moves alpha by a rounding.)
+TEST(EncodePassTest, LongBlockFollowsTheRuleAndSumsEveryRun) {
+  constexpr uint64_t n = (uint64_t{1} << 16) + 3 * kRunCoordinates + 13;
+  std::vector<float> g(n), e(n);
+  std::vector<uint8_t> contexts(n);
+  std::vector<uint64_t> reference(BitWords(n), 0);
+  uint64_t state = 7;
+  auto next = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  };
+  for (uint64_t i = 0; i < n; ++i) {
+    g[i] = (static_cast<float>(next() % 2001) - 1000.0f) / 1000.0f;
+    e[i] = (static_cast<float>(next() % 201) - 100.0f) / 1000.0f;
+    contexts[i] = static_cast<uint8_t>(next() % 64);
+    if (next() % 2 == 0) reference[i / 64] |= uint64_t{1} << (i % 64);
+  }
+  FlipRateModel model;
+  FlipRateModel::StepCounts flips{}, totals{};
+  for (int c = 0; c < kFlipContexts; ++c) {
+    totals[c] = 1000;
+    flips[c] = static_cast<uint64_t>(5 + c * 15);
+  }
+  model.ObserveCounts(flips, totals);
+  const RateDistortionRule rule(1.5, model);
+  const std::vector<uint64_t> block_starts = {0, n};
+
+  EncodePassInput in;
+  in.update = g;
+  in.error = e.data();
+  in.block_starts = block_starts;
+  in.reference = reference.data();
+  in.contexts = contexts.data();
+  in.rule = &rule;
+  std::vector<uint64_t> signs(BitWords(n)), sent_flips(BitWords(n));
+  std::vector<uint32_t> codes(1);
+  std::vector<float> scales(1), error(n);
+  EncodePassOutput out;
+  out.signs = signs.data();
+  out.flips = sent_flips.data();
+  out.codes = codes.data();
+  out.scales = scales.data();
+  out.error = error.data();
+  ASSERT_TRUE(RunEncodePass(in, out));
+
+  std::vector<float> p(n);
+  for (uint64_t i = 0; i < n; ++i) p[i] = g[i] + e[i];
+  const double abs_sum = FixedOrderAbsSum(p, [](uint64_t) { return true; });
+  const float factor = rule.BlockFactor(
+      static_cast<float>(abs_sum / static_cast<double>(n)));
+  const float scale = static_cast<float>(kRuleLevelsPerBit) / factor;
+  std::vector<bool> against(n);
+  uint64_t overridden = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    const uint8_t level = rule.level(contexts[i]);
+    const bool raw = p[i] < 0;
+    const bool flip = raw != (((reference[i / 64] >> (i % 64)) & 1) != 0);
+    against[i] = flip != ((level & 0x80) != 0) &&
+                 std::fabs(p[i]) * scale < static_cast<float>(level & 0x7F);
+    overridden += against[i] ? 1 : 0;
+    ASSERT_EQ(((signs[i / 64] >> (i % 64)) & 1) != 0, raw != against[i])
+        << "coordinate " << i;
+  }
+  ASSERT_GT(overridden, n / 100) << "the rule must override some signs";
+  EXPECT_EQ(out.kept, overridden);
+  const double against_sum =
+      FixedOrderAbsSum(p, [&against](uint64_t i) { return against[i]; });
+  const auto alpha = static_cast<float>(
+      std::max(0.0, (abs_sum - 2 * against_sum) / static_cast<double>(n)));
+  EXPECT_EQ(codes[0], QuantizeScale(alpha));
+  EXPECT_EQ(scales[0], DequantizeScale(QuantizeScale(alpha)));
+}
+
+}  // namespace
+}  // namespace gradcodec::internal
