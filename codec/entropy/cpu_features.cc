@@ -1,6 +1,13 @@
 #include "codec/entropy/cpu_features.h"
 
+#include <atomic>
+
 namespace gradcodec::internal {
+namespace {
+
+std::atomic<bool> portable_for_testing{false};
+
+}  // namespace
 
 bool CpuHasAvx2Bmi2() {
 #if defined(__x86_64__)
@@ -8,10 +15,18 @@ bool CpuHasAvx2Bmi2() {
                           __builtin_cpu_supports("bmi") &&
                           __builtin_cpu_supports("bmi2") &&
                           __builtin_cpu_supports("popcnt");
-  return has;
+  return has && !portable_for_testing.load(std::memory_order_relaxed);
 #else
   return false;
 #endif
+}
+
+ScopedPortablePathsForTesting::ScopedPortablePathsForTesting() {
+  portable_for_testing.store(true, std::memory_order_relaxed);
+}
+
+ScopedPortablePathsForTesting::~ScopedPortablePathsForTesting() {
+  portable_for_testing.store(false, std::memory_order_relaxed);
 }
 
 }  // namespace gradcodec::internal

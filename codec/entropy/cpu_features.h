@@ -12,6 +12,18 @@ namespace gradcodec::internal {
 // functions use). Cached after the first call. Always false off x86-64.
 bool CpuHasAvx2Bmi2();
 
+// For tests: while one lives, CpuHasAvx2Bmi2() says false, so that the
+// portable paths run (and can be compared with the vector ones) on
+// machines with AVX2 too. Not for concurrent use.
+class ScopedPortablePathsForTesting {
+ public:
+  ScopedPortablePathsForTesting();
+  ~ScopedPortablePathsForTesting();
+  ScopedPortablePathsForTesting(const ScopedPortablePathsForTesting&) = delete;
+  ScopedPortablePathsForTesting& operator=(
+      const ScopedPortablePathsForTesting&) = delete;
+};
+
 }  // namespace gradcodec::internal
 
 #endif  // GRADCODEC_CODEC_ENTROPY_CPU_FEATURES_H_
