@@ -9,6 +9,7 @@
 #include "codec/sign/scale_quantizer.h"
 #include "codec/signxor/rate_distortion.h"
 #include "gtest/gtest.h"
+#include "signxor/spread_rate_model.h"
 
 namespace gradcodec::internal {
 namespace {
@@ -61,14 +62,7 @@ TEST(EncodePassTest, LongBlockFollowsTheRuleAndSumsEveryRun) {
     contexts[i] = static_cast<uint8_t>(next() % 64);
     if (next() % 2 == 0) reference[i / 64] |= uint64_t{1} << (i % 64);
   }
-  FlipRateModel model;
-  FlipRateModel::StepCounts flips{}, totals{};
-  for (int c = 0; c < kFlipContexts; ++c) {
-    totals[c] = 1000;
-    flips[c] = static_cast<uint64_t>(5 + c * 15);
-  }
-  model.ObserveCounts(flips, totals);
-  const RateDistortionRule rule(1.5, model);
+  const RateDistortionRule rule(1.5, SpreadRateModel());
   const std::vector<uint64_t> block_starts = {0, n};
 
   EncodePassInput in;

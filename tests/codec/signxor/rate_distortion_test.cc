@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "spread_rate_model.h"
 
 namespace gradcodec::internal {
 namespace {
@@ -85,21 +86,8 @@ TEST(RateDistortionRuleTest, LambdaZeroSendsTheRawSigns) {
   for (float lane : lanes) EXPECT_EQ(lane, 0.0f);
 }
 
-// A model whose 64 contexts have flip rates spread over (0, 1), so that
-// levels take many values and both outcomes are favoured somewhere.
-FlipRateModel SpreadModel() {
-  FlipRateModel model;
-  FlipRateModel::StepCounts flips{}, totals{};
-  for (int c = 0; c < kFlipContexts; ++c) {
-    totals[c] = 1000;
-    flips[c] = static_cast<uint64_t>(5 + c * 15);
-  }
-  model.ObserveCounts(flips, totals);
-  return model;
-}
-
 TEST(RateDistortionRuleTest, LevelsRoundTheCappedExtraBits) {
-  const FlipRateModel model = SpreadModel();
+  const FlipRateModel model = SpreadRateModel();
   const RateDistortionRule rule(1.25, model);
   for (uint32_t c = 0; c < kFlipContexts; ++c) {
     const double bits = model.FlipExtraBits(c);
@@ -146,7 +134,7 @@ TEST(FlipRateModelTest, ObserveStrideKeepsTheSampleNearTwoToTheEighteen) {
 // Choose on every count from 0 to 200 (full words, tails, and a tail
 // past the last multiple of 8), with eight-flip contexts.
 TEST(RateDistortionRuleTest, ChooseMatchesTheStatedRule) {
-  const RateDistortionRule rule(1.25, SpreadModel());
+  const RateDistortionRule rule(1.25, SpreadRateModel());
   constexpr uint64_t kMax = 200;
   std::vector<float> p(kMax);
   std::vector<uint8_t> contexts(kMax);
