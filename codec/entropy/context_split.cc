@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "codec/entropy/context_bit_coder.h"
 #include "codec/entropy/cpu_features.h"
+#include "codec/entropy/spread_bits_avx2.h"
 #include "gradcodec/error_code.h"
 
 namespace gradcodec::internal {
@@ -157,20 +158,6 @@ uint32_t PlaneContext(const ContextPlanes& planes, uint64_t i) {
 
 #if defined(__x86_64__)
 namespace {
-
-// Byte j of the result: `value` where bit j of `bits` is set, else 0
-// (shuffle byte j / 8 of the bits to byte j, keep bit j mod 8, compare).
-__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline __m256i
-SpreadBits(uint32_t bits, __m256i value) {
-  const __m256i spread = _mm256_setr_epi8(
-      0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,  //
-      2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-  const __m256i bit = _mm256_set1_epi64x(0x8040201008040201ll);
-  const __m256i bytes =
-      _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(bits)), spread);
-  return _mm256_and_si256(
-      _mm256_cmpeq_epi8(_mm256_and_si256(bytes, bit), bit), value);
-}
 
 // Contexts of coordinates [0, 64 * words), 32 per vector, each plane's
 // bits spread to one byte per coordinate and added in.

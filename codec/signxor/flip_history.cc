@@ -2,12 +2,9 @@
 
 #include <algorithm>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
 #include "codec/entropy/context_bit_coder.h"
 #include "codec/entropy/cpu_features.h"
+#include "codec/entropy/spread_bits_avx2.h"
 
 namespace gradcodec::internal {
 
@@ -43,27 +40,17 @@ inline uint32_t Bits32At(const uint64_t* words, uint64_t i) {
 }
 
 #if defined(__x86_64__)
-// 32 contexts a step: the step's 32 flips spread to one byte each (byte j
-// takes bit j of the word: pshufb copies byte j / 8 of it there, and the
-// AND with bit j % 8 picks the bit out). Returns the coordinates done.
+// 32 contexts a step, the step's 32 flips spread to one byte each.
+// Returns the coordinates done.
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) uint64_t AdvanceContextsAvx2(
     const uint64_t* flips, uint64_t first, uint64_t count, uint8_t keep,
     uint8_t* contexts) {
-  const __m256i byte_of_word = _mm256_setr_epi8(
-      0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2,
-      3, 3, 3, 3, 3, 3, 3, 3);
-  const __m256i bit_of_byte =
-      _mm256_set1_epi64x(static_cast<int64_t>(0x8040201008040201ull));
   const __m256i one = _mm256_set1_epi8(1);
   const __m256i vkeep = _mm256_set1_epi8(static_cast<char>(keep));
   uint64_t done = 0;
   for (; done + 32 <= count; done += 32) {
     const uint64_t i = first + done;
-    const __m256i spread = _mm256_shuffle_epi8(
-        _mm256_set1_epi32(static_cast<int>(Bits32At(flips, i))), byte_of_word);
-    const __m256i flip = _mm256_and_si256(
-        _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit_of_byte), bit_of_byte),
-        one);
+    const __m256i flip = SpreadBits(Bits32At(flips, i), one);
     auto* at = reinterpret_cast<__m256i*>(contexts + i);
     const __m256i context = _mm256_loadu_si256(at);
     _mm256_storeu_si256(
