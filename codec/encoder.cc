@@ -86,11 +86,11 @@ struct Encoder::State {
   std::vector<float> next_error;
   std::vector<uint64_t> signs, flips;
   std::vector<uint8_t> contexts;
-  // Whether `contexts` holds the last committed delta's contexts (of
-  // contexts_bits flips): the next delta's are then those moved one flip
-  // on, cheaper than building them from the history planes again.
+  // Whether `contexts` holds the last committed delta's contexts: the next
+  // delta's are then those moved one flip on, cheaper than building them
+  // from the history planes again. (Every delta of an encoder uses the
+  // same history length: the options and the coder are fixed at Create.)
   bool contexts_advance = false;
-  uint32_t contexts_bits = 0;
   std::vector<float> scales;
   std::vector<uint32_t> codes;
   std::vector<uint8_t> scales_payload, bits_payload;
@@ -349,13 +349,12 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
   std::optional<internal::RateDistortionRule> rule;
   if (delta) {
     st.contexts.resize(n);
-    if (st.contexts_advance && st.contexts_bits == history_bits) {
+    if (st.contexts_advance) {
       in.advance_contexts = &st.reference.history;  // the pass moves them on
       in.history_bits = history_bits;
     } else {
       st.reference.history.Contexts(history_bits, st.contexts.data());
     }
-    st.contexts_bits = history_bits;
     contexts = st.contexts.data();
     rule.emplace(st.lambda, st.rate_model);
     in.reference = st.reference.signs.data();
