@@ -21,11 +21,11 @@ constexpr uint64_t kRunWords = kRunCoordinates / 64;
 // A block's ||p_b||_1 (and the rule's sum of |p_i| over the signs it sent
 // against p, over those coordinates only), in an order fixed once so that
 // every build (and the vector and portable paths) adds alike: eight float
-// lanes, lane k taking the coordinates k mod 8 of the block, moved into a double sum in
-// lane order every 2^16 coordinates and after the last multiple of 8; the
-// coordinates past that added to the double one by one. Error memories
-// depend on these sums bit for bit, so the order must not change. The
-// runs of a block end on the 2^16 boundaries.
+// lanes, lane k taking the coordinates k mod 8 of the block, moved into a
+// double sum in lane order every 2^16 coordinates and after the last
+// multiple of 8; the coordinates past that added to the double one by one.
+// Error memories depend on these sums bit for bit, so the order must not
+// change. The runs of a block end on the 2^16 boundaries.
 constexpr uint64_t kFlush = uint64_t{1} << 16;
 static_assert(kFlush % kRunCoordinates == 0 && kRunCoordinates % 64 == 0);
 
@@ -199,6 +199,20 @@ void Flush(Lanes& lanes, double* sum) {
   }
 }
 
+// After a run whose lanes are added, ending `done` coordinates into its
+// block (`last`: the block's last run): the lanes into the double where
+// kFlush's order says, and at the block's end the run's coordinates past
+// its last multiple of 8 that `take` picks, one by one.
+template <typename Take>
+void SettleRun(uint64_t done, bool last, const float* p, uint64_t count,
+               Take take, Lanes& lanes, double* sum) {
+  if (done % kFlush == 0 || last) Flush(lanes, sum);
+  if (!last) return;
+  for (uint64_t j = count / 8 * 8; j < count; ++j) {
+    if (take(j)) *sum += std::fabs(p[j]);
+  }
+}
+
 }  // namespace
 
 float FormOneP(const EncodePassInput& in, uint64_t i) {
@@ -298,13 +312,8 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
     for (uint64_t at = begin; at < end; at += kRunCoordinates) {
       const uint64_t count = std::min(kRunCoordinates, end - at);
       if (!form(in, at, count, p, raw, lanes)) return false;
-      const uint64_t done = at + count - begin;
-      if (done % kFlush == 0 || at + count == end) Flush(lanes, &abs_sum);
-      if (at + count == end) {
-        for (uint64_t j = count / 8 * 8; j < count; ++j) {
-          abs_sum += std::fabs(p[j]);
-        }
-      }
+      SettleRun(at + count - begin, at + count == end, p, count,
+                [](uint64_t) { return true; }, lanes, &abs_sum);
     }
 
     // The signs sent, and the sum of |p| over the coordinates the rule
@@ -312,17 +321,11 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
     double against_abs = 0;
     Lanes against_lanes;
     auto add_against = [&](uint64_t at, uint64_t count) {
-      const uint64_t done = at + count - begin;
-      if (done % kFlush == 0 || at + count == end) {
-        Flush(against_lanes, &against_abs);
-      }
-      if (at + count == end) {
-        for (uint64_t j = count / 8 * 8; j < count; ++j) {
-          if ((((raw[j >> 6] ^ chosen[j >> 6]) >> (j & 63)) & 1) != 0) {
-            against_abs += std::fabs(p[j]);
-          }
-        }
-      }
+      const auto overridden = [&](uint64_t j) {
+        return (((raw[j >> 6] ^ chosen[j >> 6]) >> (j & 63)) & 1) != 0;
+      };
+      SettleRun(at + count - begin, at + count == end, p, count, overridden,
+                against_lanes, &against_abs);
     };
     float factor = 0;
     if (delta) {
