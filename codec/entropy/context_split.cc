@@ -107,29 +107,6 @@ void GrowingContextBitVectors::Finish(const uint64_t* counts) {
   }
 }
 
-std::vector<uint64_t> CountContexts(absl::Span<const uint8_t> contexts,
-                                    uint32_t context_count) {
-  // Four tables so that runs of one context do not serialise on one counter.
-  std::vector<uint64_t> counts(4 * kMaxContextCount, 0);
-  const size_t n = contexts.size();
-  const uint8_t* const context = contexts.data();  // raw: Span is checked
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    ++counts[context[i]];
-    ++counts[kMaxContextCount + context[i + 1]];
-    ++counts[2 * kMaxContextCount + context[i + 2]];
-    ++counts[3 * kMaxContextCount + context[i + 3]];
-  }
-  for (; i < n; ++i) ++counts[context[i]];
-  std::vector<uint64_t> result(context_count);
-  for (uint32_t c = 0; c < context_count; ++c) {
-    result[c] = counts[c] + counts[kMaxContextCount + c] +
-                counts[2 * kMaxContextCount + c] +
-                counts[3 * kMaxContextCount + c];
-  }
-  return result;
-}
-
 namespace {
 
 // Byte k of kSpread[b] is bit k of b.

@@ -79,11 +79,6 @@ class GrowingContextBitVectors {
   uint64_t largest_bit_count_ = 0;
 };
 
-// Counts the bits of each context. (The encoder no longer needs it: the
-// split counts as it goes. Tests check the split's counts against it.)
-std::vector<uint64_t> CountContexts(absl::Span<const uint8_t> contexts,
-                                    uint32_t context_count);
-
 // Gathers the bits of each context from `bits` (contexts.size() bits), for
 // contexts below `context_count`, counting them as it goes.
 void SplitByContext(const uint64_t* bits, absl::Span<const uint8_t> contexts,

@@ -12,6 +12,15 @@
 namespace gradcodec::internal {
 namespace {
 
+// The bits of each context: the counts a split must end with and a merge
+// is given.
+std::vector<uint64_t> CountContexts(const std::vector<uint8_t>& contexts,
+                                    uint32_t context_count) {
+  std::vector<uint64_t> counts(context_count, 0);
+  for (uint8_t context : contexts) ++counts[context];
+  return counts;
+}
+
 struct Case {
   std::vector<uint64_t> bits;
   std::vector<uint8_t> contexts;
