@@ -85,7 +85,12 @@ void EncodeContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
   assert(contexts.size() == bit_count ||
          (contexts.empty() && context_count == 1));
 #ifndef NDEBUG
-  for (uint8_t c : contexts) assert(c < context_count);
+  for (uint8_t c : contexts) {
+    assert(options.group_of == nullptr ? c < context_count
+                                       : c < kMaxGroupedContexts &&
+                                             options.group_of[c] < context_count);
+  }
+  assert(options.group_of == nullptr || options.coder == BitCoder::kFast);
 #endif
   const size_t start = out->size();
   ByteWriter writer(out);
@@ -95,7 +100,8 @@ void EncodeContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
     case BitCoder::kFast:
       writer.WriteU8(static_cast<uint8_t>(BitCoder::kFast));
       writer.WriteVarint(context_count);
-      EncodeFastContextBits(bits, bit_count, contexts, context_count, out);
+      EncodeFastContextBits(bits, bit_count, contexts, context_count, out,
+                            options.group_of);
       if (out->size() - start <= 1 + PackedBytes(bit_count)) return;
       out->resize(start);  // coding did not pay: store instead
       break;

@@ -43,6 +43,10 @@ struct ContextBitOptions {
   BitCoder coder = BitCoder::kFast;
   int zstd_level = 3;
   uint32_t adaptive_max_rate = 12;
+  // kFast only: when set, the contexts given to EncodeContextBits are
+  // mapped to groups (context_split.h), and the bit stream's contexts are
+  // the groups, context_count of them: bit i's is group_of[contexts[i]].
+  const uint8_t* group_of = nullptr;
 };
 
 // Words needed for `bit_count` bits.
@@ -73,8 +77,9 @@ absl::Status DecodeContextBits(absl::Span<const uint8_t> payload,
                                absl::Span<uint64_t> out);
 
 // The same with the contexts as bit planes (planes.count bits, contexts
-// below context_count): the fast coder merges its per-context bits by the
-// planes directly; the other coders read them as bytes.
+// below context_count; with planes.group_of, the groups are the contexts):
+// the fast coder merges its per-context bits by the planes directly; the
+// other coders read them as bytes.
 absl::Status DecodeContextBitsByPlanes(absl::Span<const uint8_t> payload,
                                        const ContextPlanes& planes,
                                        uint32_t context_count,

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "codec/entropy/context_bit_coder.h"
 #include "codec/entropy/cpu_features.h"
+#include "codec/entropy/byte_lookup_avx2.h"
 #include "codec/entropy/spread_bits_avx2.h"
 #include "gradcodec/error_code.h"
 
@@ -121,14 +122,14 @@ constexpr std::array<uint64_t, 256> MakeSpread() {
 }
 constexpr std::array<uint64_t, 256> kSpread = MakeSpread();
 
-// The context of bit i from the planes.
+// The context of bit i from the planes (its group, with groups).
 uint32_t PlaneContext(const ContextPlanes& planes, uint64_t i) {
   uint32_t context = 0;
   for (uint32_t k = 0; k < planes.plane_count; ++k) {
     context |= static_cast<uint32_t>((planes.planes[k][i >> 6] >> (i & 63)) & 1)
                << k;
   }
-  return context;
+  return planes.group_of != nullptr ? planes.group_of[context] : context;
 }
 
 }  // namespace
@@ -136,24 +137,59 @@ uint32_t PlaneContext(const ContextPlanes& planes, uint64_t i) {
 #if defined(__x86_64__)
 namespace {
 
-// Contexts of coordinates [0, 64 * words), 32 per vector, each plane's
-// bits spread to one byte per coordinate and added in.
+// Contexts (groups, with groups) of coordinates [64 * first, 64 * (first +
+// words)) into contexts[0 .. 64 * words), 32 per vector, each plane's bits
+// spread to one byte per coordinate and added in.
+// The 64 context bytes of a group of coordinates as two vectors.
+struct GroupBytes {
+  __m256i low;
+  __m256i high;
+};
+
+// The group table of `planes` (zeros when it has none). Its entries past
+// 2^plane_count are never looked up: the planes' values are below it.
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) ByteTable64
+PlaneGroupTable(const ContextPlanes& planes) {
+  alignas(32) uint8_t table[kMaxGroupedContexts] = {};
+  if (planes.group_of != nullptr) {
+    std::copy_n(planes.group_of, size_t{1} << planes.plane_count, table);
+  }
+  return LoadByteTable64(table);
+}
+
+// The contexts (groups, with groups) of the 64 coordinates of plane word
+// w, a byte each: each plane's bits spread to one byte per coordinate and
+// added in.
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline GroupBytes
+PlaneWordContexts(const ContextPlanes& planes, uint64_t w,
+                  const ByteTable64& groups) {
+  GroupBytes bytes{_mm256_setzero_si256(), _mm256_setzero_si256()};
+  for (uint32_t k = 0; k < planes.plane_count; ++k) {
+    const uint64_t plane = planes.planes[k][w];
+    const __m256i value = _mm256_set1_epi8(static_cast<char>(1u << k));
+    bytes.low = _mm256_or_si256(
+        bytes.low, SpreadBits(static_cast<uint32_t>(plane), value));
+    bytes.high = _mm256_or_si256(
+        bytes.high, SpreadBits(static_cast<uint32_t>(plane >> 32), value));
+  }
+  if (planes.group_of != nullptr) {
+    bytes.low = LookUpBytes64(groups, bytes.low);
+    bytes.high = LookUpBytes64(groups, bytes.high);
+  }
+  return bytes;
+}
+
+// Contexts (groups, with groups) of coordinates [0, 64 * words), 32 per
+// vector.
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) void ContextWordsAvx2(
     const ContextPlanes& planes, uint64_t words, uint8_t* contexts) {
+  const ByteTable64 groups = PlaneGroupTable(planes);
   for (uint64_t w = 0; w < words; ++w) {
-    __m256i low = _mm256_setzero_si256();
-    __m256i high = _mm256_setzero_si256();
-    for (uint32_t k = 0; k < planes.plane_count; ++k) {
-      const uint64_t plane = planes.planes[k][w];
-      const __m256i value = _mm256_set1_epi8(static_cast<char>(1u << k));
-      low = _mm256_or_si256(low,
-                            SpreadBits(static_cast<uint32_t>(plane), value));
-      high = _mm256_or_si256(
-          high, SpreadBits(static_cast<uint32_t>(plane >> 32), value));
-    }
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(contexts + 64 * w), low);
+    const GroupBytes bytes = PlaneWordContexts(planes, w, groups);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(contexts + 64 * w),
+                        bytes.low);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(contexts + 64 * w + 32),
-                        high);
+                        bytes.high);
   }
 }
 
@@ -171,7 +207,7 @@ void ContextsFromPlanes(const ContextPlanes& planes, uint8_t* contexts) {
 #endif
   // Eight contexts as one word: byte j gathers bit j of a byte of each
   // plane (the words are little-endian).
-  for (; i + 8 <= n; i += 8) {
+  for (; i + 8 <= n && planes.group_of == nullptr; i += 8) {
     uint64_t word = 0;
     for (uint32_t k = 0; k < planes.plane_count; ++k) {
       const auto* bytes = reinterpret_cast<const uint8_t*>(planes.planes[k]);
@@ -201,7 +237,8 @@ constexpr size_t kPortableChunkBits = 4096;
 void SplitByContextPortable(const uint64_t* bits,
                             absl::Span<const uint8_t> contexts,
                             uint32_t context_count,
-                            GrowingContextBitVectors& vectors) {
+                            GrowingContextBitVectors& vectors,
+                            const uint8_t* group_of) {
   struct Sink {
     uint64_t* words;
     uint64_t written;  // whole words stored
@@ -227,7 +264,8 @@ void SplitByContextPortable(const uint64_t* bits,
       }
     }
     for (size_t i = chunk; i < end; ++i) {
-      Sink& sink = sinks[contexts[i]];
+      Sink& sink =
+          sinks[group_of != nullptr ? group_of[contexts[i]] : contexts[i]];
       sink.accumulator |= ((bits[i >> 6] >> (i & 63)) & 1) << sink.filled;
       if (++sink.filled == 64) {
         sink.words[sink.written++] = sink.accumulator;
@@ -334,10 +372,7 @@ GroupPlane(__m256i low, __m256i high, int k) {
 // for every c < 2^kPlanes.
 template <int kPlanes>
 __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline void
-ContextMasks(const uint8_t* group, uint64_t* masks) {
-  const __m256i low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group));
-  const __m256i high =
-      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group + 32));
+ContextMasks(__m256i low, __m256i high, uint64_t* masks) {
   masks[0] = ~uint64_t{0};
 #pragma GCC unroll 8
   for (int k = 0; k < kPlanes; ++k) {
@@ -359,10 +394,7 @@ ContextMasks(const uint8_t* group, uint64_t* masks) {
 // and waits for them to retire).
 template <int kPlanes>
 __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline void
-ContextMaskVectors(const uint8_t* group, __m256i* vectors) {
-  const __m256i low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group));
-  const __m256i high =
-      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group + 32));
+ContextMaskVectors(__m256i low, __m256i high, __m256i* vectors) {
   // Lane i: the coordinates whose two low context bits are i, each plane
   // or its complement (XOR with all ones) as bit 0 or 1 of i asks.
   const __m256i plane0 = _mm256_set1_epi64x(
@@ -386,21 +418,36 @@ ContextMaskVectors(const uint8_t* group, __m256i* vectors) {
   }
 }
 
+// A group's context bytes, each mapped through `groups` when kGrouped
+// (the context groups of SplitByContextGroups).
+template <bool kGrouped>
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline GroupBytes
+LoadGroupBytes(const uint8_t* group, const ByteTable64& groups) {
+  GroupBytes bytes{
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group)),
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group + 32))};
+  if constexpr (kGrouped) {
+    bytes.low = LookUpBytes64(groups, bytes.low);
+    bytes.high = LookUpBytes64(groups, bytes.high);
+  }
+  return bytes;
+}
+
 // ContextMasks into `masks`, returning the contexts the group holds: bit c
 // set where masks[c] is not 0.
 template <int kPlanes>
 __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline uint64_t
-HeldContextMasks(const uint8_t* group, uint64_t* masks) {
+HeldContextMasks(GroupBytes group, uint64_t* masks) {
   constexpr int kContexts = 1 << kPlanes;
   uint64_t held = 0;
   if constexpr (kPlanes < 2) {
-    ContextMasks<kPlanes>(group, masks);
+    ContextMasks<kPlanes>(group.low, group.high, masks);
     for (int c = 0; c < kContexts; ++c) {
       held |= static_cast<uint64_t>(masks[c] != 0) << c;
     }
   } else {
     __m256i vectors[kContexts / 4];
-    ContextMaskVectors<kPlanes>(group, vectors);
+    ContextMaskVectors<kPlanes>(group.low, group.high, vectors);
 #pragma GCC unroll 16
     for (int j = 0; j < kContexts / 4; ++j) {
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(masks + 4 * j),
@@ -468,8 +515,11 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline void
 BlockMasks(const uint8_t* contexts, size_t first, size_t size,
            uint64_t* masks) {
   for (size_t g = 0; g < size; ++g) {
-    ContextMasks<kPlanes>(contexts + (first + g) * 64,
-                          masks + g * (size_t{1} << kPlanes));
+    const uint8_t* const group = contexts + (first + g) * 64;
+    ContextMasks<kPlanes>(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group)),
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group + 32)),
+        masks + g * (size_t{1} << kPlanes));
   }
 }
 
@@ -505,19 +555,21 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) int BlockPlanes(
 // contexts need (BlockPlanes).
 constexpr size_t kSplitBlockGroups = 64;
 
-// Groups [first, first + size), whose contexts are all below 2^kPlanes.
-// Each group appends to the contexts it holds and to no others: flip
-// histories give a group of 64 coordinates some 15 to 25 of 64 contexts,
-// and an append for every context present anywhere in a block of groups
-// (mostly of no bits) took most of the split's time.
-template <int kPlanes>
+// Groups [first, first + size), whose contexts (mapped through `groups`
+// when kGrouped) are all below 2^kPlanes. Each group appends to the
+// contexts it holds and to no others: flip histories give a group of 64
+// coordinates some 15 to 25 of 64 contexts, and an append for every
+// context present anywhere in a block of groups (mostly of no bits) took
+// most of the split's time.
+template <int kPlanes, bool kGrouped = false>
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitBlockByPlanes(
     const uint64_t* bits, const uint8_t* contexts, size_t first, size_t size,
-    SplitCursor* cursors) {
+    SplitCursor* cursors, const ByteTable64& groups = {}) {
   alignas(32) uint64_t masks[size_t{1} << kPlanes];
   for (size_t g = first; g < first + size; ++g) {
     const uint64_t word = bits[g];
-    for (uint64_t held = HeldContextMasks<kPlanes>(contexts + g * 64, masks);
+    for (uint64_t held = HeldContextMasks<kPlanes>(
+             LoadGroupBytes<kGrouped>(contexts + g * 64, groups), masks);
          held != 0; held = _blsr_u64(held)) {
       const uint64_t mask = masks[_tzcnt_u64(held)];
       cursors[_tzcnt_u64(held)].Append(
@@ -550,7 +602,10 @@ struct MergeCursor {
 };
 
 // Merges a block of groups whose masks (BlockMasks) are in `masks`.
-template <int kPlanes>
+// kDense: for context groups, which are few and each in most groups of
+// coordinates: no test of a context or a mask for being empty (which
+// mispredicted), as taking no bits with an empty mask changes nothing.
+template <int kPlanes, bool kDense = false>
 __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
 MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors,
                  uint64_t* out, uint32_t* bad_context, const uint64_t* masks) {
@@ -559,11 +614,11 @@ MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors,
   for (uint32_t c = 0; c < kContexts; ++c) {
     // A context absent from the whole block takes nothing: skip it (with
     // many contexts, most are absent from most blocks).
-    if (!AnyInBlock(masks, size, kContexts, c)) continue;
+    if (!kDense && !AnyInBlock(masks, size, kContexts, c)) continue;
     MergeCursor cursor = cursors[c];
     for (size_t g = 0; g < size; ++g) {
       const uint64_t mask = masks[g * kContexts + c];
-      if (mask == 0) continue;
+      if (!kDense && mask == 0) continue;
       out[first + g] |= _pdep_u64(cursor.Peek(), mask);
       cursor.offset += static_cast<uint64_t>(_mm_popcnt_u64(mask));
     }
@@ -697,12 +752,37 @@ void MakeRoom(uint32_t limit, uint64_t bits, SplitCursor* cursors,
   }
 }
 
+// SplitBlockByPlanes<kPlanes, true> for kPlanes = `planes`.
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupedBlock(
+    int planes, const uint64_t* bits, const uint8_t* contexts, size_t first,
+    size_t size, SplitCursor* cursors, const ByteTable64& groups) {
+  const uint64_t* b = bits;
+  const uint8_t* c = contexts;
+  SplitCursor* s = cursors;
+  switch (planes) {
+    case 0: SplitBlockByPlanes<0, true>(b, c, first, size, s, groups); break;
+    case 1: SplitBlockByPlanes<1, true>(b, c, first, size, s, groups); break;
+    case 2: SplitBlockByPlanes<2, true>(b, c, first, size, s, groups); break;
+    case 3: SplitBlockByPlanes<3, true>(b, c, first, size, s, groups); break;
+    case 4: SplitBlockByPlanes<4, true>(b, c, first, size, s, groups); break;
+    case 5: SplitBlockByPlanes<5, true>(b, c, first, size, s, groups); break;
+    default: SplitBlockByPlanes<6, true>(b, c, first, size, s, groups); break;
+  }
+}
+
+// The split into `context_count` vectors, of contexts or, with `group_of`,
+// of the groups it maps the contexts (below 64) to.
 __attribute__((target("avx2,bmi,bmi2,popcnt")))
 void SplitByContextAvx2(const uint64_t* bits,
                         absl::Span<const uint8_t> contexts,
-                        uint32_t context_count,
+                        uint32_t context_count, const uint8_t* group_of,
                         GrowingContextBitVectors& vectors) {
   vectors.Start(context_count, contexts.size());
+  // The groups' table, and the planes their masks take: every block needs
+  // them all (any context can be in any group).
+  ByteTable64 table{};
+  if (group_of != nullptr) table = LoadByteTable64(group_of);
+  const int group_planes = PlaneCount(context_count);
   // A cursor per possible context value; contexts without a vector are a
   // caller's bug (as for the portable split), and their null cursors fault.
   std::vector<SplitCursor> cursors(kMaxContextCount, SplitCursor{0});
@@ -714,6 +794,11 @@ void SplitByContextAvx2(const uint64_t* bits,
   const size_t groups = contexts.size() / 64;
   for (size_t first = 0; first < groups; first += kSplitBlockGroups) {
     const size_t size = std::min(kSplitBlockGroups, groups - first);
+    if (group_of != nullptr) {
+      MakeRoom(context_count, 64 * size, s, vectors);
+      SplitGroupedBlock(group_planes, bits, c, first, size, s, table);
+      continue;
+    }
     if (context_count > kMaxPlaneContexts) {
       MakeRoom(context_count, 64 * size, s, vectors);
       SplitGroupsByDistinct(bits + first, c + first * 64, size, s);
@@ -734,7 +819,8 @@ void SplitByContextAvx2(const uint64_t* bits,
   // The last partial group, one bit at a time.
   MakeRoom(context_count, 64, s, vectors);
   for (size_t i = groups * 64; i < contexts.size(); ++i) {
-    cursors[c[i]].Append((bits[i >> 6] >> (i & 63)) & 1, 1);
+    const uint8_t context = group_of != nullptr ? group_of[c[i]] : c[i];
+    cursors[context].Append((bits[i >> 6] >> (i & 63)) & 1, 1);
   }
   std::vector<uint64_t> counts(context_count);
   for (uint32_t k = 0; k < context_count; ++k) {
@@ -811,10 +897,95 @@ absl::Status MergeByContextAvx2(const ContextBitVectors& vectors,
 // more go through context bytes.
 constexpr size_t kMaxPlanePlanes = 6;
 
+// Merges the last partial group of the planes' bits, one bit at a time.
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) absl::Status MergeLastGroup(const ContextPlanes& planes, MergeCursor* cursors,
+                            uint64_t* out) {
+  const uint64_t n = planes.count;
+  const uint64_t groups = n / 64;
+  if (groups * 64 == n) return absl::OkStatus();
+  uint64_t word = 0;
+  for (uint64_t i = groups * 64; i < n; ++i) {
+    MergeCursor& cursor = cursors[PlaneContext(planes, i)];
+    if (cursor.offset == cursor.count) {
+      return ContextTooShort(PlaneContext(planes, i));
+    }
+    word |= (cursor.Peek() & 1) << (i & 63);
+    ++cursor.offset;
+  }
+  out[groups] = word;
+  return absl::OkStatus();
+}
+
+// Merges a block of groups whose contexts are the planes' groups, below
+// 2^kPlanes: the masks from each group's bytes (PlaneWordContexts maps
+// them), then merged as context bytes are. (Each group's masks as an OR
+// of its contexts' would take a few times longer.)
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockOfGroups(
+    const ContextPlanes& planes, const ByteTable64& groups, size_t first,
+    size_t size, MergeCursor* cursors, uint64_t* out, uint32_t* bad_context,
+    uint64_t* masks) {
+  for (size_t g = 0; g < size; ++g) {
+    const GroupBytes bytes = PlaneWordContexts(planes, first + g, groups);
+    ContextMasks<kPlanes>(bytes.low, bytes.high,
+                          masks + (g << kPlanes));
+  }
+  return MergeMaskedBlock<kPlanes, true>(first, size, cursors, out,
+                                         bad_context, masks);
+}
+
+// MergeByContextPlanes with context groups.
+__attribute__((target("avx2,bmi,bmi2,popcnt")))
+absl::Status MergeByGroupPlanesAvx2(const ContextBitVectors& vectors,
+                                    const ContextPlanes& planes,
+                                    uint64_t* out) {
+  const uint32_t group_count = vectors.context_count();
+  // A cursor per byte value; those without a vector have no bits, so
+  // taking from them fails.
+  static const uint64_t kNoBits[2] = {0, 0};
+  std::vector<MergeCursor> cursors(kMaxContextCount);
+  for (uint32_t c = 0; c < cursors.size(); ++c) {
+    cursors[c] = c < group_count
+                     ? MergeCursor{vectors.words(c), 0, vectors.count(c)}
+                     : MergeCursor{kNoBits, 0, 0};
+  }
+  const uint64_t n = planes.count;
+  const size_t groups = n / 64;
+  const int max_planes = PlaneCount(group_count);
+  const size_t block = kMaskBlockBytes / (size_t{8} << max_planes);
+  std::vector<uint64_t> masks(block << max_planes);
+  const ByteTable64 table = PlaneGroupTable(planes);
+  const ContextPlanes& p = planes;
+  MergeCursor* const s = cursors.data();
+  uint64_t* const m = masks.data();
+  uint32_t bad = 0;
+  bool ok = true;
+  // Groups are below group_count <= 2^plane_count <= kMaxGroupedContexts
+  // (ContextPlanes::group_of), so max_planes is at most 6.
+  for (size_t first = 0; ok && first < groups; first += block) {
+    const size_t size = std::min(block, groups - first);
+    switch (max_planes) {
+      case 0: ok = MergeBlockOfGroups<0>(p, table, first, size, s, out, &bad, m); break;
+      case 1: ok = MergeBlockOfGroups<1>(p, table, first, size, s, out, &bad, m); break;
+      case 2: ok = MergeBlockOfGroups<2>(p, table, first, size, s, out, &bad, m); break;
+      case 3: ok = MergeBlockOfGroups<3>(p, table, first, size, s, out, &bad, m); break;
+      case 4: ok = MergeBlockOfGroups<4>(p, table, first, size, s, out, &bad, m); break;
+      case 5: ok = MergeBlockOfGroups<5>(p, table, first, size, s, out, &bad, m); break;
+      default: ok = MergeBlockOfGroups<6>(p, table, first, size, s, out, &bad, m); break;
+    }
+  }
+  if (!ok) return ContextTooShort(bad);
+  if (absl::Status st = MergeLastGroup(planes, s, out); !st.ok()) return st;
+  return CheckAllTaken(cursors.data(), group_count);
+}
+
 __attribute__((target("avx2,bmi,bmi2,popcnt")))
 absl::Status MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
                                       const ContextPlanes& planes,
                                       uint64_t* out) {
+  if (planes.group_of != nullptr) {
+    return MergeByGroupPlanesAvx2(vectors, planes, out);
+  }
   const uint32_t context_count = vectors.context_count();
   // A cursor per context the planes can name; those without a vector have
   // no bits (and two readable words for Peek()), so taking from them fails.
@@ -847,19 +1018,7 @@ absl::Status MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
     }
   }
   if (!ok) return ContextTooShort(bad);
-  // The last partial group, one bit at a time.
-  if (groups * 64 < n) {
-    uint64_t word = 0;
-    for (uint64_t i = groups * 64; i < n; ++i) {
-      MergeCursor& cursor = cursors[PlaneContext(planes, i)];
-      if (cursor.offset == cursor.count) {
-        return ContextTooShort(PlaneContext(planes, i));
-      }
-      word |= (cursor.Peek() & 1) << (i & 63);
-      ++cursor.offset;
-    }
-    out[groups] = word;
-  }
+  if (absl::Status st = MergeLastGroup(planes, s, out); !st.ok()) return st;
   return CheckAllTaken(cursors.data(), context_count);
 }
 
@@ -883,10 +1042,22 @@ void SplitByContext(const uint64_t* bits, absl::Span<const uint8_t> contexts,
                     uint32_t context_count, GrowingContextBitVectors& vectors) {
 #if defined(__x86_64__)
   if (CpuHasAvx2Bmi2()) {
-    return SplitByContextAvx2(bits, contexts, context_count, vectors);
+    return SplitByContextAvx2(bits, contexts, context_count, nullptr, vectors);
   }
 #endif
   SplitByContextPortable(bits, contexts, context_count, vectors);
+}
+
+void SplitByContextGroups(const uint64_t* bits,
+                          absl::Span<const uint8_t> contexts,
+                          const uint8_t* group_of, uint32_t group_count,
+                          GrowingContextBitVectors& vectors) {
+#if defined(__x86_64__)
+  if (CpuHasAvx2Bmi2()) {
+    return SplitByContextAvx2(bits, contexts, group_count, group_of, vectors);
+  }
+#endif
+  SplitByContextPortable(bits, contexts, group_count, vectors, group_of);
 }
 
 absl::Status MergeByContext(const ContextBitVectors& vectors,

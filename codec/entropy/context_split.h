@@ -84,6 +84,20 @@ class GrowingContextBitVectors {
 void SplitByContext(const uint64_t* bits, absl::Span<const uint8_t> contexts,
                     uint32_t context_count, GrowingContextBitVectors& vectors);
 
+// Context groups: several contexts whose bits are coded as one sequence
+// (spec/FORMAT.md section 11.7.2). group_of[c] is the group of context c,
+// for every context below kMaxGroupedContexts; a bit's group then stands
+// for its context.
+inline constexpr uint32_t kMaxGroupedContexts = 64;
+
+// SplitByContext into one vector per group: bit i goes to group
+// group_of[contexts[i]] (contexts below kMaxGroupedContexts, groups below
+// group_count).
+void SplitByContextGroups(const uint64_t* bits,
+                          absl::Span<const uint8_t> contexts,
+                          const uint8_t* group_of, uint32_t group_count,
+                          GrowingContextBitVectors& vectors);
+
 // The inverse: writes contexts.size() bits to `out`, taking each bit from
 // its context's vector in order. CORRUPT_PAYLOAD if the contexts do not use
 // exactly the bits each vector holds.
@@ -99,6 +113,10 @@ struct ContextPlanes {
   std::array<const uint64_t*, kMaxPlanes> planes{};
   uint32_t plane_count = 0;
   uint64_t count = 0;
+  // When set (plane_count at most 6), bit i's context is its group:
+  // group_of[the planes' value], 2^plane_count entries, each below the
+  // group count (which the merge takes from its vectors).
+  const uint8_t* group_of = nullptr;
 };
 
 // contexts[i] for every bit, a byte each.
@@ -114,12 +132,14 @@ void PlanesFromContexts(absl::Span<const uint8_t> contexts,
 absl::Status MergeByContextPlanes(const ContextBitVectors& vectors,
                                   const ContextPlanes& planes, uint64_t* out);
 
-// The portable versions of the two, which the ones above use when the CPU
-// lacks AVX2 and BMI2 (tests compare them).
+// The portable versions of the splits and merge, which the ones above use
+// when the CPU lacks AVX2 and BMI2 (tests compare them); `group_of`, when
+// set, as for SplitByContextGroups (context_count then counts groups).
 void SplitByContextPortable(const uint64_t* bits,
                             absl::Span<const uint8_t> contexts,
                             uint32_t context_count,
-                            GrowingContextBitVectors& vectors);
+                            GrowingContextBitVectors& vectors,
+                            const uint8_t* group_of = nullptr);
 absl::Status MergeByContextPortable(const ContextBitVectors& vectors,
                                     absl::Span<const uint8_t> contexts,
                                     uint64_t* out);

@@ -94,7 +94,8 @@ absl::Status ReadStoredBits(BitReader& reader, uint64_t count,
 
 void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
                            absl::Span<const uint8_t> contexts,
-                           uint32_t context_count, std::vector<uint8_t>* out) {
+                           uint32_t context_count, std::vector<uint8_t>* out,
+                           const uint8_t* group_of) {
   EncoderScratch& scratch = ThreadEncoderScratch();
   // Each context's bits as a run of words: the input itself for a single
   // context, else gathered per context.
@@ -105,7 +106,12 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
     // The split counts the contexts as it goes (its offsets end at the
     // counts): no pass over the context bytes of its own.
     GrowingContextBitVectors& split = scratch.split;
-    SplitByContext(bits.data(), contexts, context_count, split);
+    if (group_of != nullptr) {
+      SplitByContextGroups(bits.data(), contexts, group_of, context_count,
+                           split);
+    } else {
+      SplitByContext(bits.data(), contexts, context_count, split);
+    }
     for (uint32_t c = 0; c < context_count; ++c) {
       runs[c] = {split.words(c), split.count(c)};
     }

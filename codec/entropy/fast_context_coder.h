@@ -14,9 +14,12 @@
 
 namespace gradcodec::internal {
 
+// With `group_of`, the contexts are mapped to groups, context_count of
+// them (SplitByContextGroups).
 void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
                            absl::Span<const uint8_t> contexts,
-                           uint32_t context_count, std::vector<uint8_t>* out);
+                           uint32_t context_count, std::vector<uint8_t>* out,
+                           const uint8_t* group_of = nullptr);
 
 absl::Status DecodeFastContextBits(ByteReader& reader,
                                    absl::Span<const uint8_t> contexts,

@@ -8,6 +8,7 @@
 #include <immintrin.h>
 #endif
 
+#include "codec/entropy/byte_lookup_avx2.h"
 #include "codec/entropy/cpu_features.h"
 
 namespace gradcodec::internal {
@@ -88,23 +89,6 @@ void AgainstMasksPortable(const float* p, uint64_t count, const uint64_t* raw,
 }
 
 #if defined(__x86_64__)
-// 32 coordinates' levels at once: the 64-byte table as four 16-byte
-// tables (pshufb looks up within each 128-bit half, so each table sits in
-// both), the right one picked by bits 4 and 5 of the context.
-__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline __m256i
-LookUpLevels(const __m256i tables[4], __m256i contexts) {
-  const __m256i t0 = _mm256_shuffle_epi8(tables[0], contexts);
-  const __m256i t1 = _mm256_shuffle_epi8(tables[1], contexts);
-  const __m256i t2 = _mm256_shuffle_epi8(tables[2], contexts);
-  const __m256i t3 = _mm256_shuffle_epi8(tables[3], contexts);
-  // Bits 4 and 5 moved to bit 7 of each byte, where blendv reads them (a
-  // 16-bit shift: what crosses into the next byte lands below its bit 7).
-  const __m256i bit4 = _mm256_slli_epi16(contexts, 3);
-  const __m256i bit5 = _mm256_slli_epi16(contexts, 2);
-  return _mm256_blendv_epi8(_mm256_blendv_epi8(t0, t1, bit4),
-                            _mm256_blendv_epi8(t2, t3, bit4), bit5);
-}
-
 // Every coordinate at once, no branch on the data: about half the signs
 // change from step to step, so visiting only the changed ones saved little
 // and mispredicted on each.
@@ -112,11 +96,7 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void AgainstMasksAvx2(
     const float* p, uint64_t count, const uint64_t* raw,
     const uint64_t* reference, const uint8_t* contexts, float scale,
     const uint8_t* levels, uint64_t* against, float* lanes) {
-  __m256i tables[4];
-  for (int t = 0; t < 4; ++t) {
-    tables[t] = _mm256_broadcastsi128_si256(
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(levels + 16 * t)));
-  }
+  const ByteTable64 tables = LoadByteTable64(levels);
   const __m256i rate_context_mask =
       _mm256_set1_epi8(static_cast<char>(kRateContextMask));
   const __m256i magnitude_bits = _mm256_set1_epi8(0x7F);
@@ -132,7 +112,7 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void AgainstMasksAvx2(
     uint64_t favour_flip = 0;
 #pragma GCC unroll 2
     for (int half = 0; half < 2; ++half) {
-      const __m256i level = LookUpLevels(
+      const __m256i level = LookUpBytes64(
           tables,
           _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(
                                contexts + w * 64 + 32 * half)),

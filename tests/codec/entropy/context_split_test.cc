@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "codec/entropy/context_bit_coder.h"
+#include "codec/entropy/cpu_features.h"
 #include "gradcodec/error_code.h"
 #include "gtest/gtest.h"
 
@@ -304,6 +305,106 @@ TEST(ContextSplitTest, PlanesMergeLikeBytes) {
         EXPECT_EQ(merged, c.bits) << "n=" << n << " planes=" << plane_count;
       }
     }
+  }
+}
+
+// A grouping of `contexts` contexts into `groups` groups, every group
+// used when there are enough contexts.
+std::vector<uint8_t> MakeGroups(uint32_t contexts, uint32_t groups,
+                                uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint8_t> group_of(kMaxGroupedContexts, 0);
+  for (uint32_t c = 0; c < contexts; ++c) {
+    group_of[c] = static_cast<uint8_t>(c < groups ? c : rng() % groups);
+  }
+  std::shuffle(group_of.begin(), group_of.begin() + contexts, rng);
+  return group_of;
+}
+
+// The case with each context replaced by its group.
+Case Grouped(const Case& c, const std::vector<uint8_t>& group_of,
+             uint32_t groups) {
+  Case grouped = c;
+  grouped.context_count = groups;
+  for (uint8_t& context : grouped.contexts) context = group_of[context];
+  return grouped;
+}
+
+// Splitting by groups is splitting by the contexts' groups, on the AVX2
+// and the portable path, and merging by the planes with the groups
+// inverts it: every group count up to 64, flip histories and random
+// contexts, every tail length.
+TEST(ContextSplitTest, GroupsSplitAndMergeLikeTheirContexts) {
+  uint64_t seed = 900;
+  for (size_t n : {0, 1, 63, 64, 130, 4097, 100003, 262144 + 63}) {
+    for (uint32_t history_bits : {1u, 4u, 6u}) {
+      const uint32_t contexts = 1u << history_bits;
+      for (uint32_t groups : {1u, 2u, 3u, 8u, 9u, 16u, 64u}) {
+        if (groups > contexts) continue;
+        const std::string label = "n=" + std::to_string(n) + " history_bits=" +
+                                  std::to_string(history_bits) +
+                                  " groups=" + std::to_string(groups);
+        const std::vector<uint8_t> group_of =
+            MakeGroups(contexts, groups, seed++);
+        for (bool flips : {false, true}) {
+          const Case c = flips ? MakeFlipHistoryCase(n, history_bits, seed++, 0)
+                               : MakeCase(n, contexts, seed++, true);
+          const Case expected = Grouped(c, group_of, groups);
+          GrowingContextBitVectors fast, portable;
+          SplitByContextGroups(c.bits.data(), c.contexts, group_of.data(),
+                               groups, fast);
+          ExpectSplitLikeReference(fast, expected, label + " (dispatched)");
+          SplitByContextPortable(c.bits.data(), c.contexts, groups, portable,
+                                 group_of.data());
+          ExpectSplitLikeReference(portable, expected, label + " (portable)");
+
+          StoredPlanes stored(c.contexts, history_bits);
+          stored.planes.group_of = group_of.data();
+          std::vector<uint8_t> mapped(n);
+          ContextsFromPlanes(stored.planes, mapped.data());
+          ASSERT_EQ(mapped, expected.contexts) << label;
+          const ContextBitVectors vectors = ForMerge(fast);
+          std::vector<uint64_t> merged(BitWords(n), ~uint64_t{0});
+          ASSERT_TRUE(
+              MergeByContextPlanes(vectors, stored.planes, merged.data()).ok())
+              << label;
+          EXPECT_EQ(merged, c.bits) << label;
+          // And on the portable path, which maps the planes to bytes.
+          ScopedPortablePathsForTesting portable_paths;
+          std::vector<uint8_t> mapped_portable(n);
+          ContextsFromPlanes(stored.planes, mapped_portable.data());
+          ASSERT_EQ(mapped_portable, expected.contexts) << label;
+          std::fill(merged.begin(), merged.end(), ~uint64_t{0});
+          ASSERT_TRUE(
+              MergeByContextPlanes(vectors, stored.planes, merged.data()).ok())
+              << label;
+          EXPECT_EQ(merged, c.bits) << label << " (portable)";
+        }
+      }
+    }
+  }
+}
+
+// Group counts that do not match the coordinates' groups fail the merge
+// by planes, as context counts do.
+TEST(ContextSplitTest, GroupMergeRejectsCountsThatDoNotMatchTheGroups) {
+  const Case c = MakeFlipHistoryCase(10000, 6, 77, 0);
+  const std::vector<uint8_t> group_of = MakeGroups(64, 8, 78);
+  const Case expected = Grouped(c, group_of, 8);
+  for (uint64_t shift : {1u, 64u, 100u}) {
+    std::vector<uint64_t> wrong = CountContexts(expected.contexts, 8);
+    const uint32_t big = static_cast<uint32_t>(
+        std::max_element(wrong.begin(), wrong.end()) - wrong.begin());
+    wrong[big] -= shift;
+    wrong[(big + 1) % 8] += shift;
+    ContextBitVectors vectors(wrong);
+    StoredPlanes stored(c.contexts, 6);
+    stored.planes.group_of = group_of.data();
+    std::vector<uint64_t> out(BitWords(10000));
+    EXPECT_EQ(GetErrorCode(
+                  MergeByContextPlanes(vectors, stored.planes, out.data())),
+              ErrorCode::kCorruptPayload)
+        << "shift " << shift;
   }
 }
 
