@@ -124,6 +124,60 @@ absl::Status DecodeFlips(absl::Span<const uint8_t> payload,
       1u << history_bits, absl::MakeSpan(decoded.flips));
 }
 
+// A `grouped_flips` payload (spec section 11.7.2) against `reference`: its
+// flips into decoded.flips, the reference untouched.
+absl::Status DecodeGroupedFlips(absl::Span<const uint8_t> payload,
+                                const internal::SignReference& reference,
+                                uint64_t n, DecodedPacket& decoded) {
+  if (payload.empty()) {
+    return MakeError(ErrorCode::kTruncated,
+                     "the `grouped_flips` section has no `history_bits`");
+  }
+  const uint32_t history_bits = payload[0];
+  if (history_bits > internal::kMaxFlipHistory) {
+    return MakeError(
+        ErrorCode::kInvalidField,
+        absl::StrCat("`grouped_flips` field `history_bits` is ", history_bits,
+                     "; it must be 0..", internal::kMaxFlipHistory));
+  }
+  const uint32_t contexts = 1u << history_bits;
+  if (payload.size() < 2) {
+    return MakeError(ErrorCode::kTruncated,
+                     "the `grouped_flips` section has no `group_count`");
+  }
+  const uint32_t group_count = payload[1];
+  if (group_count < 1 || group_count > contexts) {
+    return MakeError(
+        ErrorCode::kInvalidField,
+        absl::StrCat("`grouped_flips` field `group_count` is ", group_count,
+                     "; it must be 1..", contexts, " (2^history_bits)"));
+  }
+  if (payload.size() < 2 + contexts) {
+    return MakeError(
+        ErrorCode::kTruncated,
+        absl::StrCat("the `grouped_flips` section ends in its `context_group` "
+                     "table: ",
+                     payload.size() - 2, " of ", contexts, " bytes"));
+  }
+  const uint8_t* const group_of = payload.data() + 2;
+  for (uint32_t c = 0; c < contexts; ++c) {
+    if (group_of[c] >= group_count) {
+      return MakeError(
+          ErrorCode::kInvalidField,
+          absl::StrCat("`grouped_flips` field `context_group` of context ", c,
+                       " is ", group_of[c], "; it must be below group_count ",
+                       group_count));
+    }
+  }
+  internal::ContextPlanes planes = reference.history.Planes(history_bits);
+  planes.group_of = group_of;
+  // No zeroing: a successful decode writes every word.
+  decoded.flips.resize(BitWords(n));
+  return internal::DecodeContextBitsByPlanes(payload.subspan(2 + contexts),
+                                             planes, group_count,
+                                             absl::MakeSpan(decoded.flips));
+}
+
 // An `adaptive_flips` payload (spec section 11.7.1) against `reference`:
 // its flips into decoded.flips and the models they leave into
 // decoded.flip_models, the reference untouched.
@@ -330,12 +384,16 @@ absl::Status Decoder::State::DecodePacket(
     } else if (section.type == internal::kSignsSection && !wants_flips) {
       bits = &section;
     } else if ((section.type == internal::kFlipsSection ||
-                section.type == internal::kAdaptiveFlipsSection) &&
+                section.type == internal::kAdaptiveFlipsSection ||
+                section.type == internal::kGroupedFlipsSection) &&
                wants_flips) {
       if (bits != nullptr) {
-        return SectionPresenceError(
-            "a signxor delta packet holds both a `flips` (0x04) and an "
-            "`adaptive_flips` (0x05) section; it must hold one");
+        return SectionPresenceError(absl::StrCat(
+            "a signxor delta packet holds two flips sections (types ",
+            absl::Hex(bits->type, absl::kZeroPad2), " and ",
+            absl::Hex(section.type, absl::kZeroPad2),
+            "); it must hold one of `flips` (0x04), `adaptive_flips` (0x05) "
+            "and `grouped_flips` (0x06)"));
       }
       bits = &section;
     } else {
@@ -352,8 +410,9 @@ absl::Status Decoder::State::DecodePacket(
   }
   if (bits == nullptr) {
     return SectionPresenceError(
-        wants_flips ? "a signxor delta packet needs a `flips` (0x04) or "
-                      "`adaptive_flips` (0x05) section"
+        wants_flips ? "a signxor delta packet needs a `flips` (0x04), "
+                      "`adaptive_flips` (0x05) or `grouped_flips` (0x06) "
+                      "section"
                     : "the packet needs a `signs` section (0x03)");
   }
 
@@ -375,11 +434,19 @@ absl::Status Decoder::State::DecodePacket(
   if (!wants_flips) {
     return DecodeSigns(bits->payload, n, &decoded->signs);
   }
-  const absl::Status flips =
-      bits->type == internal::kAdaptiveFlipsSection
-          ? DecodeAdaptiveFlips(bits->payload, st.reference, n, &st.contexts,
-                                *decoded)
-          : DecodeFlips(bits->payload, st.reference, n, *decoded);
+  absl::Status flips;
+  switch (bits->type) {
+    case internal::kAdaptiveFlipsSection:
+      flips = DecodeAdaptiveFlips(bits->payload, st.reference, n,
+                                  &st.contexts, *decoded);
+      break;
+    case internal::kGroupedFlipsSection:
+      flips = DecodeGroupedFlips(bits->payload, st.reference, n, *decoded);
+      break;
+    default:
+      flips = DecodeFlips(bits->payload, st.reference, n, *decoded);
+      break;
+  }
   if (!flips.ok()) return flips;
   decoded->signs.resize(BitWords(n));
   for (uint64_t w = 0; w < BitWords(n); ++w) {

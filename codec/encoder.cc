@@ -16,6 +16,7 @@
 #include "codec/sign/blocks.h"
 #include "codec/sign/scale_quantizer.h"
 #include "codec/sign/sign_quantizer.h"
+#include "codec/signxor/flip_groups.h"
 #include "codec/signxor/rate_distortion.h"
 #include "codec/signxor/sign_reference.h"
 #include "codec/state_blob.h"
@@ -100,6 +101,11 @@ struct Encoder::State {
 namespace {
 
 constexpr double kMaxTargetLambda = 2.0;
+
+// signxor deltas of the fast coder with at least this many coordinates
+// group their flip contexts (`grouped_flips`): below it the group table
+// (66 bytes) costs more than the time it saves is worth.
+constexpr uint64_t kGroupedFlipsMinCoordinates = uint64_t{1} << 16;
 
 // The rates of the `adaptive_flips` models: a fast estimate averaging over
 // about 2^4 flips of its context and a slow one over about 2^8. Measured on
@@ -414,6 +420,24 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
                                      absl::MakeConstSpan(contexts, n),
                                      st.next_flip_models, &st.bits_payload);
     bits_section = internal::kAdaptiveFlipsSection;
+  } else if (delta && n >= kGroupedFlipsMinCoordinates &&
+             history_bits > 0) {
+    // Contexts of like flip rates as one sequence each: the split into
+    // sequences, a third of the encoder's time with 64 of them, takes
+    // about half as long.
+    const internal::FlipGroups groups = internal::ChooseFlipGroups(
+        out.sample_flips, out.sample_totals, 1u << history_bits,
+        internal::kMaxFlipGroups);
+    st.bits_payload = {static_cast<uint8_t>(history_bits),
+                       static_cast<uint8_t>(groups.group_count)};
+    st.bits_payload.insert(st.bits_payload.end(), groups.group_of.begin(),
+                           groups.group_of.begin() + (1u << history_bits));
+    internal::ContextBitOptions options;
+    options.group_of = groups.group_of.data();
+    internal::EncodeContextBits(st.flips, n, absl::MakeConstSpan(contexts, n),
+                                groups.group_count, options,
+                                &st.bits_payload);
+    bits_section = internal::kGroupedFlipsSection;
   } else if (delta) {
     st.bits_payload.push_back(static_cast<uint8_t>(history_bits));
     EncodeBits(st.flips, n, absl::MakeConstSpan(contexts, n),
@@ -426,6 +450,9 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
 
   PacketHeader header = st.NextHeader(key);
   if (adaptive_flips) header.version_minor = kAdaptiveFlipsVersionMinor;
+  if (bits_section == internal::kGroupedFlipsSection) {
+    header.version_minor = kGroupedFlipsVersionMinor;
+  }
   header.reference_fingerprint =
       key || !signxor ? 0 : st.reference.fingerprint;
   internal::SerializePacket(header, sections, packet);

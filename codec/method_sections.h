@@ -23,7 +23,14 @@ inline constexpr uint8_t kAdaptiveFlipsSection = 0x05;
 inline constexpr uint8_t kFreshModels = 0;
 inline constexpr uint8_t kCarriedModels = 1;
 
-// Spec: the largest `history_bits` of a `flips` section, and of an
+// Spec: section type `grouped_flips` (packet minor version 3): u8
+// history_bits, u8 group_count, u8 context_group for each of the
+// 2^history_bits contexts, then a context-coded bit stream whose contexts
+// are the groups (codec/signxor/flip_groups.h).
+inline constexpr uint8_t kGroupedFlipsSection = 0x06;
+
+// Spec: the largest `history_bits` of a `flips` section (and of a
+// `grouped_flips` section), and of an
 // `adaptive_flips` section.
 inline constexpr uint32_t kMaxFlipHistory = 6;
 inline constexpr uint32_t kMaxAdaptiveFlipHistory = 8;

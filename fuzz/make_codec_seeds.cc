@@ -2,14 +2,67 @@
 // every method, the shifted ones with every shift rule they accept (key,
 // two deltas, then a second key, which for EF21, DIANA and Rand-DIANA
 // carries the learned shift in its `shift` section; u16-length-prefixed
-// packets), small enough for -max_len.
+// packets), small enough for -max_len; and a signxor stream whose deltas'
+// flips are rewritten as `grouped_flips` (which the encoder writes only
+// from 2^16 coordinates on, far above -max_len).
 // Run: build/fuzz/make_codec_seeds fuzz/corpus/codec_decoder
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "codec/method_sections.h"
+#include "codec/signxor/sign_reference.h"
+#include "format/packet.h"
 #include "gradcodec/encoder.h"
+#include "gradcodec/packet_info.h"
 #include "synthetic_input.h"
+
+namespace {
+
+using Packet = std::vector<uint8_t>;
+
+// The stream with every `flips` section replaced by the `grouped_flips`
+// section of one group per context (group_of[c] = c), which decodes to the
+// same flips, and the fingerprints chained anew.
+std::vector<Packet> WithGroupedFlips(const std::vector<Packet>& packets) {
+  using namespace gradcodec;
+  std::vector<Packet> out;
+  uint64_t fingerprint = 0;
+  for (const Packet& packet : packets) {
+    absl::StatusOr<internal::ParsedPacket> parsed =
+        internal::ParsePacket(packet);
+    if (!parsed.ok()) return {};
+    PacketHeader header = parsed->header;
+    std::vector<internal::SectionData> sections;
+    Packet grouped;
+    for (const internal::SectionView& section : parsed->sections) {
+      if (section.type == internal::kSignsSection) {
+        fingerprint = internal::ChainFingerprint(0, section.payload);
+      }
+      if (section.type != internal::kFlipsSection) {
+        sections.push_back({section.type, section.payload});
+        continue;
+      }
+      const uint8_t history_bits = section.payload[0];
+      const uint32_t contexts = 1u << history_bits;
+      grouped = {history_bits, static_cast<uint8_t>(contexts)};
+      for (uint32_t c = 0; c < contexts; ++c) {
+        grouped.push_back(static_cast<uint8_t>(c));
+      }
+      grouped.insert(grouped.end(), section.payload.begin() + 1,
+                     section.payload.end());
+      header.reference_fingerprint = fingerprint;
+      header.version_minor = kGroupedFlipsVersionMinor;
+      fingerprint = internal::ChainFingerprint(
+          fingerprint ^ internal::kGroupedFlipsSection, grouped);
+      sections.push_back({internal::kGroupedFlipsSection, grouped});
+    }
+    out.push_back(internal::SerializePacket(header, sections));
+  }
+  return out;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace gradcodec;
@@ -18,13 +71,20 @@ int main(int argc, char** argv) {
     return 2;
   }
   int written = 0;
-  auto write = [&](const EncoderOptions& options, const std::string& name) {
+  auto write = [&](const EncoderOptions& options, const std::string& name,
+                   bool grouped = false) {
     auto encoder = std::move(*Encoder::Create(options));
-    std::vector<uint8_t> input;
+    std::vector<Packet> packets;
     for (int t = 0; t < 4; ++t) {
       std::vector<float> step = fuzz::SeedStep(68, t);
       std::vector<uint8_t> packet;
       if (!encoder->Encode(step, &packet).ok()) return false;
+      packets.push_back(std::move(packet));
+    }
+    if (grouped) packets = WithGroupedFlips(packets);
+    if (packets.empty()) return false;
+    std::vector<uint8_t> input;
+    for (const Packet& packet : packets) {
       input.push_back(static_cast<uint8_t>(packet.size()));
       input.push_back(static_cast<uint8_t>(packet.size() >> 8));
       input.insert(input.end(), packet.begin(), packet.end());
@@ -54,6 +114,12 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
+  }
+  {
+    EncoderOptions options = base();
+    options.method = Method::kSignXor;
+    options.sign_coder = SignCoder::kFast;
+    if (!write(options, "seed_method4_grouped", true)) return 1;
   }
   // The shifted methods (5..11), each with every shift rule it accepts.
   for (int method = 5; method <= 11; ++method) {

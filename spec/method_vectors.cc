@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -515,11 +516,11 @@ void AddMethodVectors(
     const Bytes foreign =
         Rebuilt(sx[0], [](PacketHeader&, std::vector<uint8_t>& types,
                           std::vector<Bytes>& payloads) {
-          types.push_back(0x06);
+          types.push_back(0x07);
           payloads.push_back(Bytes{0});
         });
     stream("unknown_method_section",
-           "a signxor key packet with method section type 0x06 "
+           "a signxor key packet with method section type 0x07 "
            "(SECTION_PRESENCE)",
            {foreign}, "SECTION_PRESENCE");
     const Bytes no_flips =
@@ -575,6 +576,68 @@ void AddMethodVectors(
     stream("flips_and_adaptive_flips",
            "a signxor delta holding both flips sections (SECTION_PRESENCE)",
            {ax[0], both}, "SECTION_PRESENCE");
+  }
+  // ---- grouped_flips (section 11.7.2). ---------------------------------
+  {
+    // The encoder groups flip contexts from 2^16 coordinates on.
+    EncoderOptions o = options(Method::kSignXor, SignCoder::kFast);
+    o.layout.tensors = {{"weight", {256, 256}, DType::kFloat32, 4096}};
+    const std::vector<Bytes> gx = EncodeSteps(o, 4);
+    stream("signxor_grouped",
+           "signxor at 65536 coordinates, fast coder: key, three deltas "
+           "holding grouped_flips (minor version 3)",
+           gx);
+    // The grouped_flips payload is the last section of a delta.
+    auto edit = [&](auto change, size_t packet = 1) {
+      return Rebuilt(gx[packet], [&](PacketHeader&, auto&,
+                                std::vector<Bytes>& payloads) {
+        change(payloads.back());
+      });
+    };
+    stream("grouped_flips_history_bits_7",
+           "a grouped_flips section with history_bits 7 (INVALID_FIELD)",
+           {gx[0], edit([](Bytes& b) { b[0] = 7; })}, "INVALID_FIELD");
+    stream("grouped_flips_group_count_0",
+           "a grouped_flips section with group_count 0 (INVALID_FIELD)",
+           {gx[0], edit([](Bytes& b) { b[1] = 0; })}, "INVALID_FIELD");
+    stream("grouped_flips_group_count_65",
+           "a grouped_flips section with group_count 65, above "
+           "2^history_bits (INVALID_FIELD)",
+           {gx[0], edit([](Bytes& b) { b[1] = 65; })}, "INVALID_FIELD");
+    stream("grouped_flips_context_group_too_large",
+           "a grouped_flips section whose last context_group is group_count "
+           "(INVALID_FIELD), then the true one",
+           {gx[0], edit([](Bytes& b) { b[2 + 63] = b[1]; }), gx[1], gx[2]},
+           "INVALID_FIELD");
+    stream("grouped_flips_truncated_table",
+           "a grouped_flips section that ends in its context_group table "
+           "(TRUNCATED)",
+           {gx[0], edit([](Bytes& b) { b.resize(40); })}, "TRUNCATED");
+    // The first delta's flips all have context 0 (the key cleared the
+    // history), so one group; the second's have two contexts.
+    stream("grouped_flips_regrouped",
+           "a second delta's grouped_flips with two contexts' groups "
+           "swapped: its group bit counts no longer match (CORRUPT_PAYLOAD)",
+           {gx[0], gx[1], edit([](Bytes& b) {
+              // Two contexts of different groups trade places.
+              for (size_t c = 3; c < 2 + 64; ++c) {
+                if (b[c] != b[2]) {
+                  std::swap(b[2], b[c]);
+                  break;
+                }
+              }
+            }, 2)},
+           "CORRUPT_PAYLOAD");
+    const Bytes both =
+        Rebuilt(gx[1], [&](PacketHeader&, std::vector<uint8_t>& types,
+                           std::vector<Bytes>& payloads) {
+          types.insert(types.end() - 1, internal::kFlipsSection);
+          payloads.insert(payloads.end() - 1, Bytes{0, 0});
+        });
+    stream("flips_and_grouped_flips",
+           "a signxor delta holding flips and grouped_flips "
+           "(SECTION_PRESENCE)",
+           {gx[0], both}, "SECTION_PRESENCE");
   }
   // ---- Payload errors (sections 11.4 and 11.7). ------------------------
   {

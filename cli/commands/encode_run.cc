@@ -217,7 +217,8 @@ absl::Status EncodeMeter::AddStep(const DumpStep& step,
       const auto bytes = static_cast<double>(section.size);
       if (name == "block_scales") {
         ShareOut(bytes, block_weights, coordinate_weights, report_.tensors);
-      } else if (name == "flips" || name == "adaptive_flips") {
+      } else if (name == "flips" || name == "adaptive_flips" ||
+                 name == "grouped_flips") {
         ShareOut(bytes, flip_weights, coordinate_weights, report_.tensors);
       } else {
         continue;

@@ -32,6 +32,10 @@ void SignReference::ApplyDelta(std::vector<uint64_t>& new_signs,
     std::swap(flip_models, models);
     fingerprint = ChainFingerprint(fingerprint ^ kAdaptiveFlipsSection,
                                    flips_payload);
+  } else if (section_type == kGroupedFlipsSection) {
+    flip_models.Clear();
+    fingerprint = ChainFingerprint(fingerprint ^ kGroupedFlipsSection,
+                                   flips_payload);
   } else {
     flip_models.Clear();
     fingerprint = ChainFingerprint(fingerprint, flips_payload);

@@ -39,9 +39,10 @@ struct SignReference {
   // vector receives the old signs) rather than XORed a second time. The
   // flips are swapped into the history likewise (the vector receives a
   // dropped plane): both vectors come back as scratch of the same size.
-  // `section_type` is the flips' section (kFlipsSection or
-  // kAdaptiveFlipsSection); `models`, for the latter, the flip models as
-  // its bits left them, swapped in likewise.
+  // `section_type` is the flips' section (kFlipsSection,
+  // kAdaptiveFlipsSection or kGroupedFlipsSection); `models`, for
+  // adaptive flips, the flip models as its bits left them, swapped in
+  // likewise.
   void ApplyDelta(std::vector<uint64_t>& new_signs,
                   std::vector<uint64_t>& flips, uint8_t section_type,
                   absl::Span<const uint8_t> flips_payload,

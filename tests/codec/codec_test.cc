@@ -10,6 +10,7 @@
 
 #include "codec/entropy/cpu_features.h"
 #include "codec/method_sections.h"
+#include "codec/signxor/flip_groups.h"
 #include "format/checksum.h"
 #include "format/packet.h"
 #include "gradcodec/decoder.h"
@@ -611,6 +612,60 @@ TEST(CodecTest, AdaptiveFlipsCarryTheirModelsFromPacketToPacket) {
     EXPECT_EQ(flips->payload[1], t % 12 == 1 ? internal::kFreshModels
                                              : internal::kCarriedModels)
         << "step " << t;
+  }
+}
+
+// Spec section 11.7.2: with the fast coder, signxor deltas of 2^16
+// coordinates or more hold `grouped_flips` (minor version 3), a valid
+// group table and flips the decoder follows bit for bit; smaller streams
+// hold `flips` (minor version 0).
+TEST(CodecTest, LargeFastDeltasGroupTheirFlipContexts) {
+  for (const uint64_t n : {uint64_t{1} << 16, (uint64_t{1} << 16) - 1}) {
+    const bool large = n >= (uint64_t{1} << 16);
+    EncoderOptions options;
+    options.layout.tensors = {{"w", {n}, DType::kFloat32, 512}};
+    options.sign_coder = SignCoder::kFast;
+    const auto steps = CorrelatedSteps(n, 9, 91);
+    auto encoder = MakeEncoder(options);
+    auto decoder = MakeDecoder();
+    uint32_t most_groups = 0;
+    for (size_t t = 0; t < steps.size(); ++t) {
+      Packet packet;
+      std::vector<float> delta(n), out(n);
+      ASSERT_TRUE(
+          encoder->Encode(steps[t], &packet, absl::MakeSpan(delta)).ok());
+      ASSERT_TRUE(decoder->Decode(packet, absl::MakeSpan(out)).ok())
+          << "step " << t;
+      ASSERT_TRUE(BitIdentical(out, delta)) << "step " << t;
+      if (t == 0) continue;  // the key
+      absl::StatusOr<PacketInfo> info = ReadPacketInfo(packet);
+      ASSERT_TRUE(info.ok());
+      EXPECT_EQ(info->header.version_minor, large ? 3 : 0) << "step " << t;
+      absl::StatusOr<internal::ParsedPacket> parsed =
+          internal::ParsePacket(packet);
+      ASSERT_TRUE(parsed.ok());
+      const internal::SectionView* grouped =
+          parsed->Find(internal::kGroupedFlipsSection);
+      EXPECT_EQ(parsed->Find(internal::kFlipsSection) == nullptr, large);
+      if (!large) {
+        EXPECT_EQ(grouped, nullptr);
+        continue;
+      }
+      ASSERT_NE(grouped, nullptr) << "step " << t;
+      EXPECT_EQ(SectionTypeName(grouped->type), "grouped_flips");
+      const absl::Span<const uint8_t> payload = grouped->payload;
+      ASSERT_GE(payload.size(), 2u + 64);
+      EXPECT_EQ(payload[0], 6);  // history_bits: min(flip_history, 6)
+      const uint32_t groups = payload[1];
+      EXPECT_GE(groups, 1u);
+      EXPECT_LE(groups, internal::kMaxFlipGroups);
+      for (int c = 0; c < 64; ++c) EXPECT_LT(payload[2 + c], groups);
+      most_groups = std::max(most_groups, groups);
+    }
+    // Once the histories fill, the flips have contexts of different rates.
+    if (large) {
+      EXPECT_GT(most_groups, 2u);
+    }
   }
 }
 

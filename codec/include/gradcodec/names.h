@@ -120,9 +120,9 @@ inline std::optional<SignCoder> SignCoderFromName(absl::string_view name) {
 }
 
 // Packet section types (spec section 6 and the methods' sections in 11):
-// "layout", "block_scales", "signs", "flips", "adaptive_flips", "shift_setup",
-// "shifted_values", "fixed_shift", "refresh", "shift", "comment", or
-// "unknown".
+// "layout", "block_scales", "signs", "flips", "adaptive_flips",
+// "grouped_flips", "shift_setup", "shifted_values", "fixed_shift",
+// "refresh", "shift", "comment", or "unknown".
 inline absl::string_view SectionTypeName(uint8_t type) {
   switch (type) {
     case 0x01:
@@ -135,6 +135,8 @@ inline absl::string_view SectionTypeName(uint8_t type) {
       return "flips";
     case 0x05:
       return "adaptive_flips";
+    case 0x06:
+      return "grouped_flips";
     case 0x10:
       return "shift_setup";
     case 0x11:

@@ -28,7 +28,7 @@ enum class PacketKind : uint8_t {
 // whose features a packet uses (spec section 8.2): 0,
 // kShiftedMethodsVersionMinor for the methods that minor version added, or
 // kAdaptiveFlipsVersionMinor for a signxor delta with an `adaptive_flips`
-// section.
+// section, or kGroupedFlipsVersionMinor for one with `grouped_flips`.
 inline constexpr uint8_t kFormatVersionMajor = 1;
 inline constexpr uint8_t kFormatVersionMinor = 0;
 // Minor version 1 added method ids 5..11 (the shifted methods) and their
@@ -37,6 +37,9 @@ inline constexpr uint8_t kShiftedMethodsVersionMinor = 1;
 // Minor version 2 added method section 0x05 (`adaptive_flips`) to signxor
 // delta packets.
 inline constexpr uint8_t kAdaptiveFlipsVersionMinor = 2;
+// Minor version 3 added method section 0x06 (`grouped_flips`) to signxor
+// delta packets.
+inline constexpr uint8_t kGroupedFlipsVersionMinor = 3;
 
 // The fixed packet header, field for field (spec/FORMAT.md, "Packet header").
 struct PacketHeader {
