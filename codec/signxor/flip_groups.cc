@@ -27,7 +27,8 @@ FlipGroups ChooseFlipGroups(const FlipRateModel::StepCounts& flips,
                             uint32_t context_count, uint32_t max_groups) {
   assert(context_count >= 1 && context_count <= kFlipContexts);
   assert(max_groups >= 1 && max_groups <= kMaxFlipGroups);
-  const uint32_t n = context_count;
+  const uint32_t n =
+      std::clamp(context_count, 1u, static_cast<uint32_t>(kFlipContexts));
   // The contexts by sampled rate, add-half smoothed as the rate model's
   // (ties by context, so that the order is the same on every platform).
   std::array<uint32_t, kFlipContexts> order{};
@@ -55,13 +56,13 @@ FlipGroups ChooseFlipGroups(const FlipRateModel::StepCounts& flips,
   // best[g][j]: the fewest bits for order[0 .. j) in g + 1 groups, and
   // where its last group starts. Then the fewest groups within 0.25% of
   // the best (and a bit, for the smallest samples): each group more slows
-  // the split. On the codec bench's steps that is 8 to 10 groups, whose
-  // flips take 0.1% more bits than 16 groups' and whose split takes a
-  // fifth less time.
+  // the split. On the codec bench's steps that is mostly 7 groups.
   constexpr double kInfinity = std::numeric_limits<double>::infinity();
   std::array<std::array<double, kFlipContexts + 1>, kMaxFlipGroups> best{};
   std::array<std::array<uint32_t, kFlipContexts + 1>, kMaxFlipGroups> start{};
-  const uint32_t groups_max = std::min(max_groups, n);
+  // (Clamped as well as asserted: the tables below hold kMaxFlipGroups.)
+  const uint32_t groups_max =
+      std::min({std::max(max_groups, 1u), kMaxFlipGroups, n});
   for (uint32_t j = 0; j <= n; ++j) best[0][j] = cost(0, j);
   for (uint32_t g = 1; g < groups_max; ++g) {
     for (uint32_t j = 0; j <= n; ++j) {

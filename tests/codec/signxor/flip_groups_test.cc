@@ -114,9 +114,10 @@ TEST(FlipGroupsTest, EqualRatesShareAGroup) {
     EXPECT_EQ(two.group_of[c], two.group_of[c % 2]) << "context " << c;
   }
   EXPECT_NE(two.group_of[0], two.group_of[1]);
-  const FlipGroups none = ChooseFlipGroups(Counts{}, Counts{}, 64, 16);
+  const FlipGroups none =
+      ChooseFlipGroups(Counts{}, Counts{}, 64, kMaxFlipGroups);
   EXPECT_EQ(none.group_count, 1u);
-  const FlipGroups one = ChooseFlipGroups(flips, totals, 1, 16);
+  const FlipGroups one = ChooseFlipGroups(flips, totals, 1, kMaxFlipGroups);
   EXPECT_EQ(one.group_count, 1u);
   EXPECT_EQ(one.group_of[0], 0);
 }
