@@ -752,7 +752,35 @@ void MakeRoom(uint32_t limit, uint64_t bits, SplitCursor* cursors,
   }
 }
 
-// SplitBlockByPlanes<kPlanes, true> for kPlanes = `planes`.
+// Few groups (kPlanes <= 3, at most 8 of them) each take bits from most
+// 64-coordinate groups: every group appends in every one (an append of no
+// bits changes nothing), the cursors held in registers, with no test of
+// which groups a word holds and no cursor loaded or stored per append.
+// Measured on the codec bench's flips (7 groups): 2x faster than
+// appending to the held groups only.
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitBlockOfFewGroups(
+    const uint64_t* bits, const uint8_t* contexts, size_t first, size_t size,
+    SplitCursor* cursors, const ByteTable64& groups) {
+  static_assert(kPlanes <= 3);
+  constexpr int kGroups = 1 << kPlanes;
+  SplitCursor local[kGroups];
+  for (int g = 0; g < kGroups; ++g) local[g] = cursors[g];
+  for (size_t i = first; i < first + size; ++i) {
+    const GroupBytes bytes = LoadGroupBytes<true>(contexts + i * 64, groups);
+    uint64_t masks[kGroups];
+    ContextMasks<kPlanes>(bytes.low, bytes.high, masks);
+    const uint64_t word = bits[i];
+#pragma GCC unroll 8
+    for (int g = 0; g < kGroups; ++g) {
+      local[g].Append(_pext_u64(word, masks[g]),
+                      static_cast<uint64_t>(_mm_popcnt_u64(masks[g])));
+    }
+  }
+  for (int g = 0; g < kGroups; ++g) cursors[g] = local[g];
+}
+
+// The split of a block of groups into `planes` planes' worth of groups.
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupedBlock(
     int planes, const uint64_t* bits, const uint8_t* contexts, size_t first,
     size_t size, SplitCursor* cursors, const ByteTable64& groups) {
@@ -760,10 +788,10 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupedBlock(
   const uint8_t* c = contexts;
   SplitCursor* s = cursors;
   switch (planes) {
-    case 0: SplitBlockByPlanes<0, true>(b, c, first, size, s, groups); break;
-    case 1: SplitBlockByPlanes<1, true>(b, c, first, size, s, groups); break;
-    case 2: SplitBlockByPlanes<2, true>(b, c, first, size, s, groups); break;
-    case 3: SplitBlockByPlanes<3, true>(b, c, first, size, s, groups); break;
+    case 0: SplitBlockOfFewGroups<0>(b, c, first, size, s, groups); break;
+    case 1: SplitBlockOfFewGroups<1>(b, c, first, size, s, groups); break;
+    case 2: SplitBlockOfFewGroups<2>(b, c, first, size, s, groups); break;
+    case 3: SplitBlockOfFewGroups<3>(b, c, first, size, s, groups); break;
     case 4: SplitBlockByPlanes<4, true>(b, c, first, size, s, groups); break;
     case 5: SplitBlockByPlanes<5, true>(b, c, first, size, s, groups); break;
     default: SplitBlockByPlanes<6, true>(b, c, first, size, s, groups); break;
@@ -783,11 +811,19 @@ void SplitByContextAvx2(const uint64_t* bits,
   ByteTable64 table{};
   if (group_of != nullptr) table = LoadByteTable64(group_of);
   const int group_planes = PlaneCount(context_count);
+  // The few-groups split appends (no bits) to every group its planes can
+  // name, those past context_count too: their cursors need two words.
+  uint64_t unused_group_words[2] = {0, 0};
   // A cursor per possible context value; contexts without a vector are a
   // caller's bug (as for the portable split), and their null cursors fault.
   std::vector<SplitCursor> cursors(kMaxContextCount, SplitCursor{0});
   for (uint32_t c = 0; c < context_count; ++c) {
     cursors[c] = SplitCursor::At(vectors.mutable_words(c), 0);
+  }
+  if (group_of != nullptr) {
+    for (uint32_t g = context_count; g < (1u << group_planes); ++g) {
+      cursors[g] = SplitCursor::At(unused_group_words, 0);
+    }
   }
   const uint8_t* const c = contexts.data();
   SplitCursor* const s = cursors.data();
