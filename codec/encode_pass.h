@@ -71,6 +71,16 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out);
 // p_i as RunEncodePass forms it, one coordinate (for naming a bad one).
 float FormOneP(const EncodePassInput& in, uint64_t i);
 
+// For tests of the vector path against the portable one (see
+// ScopedPortablePathsForTesting): p for the `count` (at most
+// kRunCoordinates) coordinates from `begin` as RunEncodePass forms a run,
+// into p[0..count), their sign words (zero past `count`) into signs[], and
+// |p| of the first count / 8 * 8 added into the eight float lanes[] (lane
+// k the coordinates k mod 8). Returns false if some p is not finite.
+bool FormRunForTesting(const EncodePassInput& in, uint64_t begin,
+                       uint64_t count, float* p, uint64_t* signs,
+                       float* lanes);
+
 }  // namespace gradcodec::internal
 
 #endif  // GRADCODEC_CODEC_ENCODE_PASS_H_

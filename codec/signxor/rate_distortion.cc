@@ -103,7 +103,14 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void AgainstMasksAvx2(
   const __m256 abs_mask =
       _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
   const __m256 vscale = _mm256_set1_ps(scale);
-  const __m256i lane_bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  // Bit 8 k + j of a 32-bit half of a word to bit 31 of lane j, for k
+  // from 0 to 3 (see the sum below).
+  const __m256i to_top[4] = {
+      _mm256_setr_epi32(31, 30, 29, 28, 27, 26, 25, 24),
+      _mm256_setr_epi32(23, 22, 21, 20, 19, 18, 17, 16),
+      _mm256_setr_epi32(15, 14, 13, 12, 11, 10, 9, 8),
+      _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0)};
+  const __m256 zero = _mm256_setzero_ps();
   __m256 sum = _mm256_loadu_ps(lanes);
   const uint64_t full = count / 64;
   for (uint64_t w = 0; w < full; ++w) {
@@ -139,16 +146,23 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void AgainstMasksAvx2(
     const uint64_t word = below & (raw[w] ^ reference[w] ^ favour_flip);
     against[w] = word;
     // The overridden magnitudes into the lanes, eight coordinates a step
-    // in order, each lane masked by its coordinate's bit.
+    // in order, each lane's |p| kept where its coordinate's bit is set
+    // (else +0, as an AND mask gave: the same sums). Each 32-bit half of
+    // the word in every lane once, shifted so that bit 8 k + j of the word
+    // lands on bit 31 of lane j in step k, where blendv reads it (the bits
+    // above shift out): two broadcasts a word, not eight.
+    const __m256i halves[2] = {
+        _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(word))),
+        _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(word >> 32)))};
 #pragma GCC unroll 8
     for (int k = 0; k < 8; ++k) {
-      const __m256i bits =
-          _mm256_set1_epi32(static_cast<int>((word >> (8 * k)) & 0xFF));
       const __m256 taken = _mm256_castsi256_ps(
-          _mm256_cmpeq_epi32(_mm256_and_si256(bits, lane_bits), lane_bits));
+          _mm256_sllv_epi32(halves[k / 4], to_top[k % 4]));
       sum = _mm256_add_ps(
-          sum, _mm256_and_ps(taken, _mm256_and_ps(_mm256_loadu_ps(pw + 8 * k),
-                                                  abs_mask)));
+          sum, _mm256_blendv_ps(
+                   zero,
+                   _mm256_and_ps(_mm256_loadu_ps(pw + 8 * k), abs_mask),
+                   taken));
     }
   }
   _mm256_storeu_ps(lanes, sum);

@@ -1,11 +1,14 @@
 #include "codec/encode_pass.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "codec/entropy/context_bit_coder.h"
+#include "codec/entropy/cpu_features.h"
 #include "codec/sign/scale_quantizer.h"
 #include "codec/signxor/rate_distortion.h"
 #include "gtest/gtest.h"
@@ -109,6 +112,113 @@ TEST(EncodePassTest, LongBlockFollowsTheRuleAndSumsEveryRun) {
       std::max(0.0, (abs_sum - 2 * against_sum) / static_cast<double>(n)));
   EXPECT_EQ(codes[0], QuantizeScale(alpha));
   EXPECT_EQ(scales[0], DequantizeScale(QuantizeScale(alpha)));
+}
+
+// A run formed by FormRunForTesting: p, its sign words and the lanes.
+struct FormedRun {
+  bool finite = false;
+  std::vector<uint32_t> p_bits;
+  std::vector<uint64_t> signs;
+  std::vector<uint32_t> lane_bits;
+};
+
+FormedRun FormOnCurrentPath(const EncodePassInput& in, uint64_t begin,
+                            uint64_t count) {
+  std::vector<float> p(count);
+  std::vector<uint64_t> signs(BitWords(count), ~uint64_t{0});
+  // Lanes that already hold sums: a run adds to those of the runs before.
+  float lanes[8] = {0.5f, 1.25f, 0, 3, 1e-3f, 7, 0.1f, 2};
+  FormedRun run;
+  run.finite = FormRunForTesting(in, begin, count, p.data(), signs.data(),
+                                 lanes);
+  for (float v : p) run.p_bits.push_back(std::bit_cast<uint32_t>(v));
+  run.signs = signs;
+  for (float lane : lanes) run.lane_bits.push_back(std::bit_cast<uint32_t>(lane));
+  return run;
+}
+
+// The vector path (where the CPU has it) and the portable one form the
+// same p, signs and lanes bit for bit, and agree on which runs are not
+// finite, for every form of p, run lengths 0 to 300 and starts that leave
+// the inputs at every alignment.
+TEST(EncodePassTest, VectorAndPortableFormRunsAlike) {
+  constexpr uint64_t kOffsets = 8;
+  constexpr uint64_t kMaxCount = 300;
+  constexpr uint64_t n = kOffsets + kMaxCount;
+  std::vector<float> g(n), m(n), e(n);
+  uint64_t state = 11;
+  auto next = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  };
+  for (uint64_t i = 0; i < n; ++i) {
+    g[i] = (static_cast<float>(next() % 2001) - 1000.0f) / 977.0f;
+    m[i] = (static_cast<float>(next() % 2001) - 1000.0f) / 1013.0f;
+    e[i] = (static_cast<float>(next() % 201) - 100.0f) / 1009.0f;
+  }
+  g[5] = -0.0f;  // not negative: sign(-0) = +1
+  g[6] = 0.0f;
+  for (bool momentum : {false, true}) {
+    for (bool error : {false, true}) {
+      EncodePassInput in;
+      in.update = g;
+      in.momentum = momentum ? m.data() : nullptr;
+      in.mu = momentum ? 0.9f : 0.0f;
+      in.error = error ? e.data() : nullptr;
+      for (uint64_t begin = 0; begin < kOffsets; ++begin) {
+        for (uint64_t count = 0; count <= kMaxCount; ++count) {
+          const FormedRun vector = FormOnCurrentPath(in, begin, count);
+          FormedRun portable;
+          {
+            ScopedPortablePathsForTesting portable_paths;
+            portable = FormOnCurrentPath(in, begin, count);
+          }
+          ASSERT_TRUE(vector.finite);
+          ASSERT_TRUE(portable.finite);
+          ASSERT_EQ(vector.p_bits, portable.p_bits)
+              << momentum << error << " " << begin << " " << count;
+          ASSERT_EQ(vector.signs, portable.signs)
+              << momentum << error << " " << begin << " " << count;
+          ASSERT_EQ(vector.lane_bits, portable.lane_bits)
+              << momentum << error << " " << begin << " " << count;
+        }
+      }
+    }
+  }
+}
+
+// A NaN, an infinity, or a p that overflows to one makes both paths report
+// the run not finite, wherever it falls: in the 64-coordinate loop, the
+// 8-coordinate one, or the tail.
+TEST(EncodePassTest, VectorAndPortableFormRunsFindNonFiniteP) {
+  constexpr uint64_t n = 203;
+  const float kMax = std::numeric_limits<float>::max();
+  for (float bad : {std::numeric_limits<float>::quiet_NaN(),
+                    std::numeric_limits<float>::infinity(),
+                    -std::numeric_limits<float>::infinity(), kMax}) {
+    for (uint64_t at = 0; at < n; ++at) {
+      std::vector<float> g(n, 0.25f), e(n, -0.5f);
+      g[at] = bad;
+      e[at] = bad == kMax ? kMax : -0.5f;  // max + max overflows to inf
+      EncodePassInput in;
+      in.update = g;
+      in.error = e.data();
+      for (uint64_t begin : {uint64_t{0}, uint64_t{3}}) {
+        if (at < begin) continue;
+        const uint64_t count = n - begin;
+        const FormedRun vector = FormOnCurrentPath(in, begin, count);
+        FormedRun portable;
+        {
+          ScopedPortablePathsForTesting portable_paths;
+          portable = FormOnCurrentPath(in, begin, count);
+        }
+        EXPECT_FALSE(vector.finite) << bad << " at " << at << " from " << begin;
+        EXPECT_FALSE(portable.finite) << bad << " at " << at << " from " << begin;
+        EXPECT_EQ(vector.p_bits, portable.p_bits) << at;
+        EXPECT_EQ(vector.signs, portable.signs) << at;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -1,0 +1,150 @@
+#include "codec/sign/sign_quantizer.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "codec/entropy/cpu_features.h"
+#include "gtest/gtest.h"
+
+namespace gradcodec::internal {
+namespace {
+
+uint64_t Next(uint64_t& state) {
+  state = state * 6364136223846793005ull + 1442695040888963407ull;
+  return state >> 11;
+}
+
+std::vector<uint64_t> RandomSigns(uint64_t count, uint64_t& state) {
+  std::vector<uint64_t> signs((count + 63) / 64);
+  for (uint64_t& word : signs) word = Next(state) ^ (Next(state) << 32);
+  if (count % 64 != 0) signs.back() &= (uint64_t{1} << (count % 64)) - 1;
+  return signs;
+}
+
+// Floats 64-byte aligned, so that offsets from the start pick the
+// alignment of a pointer.
+struct AlignedFloats {
+  explicit AlignedFloats(uint64_t count)
+      : data(static_cast<float*>(std::aligned_alloc(64, (count * 4 + 63) / 64 * 64))) {}
+  ~AlignedFloats() { std::free(data); }
+  float* data;
+};
+
+std::vector<uint32_t> Bits(const float* v, uint64_t count) {
+  std::vector<uint32_t> bits(count);
+  for (uint64_t i = 0; i < count; ++i) bits[i] = std::bit_cast<uint32_t>(v[i]);
+  return bits;
+}
+
+// SubtractSignedScale writes the same error memory on the vector path
+// (where the CPU has it) as on the portable one, for 0 to 300
+// coordinates, p at every alignment, `out` at every alignment with plain
+// stores and at both 16-byte ones with streaming stores.
+TEST(SignQuantizerTest, VectorAndPortableSubtractAlike) {
+  constexpr uint64_t kMaxCount = 300;
+  uint64_t state = 3;
+  AlignedFloats p(kMaxCount + 8), vector_out(kMaxCount + 8),
+      portable_out(kMaxCount + 8);
+  for (uint64_t i = 0; i < kMaxCount + 8; ++i) {
+    p.data[i] = (static_cast<float>(Next(state) % 2001) - 1000.0f) / 997.0f;
+  }
+  for (uint64_t count = 0; count <= kMaxCount; ++count) {
+    const std::vector<uint64_t> signs = RandomSigns(count, state);
+    for (uint64_t p_offset = 0; p_offset < 4; ++p_offset) {
+      for (uint64_t out_offset = 0; out_offset < 8; ++out_offset) {
+        for (bool stream : {false, true}) {
+          if (stream && out_offset % 4 != 0) continue;  // needs 16 bytes
+          float* const vector = vector_out.data + out_offset;
+          float* const portable = portable_out.data + out_offset;
+          SubtractSignedScale(p.data + p_offset, signs.data(), count, 0.375f,
+                              vector, stream);
+          {
+            ScopedPortablePathsForTesting portable_paths;
+            SubtractSignedScale(p.data + p_offset, signs.data(), count,
+                                0.375f, portable, stream);
+          }
+          FinishStreamingStores();
+          ASSERT_EQ(Bits(vector, count), Bits(portable, count))
+              << count << " " << p_offset << " " << out_offset << " "
+              << stream;
+        }
+      }
+    }
+  }
+}
+
+// Random block boundaries over `count` coordinates (blocks of 1 to 40),
+// with a scale each.
+void RandomBlocks(uint64_t count, uint64_t& state,
+                  std::vector<uint64_t>* starts, std::vector<float>* scales) {
+  starts->assign(1, 0);
+  scales->clear();
+  while (starts->back() < count) {
+    starts->push_back(std::min(count, starts->back() + 1 + Next(state) % 40));
+    scales->push_back(static_cast<float>(1 + Next(state) % 1000) / 256.0f);
+  }
+}
+
+void ExpectReconstructionsAlike(const std::vector<uint64_t>& signs,
+                                uint64_t count,
+                                const std::vector<uint64_t>& starts,
+                                const std::vector<float>& scales,
+                                float* vector, float* portable) {
+  ReconstructSigns(signs.data(), count, starts, scales, vector);
+  {
+    ScopedPortablePathsForTesting portable_paths;
+    ReconstructSigns(signs.data(), count, starts, scales, portable);
+  }
+  ASSERT_EQ(Bits(vector, count), Bits(portable, count))
+      << count << " coordinates, " << starts.size() << " starts";
+}
+
+// ReconstructSigns writes the same floats on both paths, with blocks and
+// without (method sign), for 0 to 300 coordinates and `out` at every
+// alignment.
+TEST(SignQuantizerTest, VectorAndPortableReconstructAlike) {
+  constexpr uint64_t kMaxCount = 300;
+  uint64_t state = 5;
+  AlignedFloats vector_out(kMaxCount + 8), portable_out(kMaxCount + 8);
+  for (uint64_t count = 0; count <= kMaxCount; ++count) {
+    const std::vector<uint64_t> signs = RandomSigns(count, state);
+    std::vector<uint64_t> starts;
+    std::vector<float> scales;
+    RandomBlocks(count, state, &starts, &scales);
+    for (uint64_t offset = 0; offset < 8; ++offset) {
+      ExpectReconstructionsAlike(signs, count, starts, scales,
+                                 vector_out.data + offset,
+                                 portable_out.data + offset);
+      ExpectReconstructionsAlike(signs, count, {}, {},
+                                 vector_out.data + offset,
+                                 portable_out.data + offset);
+    }
+  }
+}
+
+// Large enough for streaming stores, from a 16- but not 32-byte aligned
+// `out`, with blocks that start anywhere.
+TEST(SignQuantizerTest, VectorAndPortableReconstructAlikeWithStreamingStores) {
+  const uint64_t count = kStreamingStoreFloats + 13;
+  uint64_t state = 9;
+  const std::vector<uint64_t> signs = RandomSigns(count, state);
+  std::vector<uint64_t> starts = {0};
+  std::vector<float> scales;
+  while (starts.back() < count) {
+    starts.push_back(std::min(count, starts.back() + 1 + Next(state) % 70000));
+    scales.push_back(static_cast<float>(1 + Next(state) % 1000) / 256.0f);
+  }
+  AlignedFloats vector_out(count + 4), portable_out(count + 4);
+  ASSERT_TRUE(UseStreamingStores(vector_out.data + 4, count));
+  ExpectReconstructionsAlike(signs, count, starts, scales,
+                             vector_out.data + 4, portable_out.data + 4);
+  ExpectReconstructionsAlike(signs, count, {}, {}, vector_out.data + 4,
+                             portable_out.data + 4);
+}
+
+}  // namespace
+}  // namespace gradcodec::internal
