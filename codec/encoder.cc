@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "codec/cache_aligned_vector.h"
 #include "codec/encode_pass.h"
 #include "codec/entropy/context_bit_coder.h"
 #include "codec/method_sections.h"
@@ -39,7 +40,9 @@ struct Encoder::State {
   uint64_t layout_fingerprint = 0;
 
   std::vector<float> momentum;  // m, when momentum > 0
-  std::vector<float> error;     // e, when error feedback is on
+  // e, when error feedback is on (and next_error): on cache lines for the
+  // encode pass's streaming stores.
+  internal::CacheAlignedVector<float> error;
   internal::SignReference reference;  // signxor
   bool has_reference = false;         // a key packet has been sent
   internal::FlipRateModel rate_model;  // signxor
@@ -84,7 +87,7 @@ struct Encoder::State {
 
   // Scratch, kept between calls. The new error memory is written to
   // next_error and swapped in once nothing can fail.
-  std::vector<float> next_error;
+  internal::CacheAlignedVector<float> next_error;
   std::vector<uint64_t> signs, flips;
   std::vector<uint8_t> contexts;
   // Whether `contexts` holds the last committed delta's contexts: the next
@@ -715,7 +718,7 @@ absl::Status Encoder::RestoreState(absl::Span<const uint8_t> blob) {
   mut.key_requested = key_requested != 0;
   mut.lambda = lambda;
   mut.momentum = std::move(momentum);
-  mut.error = std::move(error);
+  mut.error.assign(error.begin(), error.end());
   if (signxor) {
     mut.reference = std::move(reference);
     mut.has_reference = has_reference_saved;
