@@ -631,6 +631,20 @@ MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors,
   return true;
 }
 
+// Merge cursors for `size` context values: each context's vector, and for
+// values past the vectors' context count no bits (and two readable words
+// for Peek()), so that taking from them fails.
+std::vector<MergeCursor> MergeCursors(const ContextBitVectors& vectors,
+                                      size_t size) {
+  static const uint64_t kNoBits[2] = {0, 0};
+  std::vector<MergeCursor> cursors(size, MergeCursor{kNoBits, 0, 0});
+  for (uint32_t c = 0; c < std::min<size_t>(size, vectors.context_count());
+       ++c) {
+    cursors[c] = MergeCursor{vectors.words(c), 0, vectors.count(c)};
+  }
+  return cursors;
+}
+
 // OK when every context's bits were all taken.
 absl::Status CheckAllTaken(const MergeCursor* cursors,
                            uint32_t context_count) {
@@ -870,16 +884,8 @@ absl::Status MergeByContextAvx2(const ContextBitVectors& vectors,
                                 absl::Span<const uint8_t> contexts,
                                 uint64_t* out) {
   const uint32_t context_count = vectors.context_count();
-  // A cursor per possible context value; one that a bad context array
-  // would use has no bits (and two readable words for Peek()), so taking
-  // from it fails.
-  static const uint64_t kNoBits[2] = {0, 0};
-  std::vector<MergeCursor> cursors(kMaxContextCount);
-  for (uint32_t c = 0; c < cursors.size(); ++c) {
-    cursors[c] = c < context_count
-                     ? MergeCursor{vectors.words(c), 0, vectors.count(c)}
-                     : MergeCursor{kNoBits, 0, 0};
-  }
+  // A cursor per possible context value (a bad context array's fail).
+  std::vector<MergeCursor> cursors = MergeCursors(vectors, kMaxContextCount);
   const size_t n = contexts.size();
   const size_t groups = n / 64;
   uint32_t bad = 0;
@@ -976,15 +982,8 @@ absl::Status MergeByGroupPlanesAvx2(const ContextBitVectors& vectors,
                                     const ContextPlanes& planes,
                                     uint64_t* out) {
   const uint32_t group_count = vectors.context_count();
-  // A cursor per byte value; those without a vector have no bits, so
-  // taking from them fails.
-  static const uint64_t kNoBits[2] = {0, 0};
-  std::vector<MergeCursor> cursors(kMaxContextCount);
-  for (uint32_t c = 0; c < cursors.size(); ++c) {
-    cursors[c] = c < group_count
-                     ? MergeCursor{vectors.words(c), 0, vectors.count(c)}
-                     : MergeCursor{kNoBits, 0, 0};
-  }
+  // A cursor per byte value (those past the groups fail).
+  std::vector<MergeCursor> cursors = MergeCursors(vectors, kMaxContextCount);
   const uint64_t n = planes.count;
   const size_t groups = n / 64;
   const int max_planes = PlaneCount(group_count);
@@ -1023,15 +1022,9 @@ absl::Status MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
     return MergeByGroupPlanesAvx2(vectors, planes, out);
   }
   const uint32_t context_count = vectors.context_count();
-  // A cursor per context the planes can name; those without a vector have
-  // no bits (and two readable words for Peek()), so taking from them fails.
-  static const uint64_t kNoBits[2] = {0, 0};
-  std::vector<MergeCursor> cursors(size_t{1} << planes.plane_count);
-  for (uint32_t c = 0; c < cursors.size(); ++c) {
-    cursors[c] = c < context_count
-                     ? MergeCursor{vectors.words(c), 0, vectors.count(c)}
-                     : MergeCursor{kNoBits, 0, 0};
-  }
+  // A cursor per context the planes can name (those past the count fail).
+  std::vector<MergeCursor> cursors =
+      MergeCursors(vectors, size_t{1} << planes.plane_count);
   const uint64_t n = planes.count;
   const size_t groups = n / 64;
   const size_t block = kMaskBlockBytes / (size_t{8} << planes.plane_count);

@@ -17,6 +17,15 @@
 namespace gradcodec::internal {
 namespace {
 
+// Test inputs from a 64-bit linear congruential generator (its high bits).
+struct Lcg {
+  uint64_t state;
+  uint64_t operator()() {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  }
+};
+
 // The order of spec section 11.8 step 5: eight float lanes (lane k the
 // coordinates k mod 8 of the block), moved into a double in lane order
 // every 2^16 coordinates and after the last multiple of 8, the rest added
@@ -54,11 +63,7 @@ TEST(EncodePassTest, LongBlockFollowsTheRuleAndSumsEveryRun) {
   std::vector<float> g(n), e(n);
   std::vector<uint8_t> contexts(n);
   std::vector<uint64_t> reference(BitWords(n), 0);
-  uint64_t state = 7;
-  auto next = [&state] {
-    state = state * 6364136223846793005ull + 1442695040888963407ull;
-    return state >> 33;
-  };
+  Lcg next{7};
   for (uint64_t i = 0; i < n; ++i) {
     g[i] = (static_cast<float>(next() % 2001) - 1000.0f) / 1000.0f;
     e[i] = (static_cast<float>(next() % 201) - 100.0f) / 1000.0f;
@@ -146,11 +151,7 @@ TEST(EncodePassTest, VectorAndPortableFormRunsAlike) {
   constexpr uint64_t kMaxCount = 300;
   constexpr uint64_t n = kOffsets + kMaxCount;
   std::vector<float> g(n), m(n), e(n);
-  uint64_t state = 11;
-  auto next = [&state] {
-    state = state * 6364136223846793005ull + 1442695040888963407ull;
-    return state >> 33;
-  };
+  Lcg next{11};
   for (uint64_t i = 0; i < n; ++i) {
     g[i] = (static_cast<float>(next() % 2001) - 1000.0f) / 977.0f;
     m[i] = (static_cast<float>(next() % 2001) - 1000.0f) / 1013.0f;
