@@ -262,12 +262,13 @@ uint64_t Encoder::MaxPacketSize() const {
       st.block_starts.empty() ? 0 : st.block_starts.size() - 1;
   // Header, four section table entries and the checksum; the layout; the
   // scales stored (3 varint bytes per block at most); the bits: the fast
-  // coder falls back to stored bits when it would not shrink them, the
-  // adaptive coder spends at most 16 bits per bit (probabilities are at
-  // least 1/65536).
+  // coder falls back to stored bits when it would not shrink them (after
+  // a grouped_flips section's group count and table, 1 + 64 bytes at
+  // most), the adaptive coder spends at most 16 bits per bit
+  // (probabilities are at least 1/65536).
   const uint64_t bits = st.options.sign_coder == SignCoder::kAdaptive
                             ? 2 * st.count + 16
-                            : st.count / 8 + 16;
+                            : st.count / 8 + 16 + 1 + internal::kFlipContexts;
   return 100 + st.layout_payload.size() + 16 + 3 * blocks + bits + 16;
 }
 const EncodeStats& Encoder::last_stats() const { return state_->stats; }

@@ -637,6 +637,7 @@ TEST(CodecTest, LargeFastDeltasGroupTheirFlipContexts) {
       ASSERT_TRUE(decoder->Decode(packet, absl::MakeSpan(out)).ok())
           << "step " << t;
       ASSERT_TRUE(BitIdentical(out, delta)) << "step " << t;
+      EXPECT_LE(packet.size(), encoder->MaxPacketSize());
       if (t == 0) continue;  // the key
       absl::StatusOr<PacketInfo> info = ReadPacketInfo(packet);
       ASSERT_TRUE(info.ok());
@@ -666,6 +667,22 @@ TEST(CodecTest, LargeFastDeltasGroupTheirFlipContexts) {
     if (large) {
       EXPECT_GT(most_groups, 2u);
     }
+  }
+  // Flips of independent steps, which no coder shrinks: stored bits after
+  // the group table, still within MaxPacketSize.
+  EncoderOptions options;
+  options.layout.tensors = {{"w", {uint64_t{1} << 16}, DType::kFloat32, 0}};
+  options.sign_coder = SignCoder::kFast;
+  options.rd_lambda = 0;
+  auto encoder = MakeEncoder(options);
+  for (uint64_t t = 0; t < 3; ++t) {
+    Packet packet;
+    ASSERT_TRUE(encoder
+                    ->Encode(testing::SyntheticGradient(uint64_t{1} << 16,
+                                                        500 + t),
+                             &packet)
+                    .ok());
+    EXPECT_LE(packet.size(), encoder->MaxPacketSize()) << "step " << t;
   }
 }
 
