@@ -317,6 +317,32 @@ void SettleRun(uint64_t done, bool last, const float* p, uint64_t count,
   }
 }
 
+// How far ahead of the run being formed the pass asks for its inputs. The
+// rule and the bookkeeping between two runs' loads leave the hardware
+// prefetchers idle, so the loads of the next blocks wait on memory. Asking
+// 4 KiB of each input ahead took codec_bench's Encode/4 from 30.9 to 29.0
+// ms (one binary, the distance from the environment, best of five
+// alternating runs; 2 KiB 29.7, 8 KiB 30.2), and as built here from 33.7
+// to 29.1 ms.
+constexpr uint64_t kPrefetchCoordinates = 1024;
+
+// Asks for the inputs of coordinates [begin, begin + count) +
+// kPrefetchCoordinates that exist, a cache line of each at a time. Always
+// inlined: GCC finds a function of prefetches alone free of side effects
+// (pure) and drops its calls.
+__attribute__((always_inline)) inline void PrefetchAhead(
+    const EncodePassInput& in, uint64_t begin, uint64_t count) {
+  constexpr uint64_t kLineFloats = 16;
+  const uint64_t n = in.update.size();
+  const uint64_t end = std::min(n, begin + count + kPrefetchCoordinates);
+  for (uint64_t i = begin + kPrefetchCoordinates; i < end; i += kLineFloats) {
+    // (Read, keep in every cache level: the pass reads them next.)
+    __builtin_prefetch(in.update.data() + i, 0, 3);
+    if (in.error != nullptr) __builtin_prefetch(in.error + i, 0, 3);
+    if (in.mu > 0) __builtin_prefetch(in.momentum + i, 0, 3);
+  }
+}
+
 }  // namespace
 
 bool FormRunForTesting(const EncodePassInput& in, uint64_t begin,
@@ -425,6 +451,7 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
     double abs_sum = 0;
     for (uint64_t at = begin; at < end; at += kRunCoordinates) {
       const uint64_t count = std::min(kRunCoordinates, end - at);
+      PrefetchAhead(in, at, count);
       if (!form(in, at, count, p, raw, lanes)) return false;
       SettleRun(at + count - begin, at + count == end, p, count,
                 [](uint64_t) { return true; }, lanes, &abs_sum);
