@@ -340,6 +340,10 @@ __attribute__((always_inline)) inline void PrefetchAhead(
     __builtin_prefetch(in.update.data() + i, 0, 3);
     if (in.error != nullptr) __builtin_prefetch(in.error + i, 0, 3);
     if (in.mu > 0) __builtin_prefetch(in.momentum + i, 0, 3);
+    // signxor's contexts, a byte a coordinate: a line for every four of g's.
+    if (in.contexts != nullptr && i % 64 == 0) {
+      __builtin_prefetch(in.contexts + i, 1, 3);
+    }
   }
 }
 
