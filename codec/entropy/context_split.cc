@@ -10,9 +10,9 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "codec/entropy/byte_lookup_avx2.h"
 #include "codec/entropy/context_bit_coder.h"
 #include "codec/entropy/cpu_features.h"
-#include "codec/entropy/byte_lookup_avx2.h"
 #include "codec/entropy/spread_bits_avx2.h"
 #include "gradcodec/error_code.h"
 
@@ -137,9 +137,6 @@ uint32_t PlaneContext(const ContextPlanes& planes, uint64_t i) {
 #if defined(__x86_64__)
 namespace {
 
-// Contexts (groups, with groups) of coordinates [64 * first, 64 * (first +
-// words)) into contexts[0 .. 64 * words), 32 per vector, each plane's bits
-// spread to one byte per coordinate and added in.
 // The 64 context bytes of a group of coordinates as two vectors.
 struct GroupBytes {
   __m256i low;
@@ -148,8 +145,8 @@ struct GroupBytes {
 
 // The group table of `planes` (zeros when it has none). Its entries past
 // 2^plane_count are never looked up: the planes' values are below it.
-__attribute__((target("avx2,bmi,bmi2,popcnt"))) ByteTable64
-PlaneGroupTable(const ContextPlanes& planes) {
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) ByteTable64 PlaneGroupTable(
+    const ContextPlanes& planes) {
   alignas(32) uint8_t table[kMaxGroupedContexts] = {};
   if (planes.group_of != nullptr) {
     std::copy_n(planes.group_of, size_t{1} << planes.plane_count, table);
@@ -558,9 +555,10 @@ constexpr size_t kSplitBlockGroups = 64;
 // Groups [first, first + size), whose contexts (mapped through `groups`
 // when kGrouped) are all below 2^kPlanes. Each group appends to the
 // contexts it holds and to no others: flip histories give a group of 64
-// coordinates some 15 to 25 of 64 contexts, and an append for every
-// context present anywhere in a block of groups (mostly of no bits) took
-// most of the split's time.
+// coordinates some 15 to 25 of 64 contexts on real gradients' flips (20
+// to 30 on the codec bench's), and an append for every context present
+// anywhere in a block of groups (mostly of no bits) took most of the
+// split's time.
 template <int kPlanes, bool kGrouped = false>
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitBlockByPlanes(
     const uint64_t* bits, const uint8_t* contexts, size_t first, size_t size,
@@ -590,7 +588,9 @@ struct MergeCursor {
 
   // The 64 bits from `offset` on. Reads stay within the context's words
   // and spare word even when a damaged payload has it take more bits than
-  // it holds (the caller then fails on offset > count).
+  // it holds (the caller then fails on offset > count); a cursor of no
+  // bits must have two words (MergeCursors gives it kNoBits), as it reads
+  // words[0] and words[1].
   __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline
       uint64_t
       Peek() const {
@@ -607,8 +607,8 @@ struct MergeCursor {
 // mispredicted), as taking no bits with an empty mask changes nothing.
 template <int kPlanes, bool kDense = false>
 __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
-MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors,
-                 uint64_t* out, uint32_t* bad_context, const uint64_t* masks) {
+MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors, uint64_t* out,
+                 uint32_t* bad_context, const uint64_t* masks) {
   constexpr uint32_t kContexts = 1u << kPlanes;
   std::fill(out + first, out + first + size, 0);
   for (uint32_t c = 0; c < kContexts; ++c) {
@@ -632,15 +632,20 @@ MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors,
 }
 
 // Merge cursors for `size` context values: each context's vector, and for
-// values past the vectors' context count no bits (and two readable words
-// for Peek()), so that taking from them fails.
+// values past the vectors' context count no bits, so that taking from
+// them fails. A cursor of no bits reads kNoBits' two words, not its
+// vector's one spare word (the dense group merge peeks at every group of
+// every word, empty or not, and an empty last vector's second word is
+// past the storage's end).
 std::vector<MergeCursor> MergeCursors(const ContextBitVectors& vectors,
                                       size_t size) {
   static const uint64_t kNoBits[2] = {0, 0};
   std::vector<MergeCursor> cursors(size, MergeCursor{kNoBits, 0, 0});
   for (uint32_t c = 0; c < std::min<size_t>(size, vectors.context_count());
        ++c) {
-    cursors[c] = MergeCursor{vectors.words(c), 0, vectors.count(c)};
+    if (vectors.count(c) != 0) {
+      cursors[c] = MergeCursor{vectors.words(c), 0, vectors.count(c)};
+    }
   }
   return cursors;
 }
@@ -802,23 +807,36 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupedBlock(
   const uint8_t* c = contexts;
   SplitCursor* s = cursors;
   switch (planes) {
-    case 0: SplitBlockOfFewGroups<0>(b, c, first, size, s, groups); break;
-    case 1: SplitBlockOfFewGroups<1>(b, c, first, size, s, groups); break;
-    case 2: SplitBlockOfFewGroups<2>(b, c, first, size, s, groups); break;
-    case 3: SplitBlockOfFewGroups<3>(b, c, first, size, s, groups); break;
-    case 4: SplitBlockByPlanes<4, true>(b, c, first, size, s, groups); break;
-    case 5: SplitBlockByPlanes<5, true>(b, c, first, size, s, groups); break;
-    default: SplitBlockByPlanes<6, true>(b, c, first, size, s, groups); break;
+    case 0:
+      SplitBlockOfFewGroups<0>(b, c, first, size, s, groups);
+      break;
+    case 1:
+      SplitBlockOfFewGroups<1>(b, c, first, size, s, groups);
+      break;
+    case 2:
+      SplitBlockOfFewGroups<2>(b, c, first, size, s, groups);
+      break;
+    case 3:
+      SplitBlockOfFewGroups<3>(b, c, first, size, s, groups);
+      break;
+    case 4:
+      SplitBlockByPlanes<4, true>(b, c, first, size, s, groups);
+      break;
+    case 5:
+      SplitBlockByPlanes<5, true>(b, c, first, size, s, groups);
+      break;
+    default:
+      SplitBlockByPlanes<6, true>(b, c, first, size, s, groups);
+      break;
   }
 }
 
 // The split into `context_count` vectors, of contexts or, with `group_of`,
 // of the groups it maps the contexts (below 64) to.
-__attribute__((target("avx2,bmi,bmi2,popcnt")))
-void SplitByContextAvx2(const uint64_t* bits,
-                        absl::Span<const uint8_t> contexts,
-                        uint32_t context_count, const uint8_t* group_of,
-                        GrowingContextBitVectors& vectors) {
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitByContextAvx2(
+    const uint64_t* bits, absl::Span<const uint8_t> contexts,
+    uint32_t context_count, const uint8_t* group_of,
+    GrowingContextBitVectors& vectors) {
   vectors.Start(context_count, contexts.size());
   // The groups' table, and the planes their masks take: every block needs
   // them all (any context can be in any group).
@@ -940,8 +958,8 @@ absl::Status MergeByContextAvx2(const ContextBitVectors& vectors,
 constexpr size_t kMaxPlanePlanes = 6;
 
 // Merges the last partial group of the planes' bits, one bit at a time.
-__attribute__((target("avx2,bmi,bmi2,popcnt"))) absl::Status MergeLastGroup(const ContextPlanes& planes, MergeCursor* cursors,
-                            uint64_t* out) {
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) absl::Status MergeLastGroup(
+    const ContextPlanes& planes, MergeCursor* cursors, uint64_t* out) {
   const uint64_t n = planes.count;
   const uint64_t groups = n / 64;
   if (groups * 64 == n) return absl::OkStatus();
@@ -969,18 +987,16 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockOfGroups(
     uint64_t* masks) {
   for (size_t g = 0; g < size; ++g) {
     const GroupBytes bytes = PlaneWordContexts(planes, first + g, groups);
-    ContextMasks<kPlanes>(bytes.low, bytes.high,
-                          masks + (g << kPlanes));
+    ContextMasks<kPlanes>(bytes.low, bytes.high, masks + (g << kPlanes));
   }
-  return MergeMaskedBlock<kPlanes, true>(first, size, cursors, out,
-                                         bad_context, masks);
+  return MergeMaskedBlock<kPlanes, true>(first, size, cursors, out, bad_context,
+                                         masks);
 }
 
 // MergeByContextPlanes with context groups.
-__attribute__((target("avx2,bmi,bmi2,popcnt")))
-absl::Status MergeByGroupPlanesAvx2(const ContextBitVectors& vectors,
-                                    const ContextPlanes& planes,
-                                    uint64_t* out) {
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) absl::Status
+MergeByGroupPlanesAvx2(const ContextBitVectors& vectors,
+                       const ContextPlanes& planes, uint64_t* out) {
   const uint32_t group_count = vectors.context_count();
   // A cursor per byte value (those past the groups fail).
   std::vector<MergeCursor> cursors = MergeCursors(vectors, kMaxContextCount);
@@ -1000,13 +1016,27 @@ absl::Status MergeByGroupPlanesAvx2(const ContextBitVectors& vectors,
   for (size_t first = 0; ok && first < groups; first += block) {
     const size_t size = std::min(block, groups - first);
     switch (max_planes) {
-      case 0: ok = MergeBlockOfGroups<0>(p, table, first, size, s, out, &bad, m); break;
-      case 1: ok = MergeBlockOfGroups<1>(p, table, first, size, s, out, &bad, m); break;
-      case 2: ok = MergeBlockOfGroups<2>(p, table, first, size, s, out, &bad, m); break;
-      case 3: ok = MergeBlockOfGroups<3>(p, table, first, size, s, out, &bad, m); break;
-      case 4: ok = MergeBlockOfGroups<4>(p, table, first, size, s, out, &bad, m); break;
-      case 5: ok = MergeBlockOfGroups<5>(p, table, first, size, s, out, &bad, m); break;
-      default: ok = MergeBlockOfGroups<6>(p, table, first, size, s, out, &bad, m); break;
+      case 0:
+        ok = MergeBlockOfGroups<0>(p, table, first, size, s, out, &bad, m);
+        break;
+      case 1:
+        ok = MergeBlockOfGroups<1>(p, table, first, size, s, out, &bad, m);
+        break;
+      case 2:
+        ok = MergeBlockOfGroups<2>(p, table, first, size, s, out, &bad, m);
+        break;
+      case 3:
+        ok = MergeBlockOfGroups<3>(p, table, first, size, s, out, &bad, m);
+        break;
+      case 4:
+        ok = MergeBlockOfGroups<4>(p, table, first, size, s, out, &bad, m);
+        break;
+      case 5:
+        ok = MergeBlockOfGroups<5>(p, table, first, size, s, out, &bad, m);
+        break;
+      default:
+        ok = MergeBlockOfGroups<6>(p, table, first, size, s, out, &bad, m);
+        break;
     }
   }
   if (!ok) return ContextTooShort(bad);

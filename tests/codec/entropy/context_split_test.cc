@@ -308,14 +308,15 @@ TEST(ContextSplitTest, PlanesMergeLikeBytes) {
   }
 }
 
-// A grouping of `contexts` contexts into `groups` groups, every group
-// used when there are enough contexts.
-std::vector<uint8_t> MakeGroups(uint32_t contexts, uint32_t groups,
+// A grouping of `contexts` contexts into groups 0 .. used - 1, each used
+// when there are enough contexts (a caller's group count above `used`
+// leaves groups that hold no context, which the format allows).
+std::vector<uint8_t> MakeGroups(uint32_t contexts, uint32_t used,
                                 uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<uint8_t> group_of(kMaxGroupedContexts, 0);
   for (uint32_t c = 0; c < contexts; ++c) {
-    group_of[c] = static_cast<uint8_t>(c < groups ? c : rng() % groups);
+    group_of[c] = static_cast<uint8_t>(c < used ? c : rng() % used);
   }
   std::shuffle(group_of.begin(), group_of.begin() + contexts, rng);
   return group_of;
@@ -332,53 +333,61 @@ Case Grouped(const Case& c, const std::vector<uint8_t>& group_of,
 
 // Splitting by groups is splitting by the contexts' groups, on the AVX2
 // and the portable path, and merging by the planes with the groups
-// inverts it: every group count up to 64, flip histories and random
-// contexts, every tail length.
+// inverts it: group counts from 1 to 64 (every count the encoder writes,
+// 1 to 8), with every group used or with the last ones empty, flip
+// histories and random contexts, words of the planes' partial and whole.
 TEST(ContextSplitTest, GroupsSplitAndMergeLikeTheirContexts) {
   uint64_t seed = 900;
   for (size_t n : {0, 1, 63, 64, 130, 4097, 100003, 262144 + 63}) {
     for (uint32_t history_bits : {1u, 4u, 6u}) {
       const uint32_t contexts = 1u << history_bits;
-      for (uint32_t groups : {1u, 2u, 3u, 8u, 9u, 16u, 64u}) {
+      for (uint32_t groups : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 16u, 64u}) {
         if (groups > contexts) continue;
-        const std::string label = "n=" + std::to_string(n) + " history_bits=" +
-                                  std::to_string(history_bits) +
-                                  " groups=" + std::to_string(groups);
-        const std::vector<uint8_t> group_of =
-            MakeGroups(contexts, groups, seed++);
-        for (bool flips : {false, true}) {
-          const Case c = flips ? MakeFlipHistoryCase(n, history_bits, seed++, 0)
+        for (uint32_t used : {groups, (groups + 1) / 2}) {
+          const std::string label =
+              "n=" + std::to_string(n) +
+              " history_bits=" + std::to_string(history_bits) +
+              " groups=" + std::to_string(groups) +
+              " used=" + std::to_string(used);
+          const std::vector<uint8_t> group_of =
+              MakeGroups(contexts, used, seed++);
+          for (bool flips : {false, true}) {
+            const Case c = flips
+                               ? MakeFlipHistoryCase(n, history_bits, seed++, 0)
                                : MakeCase(n, contexts, seed++, true);
-          const Case expected = Grouped(c, group_of, groups);
-          GrowingContextBitVectors fast, portable;
-          SplitByContextGroups(c.bits.data(), c.contexts, group_of.data(),
-                               groups, fast);
-          ExpectSplitLikeReference(fast, expected, label + " (dispatched)");
-          SplitByContextPortable(c.bits.data(), c.contexts, groups, portable,
-                                 group_of.data());
-          ExpectSplitLikeReference(portable, expected, label + " (portable)");
+            const Case expected = Grouped(c, group_of, groups);
+            GrowingContextBitVectors fast, portable;
+            SplitByContextGroups(c.bits.data(), c.contexts, group_of.data(),
+                                 groups, fast);
+            ExpectSplitLikeReference(fast, expected, label + " (dispatched)");
+            SplitByContextPortable(c.bits.data(), c.contexts, groups, portable,
+                                   group_of.data());
+            ExpectSplitLikeReference(portable, expected, label + " (portable)");
 
-          StoredPlanes stored(c.contexts, history_bits);
-          stored.planes.group_of = group_of.data();
-          std::vector<uint8_t> mapped(n);
-          ContextsFromPlanes(stored.planes, mapped.data());
-          ASSERT_EQ(mapped, expected.contexts) << label;
-          const ContextBitVectors vectors = ForMerge(fast);
-          std::vector<uint64_t> merged(BitWords(n), ~uint64_t{0});
-          ASSERT_TRUE(
-              MergeByContextPlanes(vectors, stored.planes, merged.data()).ok())
-              << label;
-          EXPECT_EQ(merged, c.bits) << label;
-          // And on the portable path, which maps the planes to bytes.
-          ScopedPortablePathsForTesting portable_paths;
-          std::vector<uint8_t> mapped_portable(n);
-          ContextsFromPlanes(stored.planes, mapped_portable.data());
-          ASSERT_EQ(mapped_portable, expected.contexts) << label;
-          std::fill(merged.begin(), merged.end(), ~uint64_t{0});
-          ASSERT_TRUE(
-              MergeByContextPlanes(vectors, stored.planes, merged.data()).ok())
-              << label;
-          EXPECT_EQ(merged, c.bits) << label << " (portable)";
+            StoredPlanes stored(c.contexts, history_bits);
+            stored.planes.group_of = group_of.data();
+            std::vector<uint8_t> mapped(n);
+            ContextsFromPlanes(stored.planes, mapped.data());
+            ASSERT_EQ(mapped, expected.contexts) << label;
+            const ContextBitVectors vectors = ForMerge(fast);
+            std::vector<uint64_t> merged(BitWords(n), ~uint64_t{0});
+            ASSERT_TRUE(
+                MergeByContextPlanes(vectors, stored.planes, merged.data())
+                    .ok())
+                << label;
+            EXPECT_EQ(merged, c.bits) << label;
+            // And on the portable path, which maps the planes to bytes.
+            ScopedPortablePathsForTesting portable_paths;
+            std::vector<uint8_t> mapped_portable(n);
+            ContextsFromPlanes(stored.planes, mapped_portable.data());
+            ASSERT_EQ(mapped_portable, expected.contexts) << label;
+            std::fill(merged.begin(), merged.end(), ~uint64_t{0});
+            ASSERT_TRUE(
+                MergeByContextPlanes(vectors, stored.planes, merged.data())
+                    .ok())
+                << label;
+            EXPECT_EQ(merged, c.bits) << label << " (portable)";
+          }
         }
       }
     }
@@ -401,9 +410,9 @@ TEST(ContextSplitTest, GroupMergeRejectsCountsThatDoNotMatchTheGroups) {
     StoredPlanes stored(c.contexts, 6);
     stored.planes.group_of = group_of.data();
     std::vector<uint64_t> out(BitWords(10000));
-    EXPECT_EQ(GetErrorCode(
-                  MergeByContextPlanes(vectors, stored.planes, out.data())),
-              ErrorCode::kCorruptPayload)
+    EXPECT_EQ(
+        GetErrorCode(MergeByContextPlanes(vectors, stored.planes, out.data())),
+        ErrorCode::kCorruptPayload)
         << "shift " << shift;
   }
 }
