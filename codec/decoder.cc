@@ -437,8 +437,8 @@ absl::Status Decoder::State::DecodePacket(
   absl::Status flips;
   switch (bits->type) {
     case internal::kAdaptiveFlipsSection:
-      flips = DecodeAdaptiveFlips(bits->payload, st.reference, n,
-                                  &st.contexts, *decoded);
+      flips = DecodeAdaptiveFlips(bits->payload, st.reference, n, &st.contexts,
+                                  *decoded);
       break;
     case internal::kGroupedFlipsSection:
       flips = DecodeGroupedFlips(bits->payload, st.reference, n, *decoded);

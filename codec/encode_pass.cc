@@ -168,9 +168,8 @@ FormEight(const float* g, const float* m, const float* e, __m256 vmu,
   __m256 v = gj;
   if constexpr (kMomentum) {
     v = _mm256_add_ps(
-        _mm256_mul_ps(vmu,
-                      _mm256_add_ps(_mm256_mul_ps(vmu, _mm256_loadu_ps(m + j)),
-                                    gj)),
+        _mm256_mul_ps(
+            vmu, _mm256_add_ps(_mm256_mul_ps(vmu, _mm256_loadu_ps(m + j)), gj)),
         gj);
   }
   if constexpr (kError) v = _mm256_add_ps(v, _mm256_loadu_ps(e + j));
@@ -193,8 +192,7 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool FormRunAvx2(
   const float* __restrict m = kMomentum ? in.momentum + begin : nullptr;
   const float* __restrict e = kError ? in.error + begin : nullptr;
   const __m256 zero = _mm256_setzero_ps();
-  const __m256 abs_mask =
-      _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
   const __m256 vmu = _mm256_set1_ps(in.mu);
   __m256 sum = _mm256_loadu_ps(lanes.v);
   __m256i not_finite = _mm256_setzero_si256();
@@ -341,7 +339,7 @@ __attribute__((always_inline)) inline void PrefetchAhead(
     if (in.error != nullptr) __builtin_prefetch(in.error + i, 0, 3);
     if (in.mu > 0) __builtin_prefetch(in.momentum + i, 0, 3);
     // signxor's contexts, a byte a coordinate: a line for every four of g's.
-    if (in.contexts != nullptr && i % 64 == 0) {
+    if (in.contexts != nullptr && i % 64 < kLineFloats) {
       __builtin_prefetch(in.contexts + i, 1, 3);
     }
   }

@@ -78,8 +78,7 @@ float FormOneP(const EncodePassInput& in, uint64_t i);
 // |p| of the first count / 8 * 8 added into the eight float lanes[] (lane
 // k the coordinates k mod 8). Returns false if some p is not finite.
 bool FormRunForTesting(const EncodePassInput& in, uint64_t begin,
-                       uint64_t count, float* p, uint64_t* signs,
-                       float* lanes);
+                       uint64_t count, float* p, uint64_t* signs, float* lanes);
 
 }  // namespace gradcodec::internal
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <bit>
+#include <cmath>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -424,8 +424,7 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
                                      absl::MakeConstSpan(contexts, n),
                                      st.next_flip_models, &st.bits_payload);
     bits_section = internal::kAdaptiveFlipsSection;
-  } else if (delta && n >= kGroupedFlipsMinCoordinates &&
-             history_bits > 0) {
+  } else if (delta && n >= kGroupedFlipsMinCoordinates && history_bits > 0) {
     // Contexts of like flip rates as one sequence each: the split into
     // sequences, a third of the encoder's time with 64 of them, takes
     // about half as long.
@@ -439,8 +438,7 @@ absl::Status Encoder::Encode(absl::Span<const float> update,
     internal::ContextBitOptions options;
     options.group_of = groups.group_of.data();
     internal::EncodeContextBits(st.flips, n, absl::MakeConstSpan(contexts, n),
-                                groups.group_count, options,
-                                &st.bits_payload);
+                                groups.group_count, options, &st.bits_payload);
     bits_section = internal::kGroupedFlipsSection;
   } else if (delta) {
     st.bits_payload.push_back(static_cast<uint8_t>(history_bits));

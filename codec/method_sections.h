@@ -29,9 +29,8 @@ inline constexpr uint8_t kCarriedModels = 1;
 // are the groups (codec/signxor/flip_groups.h).
 inline constexpr uint8_t kGroupedFlipsSection = 0x06;
 
-// Spec: the largest `history_bits` of a `flips` section (and of a
-// `grouped_flips` section), and of an
-// `adaptive_flips` section.
+// Spec: the largest `history_bits` of a `flips` or `grouped_flips`
+// section, and of an `adaptive_flips` section.
 inline constexpr uint32_t kMaxFlipHistory = 6;
 inline constexpr uint32_t kMaxAdaptiveFlipHistory = 8;
 

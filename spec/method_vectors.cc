@@ -589,10 +589,10 @@ void AddMethodVectors(
            gx);
     // The grouped_flips payload is the last section of a delta.
     auto edit = [&](auto change, size_t packet = 1) {
-      return Rebuilt(gx[packet], [&](PacketHeader&, auto&,
-                                std::vector<Bytes>& payloads) {
-        change(payloads.back());
-      });
+      return Rebuilt(gx[packet],
+                     [&](PacketHeader&, auto&, std::vector<Bytes>& payloads) {
+                       change(payloads.back());
+                     });
     };
     stream("grouped_flips_history_bits_7",
            "a grouped_flips section with history_bits 7 (INVALID_FIELD)",
@@ -618,15 +618,18 @@ void AddMethodVectors(
     stream("grouped_flips_regrouped",
            "a second delta's grouped_flips with two contexts' groups "
            "swapped: its group bit counts no longer match (CORRUPT_PAYLOAD)",
-           {gx[0], gx[1], edit([](Bytes& b) {
-              // Two contexts of different groups trade places.
-              for (size_t c = 3; c < 2 + 64; ++c) {
-                if (b[c] != b[2]) {
-                  std::swap(b[2], b[c]);
-                  break;
-                }
-              }
-            }, 2)},
+           {gx[0], gx[1],
+            edit(
+                [](Bytes& b) {
+                  // Two contexts of different groups trade places.
+                  for (size_t c = 3; c < 2 + 64; ++c) {
+                    if (b[c] != b[2]) {
+                      std::swap(b[2], b[c]);
+                      break;
+                    }
+                  }
+                },
+                2)},
            "CORRUPT_PAYLOAD");
     const Bytes both =
         Rebuilt(gx[1], [&](PacketHeader&, std::vector<uint8_t>& types,

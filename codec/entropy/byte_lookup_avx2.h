@@ -19,7 +19,8 @@ struct ByteTable64 {
   __m256i quarters[4];
 };
 
-__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline ByteTable64
+__attribute__((target("avx2,bmi,bmi2,popcnt"),
+               always_inline)) inline ByteTable64
 LoadByteTable64(const uint8_t* table) {
   ByteTable64 out;
   for (int t = 0; t < 4; ++t) {

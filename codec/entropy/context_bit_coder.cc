@@ -86,9 +86,10 @@ void EncodeContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
          (contexts.empty() && context_count == 1));
 #ifndef NDEBUG
   for (uint8_t c : contexts) {
-    assert(options.group_of == nullptr ? c < context_count
-                                       : c < kMaxGroupedContexts &&
-                                             options.group_of[c] < context_count);
+    assert(options.group_of == nullptr
+               ? c < context_count
+               : c < kMaxGroupedContexts &&
+                     options.group_of[c] < context_count);
   }
   assert(options.group_of == nullptr || options.coder == BitCoder::kFast);
 #endif

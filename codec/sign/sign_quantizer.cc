@@ -285,8 +285,8 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SubtractSignedScaleAvx2(
   const __m256i value = _mm256_set1_epi32(static_cast<int>(bits));
   uint64_t i = start;
   for (; i + 8 <= count; i += 8) {
-    const __m256 e =
-        _mm256_sub_ps(_mm256_loadu_ps(p + i), SignedScaleEight(signs, i, value));
+    const __m256 e = _mm256_sub_ps(_mm256_loadu_ps(p + i),
+                                   SignedScaleEight(signs, i, value));
     if (stream) {
       _mm256_stream_ps(out + i, e);
     } else {

@@ -1,10 +1,10 @@
 // The encoder's choice of flip-context groups for a `grouped_flips`
 // section (spec/FORMAT.md section 11.7.2): contexts whose flips are about
 // as likely are coded as one sequence. The fast coder's split appends a
-// 64-coordinate group's bits once per context the group holds; with the
-// 64 contexts of six flips a group of a busy stream holds 20 to 30 of
-// them, and with at most 8 groups of contexts far fewer, at a cost in
-// bits that merging contexts of near-equal rates keeps small.
+// 64-coordinate word's bits once per context the word holds: with the 64
+// contexts of six flips, 15 to 25 of them on real gradients' flips (20 to
+// 30 on the codec bench's); with at most 8 groups of contexts far fewer,
+// at a cost in bits that merging contexts of near-equal rates keeps small.
 #ifndef GRADCODEC_CODEC_SIGNXOR_FLIP_GROUPS_H_
 #define GRADCODEC_CODEC_SIGNXOR_FLIP_GROUPS_H_
 

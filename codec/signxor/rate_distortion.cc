@@ -105,11 +105,10 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void AgainstMasksAvx2(
   const __m256 vscale = _mm256_set1_ps(scale);
   // Bit 8 k + j of a 32-bit half of a word to bit 31 of lane j, for k
   // from 0 to 3 (see the sum below).
-  const __m256i to_top[4] = {
-      _mm256_setr_epi32(31, 30, 29, 28, 27, 26, 25, 24),
-      _mm256_setr_epi32(23, 22, 21, 20, 19, 18, 17, 16),
-      _mm256_setr_epi32(15, 14, 13, 12, 11, 10, 9, 8),
-      _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0)};
+  const __m256i to_top[4] = {_mm256_setr_epi32(31, 30, 29, 28, 27, 26, 25, 24),
+                             _mm256_setr_epi32(23, 22, 21, 20, 19, 18, 17, 16),
+                             _mm256_setr_epi32(15, 14, 13, 12, 11, 10, 9, 8),
+                             _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0)};
   const __m256 zero = _mm256_setzero_ps();
   __m256 sum = _mm256_loadu_ps(lanes);
   const uint64_t full = count / 64;
@@ -156,12 +155,11 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void AgainstMasksAvx2(
         _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(word >> 32)))};
 #pragma GCC unroll 8
     for (int k = 0; k < 8; ++k) {
-      const __m256 taken = _mm256_castsi256_ps(
-          _mm256_sllv_epi32(halves[k / 4], to_top[k % 4]));
+      const __m256 taken =
+          _mm256_castsi256_ps(_mm256_sllv_epi32(halves[k / 4], to_top[k % 4]));
       sum = _mm256_add_ps(
           sum, _mm256_blendv_ps(
-                   zero,
-                   _mm256_and_ps(_mm256_loadu_ps(pw + 8 * k), abs_mask),
+                   zero, _mm256_and_ps(_mm256_loadu_ps(pw + 8 * k), abs_mask),
                    taken));
     }
   }

@@ -34,8 +34,8 @@ void SignReference::ApplyDelta(std::vector<uint64_t>& new_signs,
                                    flips_payload);
   } else if (section_type == kGroupedFlipsSection) {
     flip_models.Clear();
-    fingerprint = ChainFingerprint(fingerprint ^ kGroupedFlipsSection,
-                                   flips_payload);
+    fingerprint =
+        ChainFingerprint(fingerprint ^ kGroupedFlipsSection, flips_payload);
   } else {
     flip_models.Clear();
     fingerprint = ChainFingerprint(fingerprint, flips_payload);

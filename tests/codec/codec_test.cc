@@ -677,11 +677,11 @@ TEST(CodecTest, LargeFastDeltasGroupTheirFlipContexts) {
   auto encoder = MakeEncoder(options);
   for (uint64_t t = 0; t < 3; ++t) {
     Packet packet;
-    ASSERT_TRUE(encoder
-                    ->Encode(testing::SyntheticGradient(uint64_t{1} << 16,
-                                                        500 + t),
-                             &packet)
-                    .ok());
+    ASSERT_TRUE(
+        encoder
+            ->Encode(testing::SyntheticGradient(uint64_t{1} << 16, 500 + t),
+                     &packet)
+            .ok());
     EXPECT_LE(packet.size(), encoder->MaxPacketSize()) << "step " << t;
   }
 }

@@ -134,11 +134,12 @@ FormedRun FormOnCurrentPath(const EncodePassInput& in, uint64_t begin,
   // Lanes that already hold sums: a run adds to those of the runs before.
   float lanes[8] = {0.5f, 1.25f, 0, 3, 1e-3f, 7, 0.1f, 2};
   FormedRun run;
-  run.finite = FormRunForTesting(in, begin, count, p.data(), signs.data(),
-                                 lanes);
+  run.finite =
+      FormRunForTesting(in, begin, count, p.data(), signs.data(), lanes);
   for (float v : p) run.p_bits.push_back(std::bit_cast<uint32_t>(v));
   run.signs = signs;
-  for (float lane : lanes) run.lane_bits.push_back(std::bit_cast<uint32_t>(lane));
+  for (float lane : lanes)
+    run.lane_bits.push_back(std::bit_cast<uint32_t>(lane));
   return run;
 }
 
@@ -214,7 +215,8 @@ TEST(EncodePassTest, VectorAndPortableFormRunsFindNonFiniteP) {
           portable = FormOnCurrentPath(in, begin, count);
         }
         EXPECT_FALSE(vector.finite) << bad << " at " << at << " from " << begin;
-        EXPECT_FALSE(portable.finite) << bad << " at " << at << " from " << begin;
+        EXPECT_FALSE(portable.finite)
+            << bad << " at " << at << " from " << begin;
         EXPECT_EQ(vector.p_bits, portable.p_bits) << at;
         EXPECT_EQ(vector.signs, portable.signs) << at;
       }

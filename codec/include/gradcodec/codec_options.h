@@ -135,9 +135,10 @@ struct EncoderOptions {
 
   // signxor only.
   // Flips of a coordinate's history that select its flip context: 0..8,
-  // 2^flip_history contexts. The fast coder's `flips` section holds at
-  // most 6 (64 contexts, each with its table in the packet), so with it
-  // the contexts are the last min(flip_history, 6) flips. 8 by
+  // 2^flip_history contexts. The fast coder's `flips` and
+  // `grouped_flips` sections hold at most 6 (64 contexts, each with its
+  // table in the packet), so with it the contexts are the last
+  // min(flip_history, 6) flips. 8 by
   // measurement (bench/training_check --sweep): with the adaptive coder's
   // carried models, 8 flips cost 4% fewer bits than 6.
   uint32_t flip_history = 8;

@@ -29,7 +29,8 @@ std::vector<uint64_t> RandomSigns(uint64_t count, uint64_t& state) {
 // alignment of a pointer.
 struct AlignedFloats {
   explicit AlignedFloats(uint64_t count)
-      : data(static_cast<float*>(std::aligned_alloc(64, (count * 4 + 63) / 64 * 64))) {}
+      : data(static_cast<float*>(
+            std::aligned_alloc(64, (count * 4 + 63) / 64 * 64))) {}
   ~AlignedFloats() { std::free(data); }
   float* data;
 };
@@ -64,13 +65,12 @@ TEST(SignQuantizerTest, VectorAndPortableSubtractAlike) {
                               vector, stream);
           {
             ScopedPortablePathsForTesting portable_paths;
-            SubtractSignedScale(p.data + p_offset, signs.data(), count,
-                                0.375f, portable, stream);
+            SubtractSignedScale(p.data + p_offset, signs.data(), count, 0.375f,
+                                portable, stream);
           }
           FinishStreamingStores();
           ASSERT_EQ(Bits(vector, count), Bits(portable, count))
-              << count << " " << p_offset << " " << out_offset << " "
-              << stream;
+              << count << " " << p_offset << " " << out_offset << " " << stream;
         }
       }
     }
@@ -92,8 +92,8 @@ void RandomBlocks(uint64_t count, uint64_t& state,
 void ExpectReconstructionsAlike(const std::vector<uint64_t>& signs,
                                 uint64_t count,
                                 const std::vector<uint64_t>& starts,
-                                const std::vector<float>& scales,
-                                float* vector, float* portable) {
+                                const std::vector<float>& scales, float* vector,
+                                float* portable) {
   ReconstructSigns(signs.data(), count, starts, scales, vector);
   {
     ScopedPortablePathsForTesting portable_paths;
@@ -119,8 +119,7 @@ TEST(SignQuantizerTest, VectorAndPortableReconstructAlike) {
       ExpectReconstructionsAlike(signs, count, starts, scales,
                                  vector_out.data + offset,
                                  portable_out.data + offset);
-      ExpectReconstructionsAlike(signs, count, {}, {},
-                                 vector_out.data + offset,
+      ExpectReconstructionsAlike(signs, count, {}, {}, vector_out.data + offset,
                                  portable_out.data + offset);
     }
   }
@@ -140,8 +139,8 @@ TEST(SignQuantizerTest, VectorAndPortableReconstructAlikeWithStreamingStores) {
   }
   AlignedFloats vector_out(count + 4), portable_out(count + 4);
   ASSERT_TRUE(UseStreamingStores(vector_out.data + 4, count));
-  ExpectReconstructionsAlike(signs, count, starts, scales,
-                             vector_out.data + 4, portable_out.data + 4);
+  ExpectReconstructionsAlike(signs, count, starts, scales, vector_out.data + 4,
+                             portable_out.data + 4);
   ExpectReconstructionsAlike(signs, count, {}, {}, vector_out.data + 4,
                              portable_out.data + 4);
 }
