@@ -8,6 +8,7 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "codec/entropy/byte_lookup_avx2.h"
@@ -457,6 +458,22 @@ HeldContextMasks(GroupBytes group, uint64_t* masks) {
   return held;
 }
 
+// f(std::integral_constant<int, k>()) for k = `planes`, at most 6 (more
+// count as 6): the plane count the mask templates take, chosen at run
+// time in one place.
+template <typename F>
+inline auto WithPlaneCount(int planes, F&& f) {
+  switch (planes) {
+    case 0: return f(std::integral_constant<int, 0>());
+    case 1: return f(std::integral_constant<int, 1>());
+    case 2: return f(std::integral_constant<int, 2>());
+    case 3: return f(std::integral_constant<int, 3>());
+    case 4: return f(std::integral_constant<int, 4>());
+    case 5: return f(std::integral_constant<int, 5>());
+    default: return f(std::integral_constant<int, 6>());
+  }
+}
+
 // A context's place in its vector for the split: the bit address of its
 // next bit, so that an append is an OR into the word at that address, a
 // store of the bits that spill into the next word (which holds none yet),
@@ -803,32 +820,14 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitBlockOfFewGroups(
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupedBlock(
     int planes, const uint64_t* bits, const uint8_t* contexts, size_t first,
     size_t size, SplitCursor* cursors, const ByteTable64& groups) {
-  const uint64_t* b = bits;
-  const uint8_t* c = contexts;
-  SplitCursor* s = cursors;
-  switch (planes) {
-    case 0:
-      SplitBlockOfFewGroups<0>(b, c, first, size, s, groups);
-      break;
-    case 1:
-      SplitBlockOfFewGroups<1>(b, c, first, size, s, groups);
-      break;
-    case 2:
-      SplitBlockOfFewGroups<2>(b, c, first, size, s, groups);
-      break;
-    case 3:
-      SplitBlockOfFewGroups<3>(b, c, first, size, s, groups);
-      break;
-    case 4:
-      SplitBlockByPlanes<4, true>(b, c, first, size, s, groups);
-      break;
-    case 5:
-      SplitBlockByPlanes<5, true>(b, c, first, size, s, groups);
-      break;
-    default:
-      SplitBlockByPlanes<6, true>(b, c, first, size, s, groups);
-      break;
-  }
+  WithPlaneCount(planes, [&](auto k) {
+    if constexpr (k <= 3) {
+      SplitBlockOfFewGroups<k>(bits, contexts, first, size, cursors, groups);
+    } else {
+      SplitBlockByPlanes<k, true>(bits, contexts, first, size, cursors,
+                                  groups);
+    }
+  });
 }
 
 // The split into `context_count` vectors, of contexts or, with `group_of`,
@@ -874,15 +873,9 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitByContextAvx2(
     }
     const int planes = BlockPlanes(c + first * 64, size * 64);
     MakeRoom(std::min(1u << planes, context_count), 64 * size, s, vectors);
-    switch (planes) {
-      case 0: SplitBlockByPlanes<0>(bits, c, first, size, s); break;
-      case 1: SplitBlockByPlanes<1>(bits, c, first, size, s); break;
-      case 2: SplitBlockByPlanes<2>(bits, c, first, size, s); break;
-      case 3: SplitBlockByPlanes<3>(bits, c, first, size, s); break;
-      case 4: SplitBlockByPlanes<4>(bits, c, first, size, s); break;
-      case 5: SplitBlockByPlanes<5>(bits, c, first, size, s); break;
-      default: SplitBlockByPlanes<6>(bits, c, first, size, s); break;
-    }
+    WithPlaneCount(planes, [&](auto k) {
+      SplitBlockByPlanes<k>(bits, c, first, size, s);
+    });
   }
   // The last partial group, one bit at a time.
   MakeRoom(context_count, 64, s, vectors);
@@ -923,18 +916,12 @@ absl::Status MergeByContextAvx2(const ContextBitVectors& vectors,
       const int planes = BlockPlanes(c + first * 64, size * 64);
       // More planes than the context count needs: a context no vector
       // has, which the distinct path finds and reports.
-      switch (planes <= max_planes ? planes : -1) {
-        case 0: ok = MergeBlockByPlanes<0>(c, first, size, s, out, &bad, m); break;
-        case 1: ok = MergeBlockByPlanes<1>(c, first, size, s, out, &bad, m); break;
-        case 2: ok = MergeBlockByPlanes<2>(c, first, size, s, out, &bad, m); break;
-        case 3: ok = MergeBlockByPlanes<3>(c, first, size, s, out, &bad, m); break;
-        case 4: ok = MergeBlockByPlanes<4>(c, first, size, s, out, &bad, m); break;
-        case 5: ok = MergeBlockByPlanes<5>(c, first, size, s, out, &bad, m); break;
-        case 6: ok = MergeBlockByPlanes<6>(c, first, size, s, out, &bad, m); break;
-        default:
-          ok = MergeGroupsByDistinct(c + first * 64, size, s, out + first,
-                                     &bad);
-          break;
+      if (planes > max_planes) {
+        ok = MergeGroupsByDistinct(c + first * 64, size, s, out + first, &bad);
+      } else {
+        ok = WithPlaneCount(planes, [&](auto k) {
+          return MergeBlockByPlanes<k>(c, first, size, s, out, &bad, m);
+        });
       }
     }
   }
@@ -1015,29 +1002,9 @@ MergeByGroupPlanesAvx2(const ContextBitVectors& vectors,
   // (ContextPlanes::group_of), so max_planes is at most 6.
   for (size_t first = 0; ok && first < groups; first += block) {
     const size_t size = std::min(block, groups - first);
-    switch (max_planes) {
-      case 0:
-        ok = MergeBlockOfGroups<0>(p, table, first, size, s, out, &bad, m);
-        break;
-      case 1:
-        ok = MergeBlockOfGroups<1>(p, table, first, size, s, out, &bad, m);
-        break;
-      case 2:
-        ok = MergeBlockOfGroups<2>(p, table, first, size, s, out, &bad, m);
-        break;
-      case 3:
-        ok = MergeBlockOfGroups<3>(p, table, first, size, s, out, &bad, m);
-        break;
-      case 4:
-        ok = MergeBlockOfGroups<4>(p, table, first, size, s, out, &bad, m);
-        break;
-      case 5:
-        ok = MergeBlockOfGroups<5>(p, table, first, size, s, out, &bad, m);
-        break;
-      default:
-        ok = MergeBlockOfGroups<6>(p, table, first, size, s, out, &bad, m);
-        break;
-    }
+    ok = WithPlaneCount(max_planes, [&](auto k) {
+      return MergeBlockOfGroups<k>(p, table, first, size, s, out, &bad, m);
+    });
   }
   if (!ok) return ContextTooShort(bad);
   if (absl::Status st = MergeLastGroup(planes, s, out); !st.ok()) return st;
@@ -1066,15 +1033,9 @@ absl::Status MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
   bool ok = true;
   for (size_t first = 0; ok && first < groups; first += block) {
     const size_t size = std::min(block, groups - first);
-    switch (BlockPlaneCount(planes, first, size)) {
-      case 0: ok = MergeBlockOfPlanes<0>(p, first, size, s, out, &bad, m); break;
-      case 1: ok = MergeBlockOfPlanes<1>(p, first, size, s, out, &bad, m); break;
-      case 2: ok = MergeBlockOfPlanes<2>(p, first, size, s, out, &bad, m); break;
-      case 3: ok = MergeBlockOfPlanes<3>(p, first, size, s, out, &bad, m); break;
-      case 4: ok = MergeBlockOfPlanes<4>(p, first, size, s, out, &bad, m); break;
-      case 5: ok = MergeBlockOfPlanes<5>(p, first, size, s, out, &bad, m); break;
-      default: ok = MergeBlockOfPlanes<6>(p, first, size, s, out, &bad, m); break;
-    }
+    ok = WithPlaneCount(BlockPlaneCount(planes, first, size), [&](auto k) {
+      return MergeBlockOfPlanes<k>(p, first, size, s, out, &bad, m);
+    });
   }
   if (!ok) return ContextTooShort(bad);
   if (absl::Status st = MergeLastGroup(planes, s, out); !st.ok()) return st;
