@@ -13,6 +13,7 @@
 #include <immintrin.h>
 #endif
 
+#include "codec/bit_window.h"
 #include "codec/entropy/cpu_features.h"
 
 namespace gradcodec::internal {
@@ -109,16 +110,6 @@ void ForEachSignedScale(const uint64_t* signs, uint64_t count,
 }
 
 #if defined(__x86_64__)
-// The sign bits of coordinates i to i + 7 (all below the vector's count) in
-// bits 0 to 7, bit k for i + k; the bits above are those of later
-// coordinates, which ByteSignMasks shifts out.
-inline uint32_t SignByte(const uint64_t* signs, uint64_t i) {
-  const uint64_t shift = i & 63;
-  uint64_t bits = signs[i >> 6] >> shift;
-  if (shift > 56) bits |= signs[(i >> 6) + 1] << (64 - shift);
-  return static_cast<uint32_t>(bits);
-}
-
 // Lane k is the float sign bit when bit k of `byte` is set: the byte in
 // every lane, shifted so that bit k lands on bit 31 of lane k (the bits
 // above it shift out, those below are masked off). Cheaper than a table of
@@ -137,11 +128,12 @@ ByteSignMasks(uint32_t byte) {
 }
 
 // Eight floats +-scale (`value`: the scale's bits in every lane) by the
-// sign bits of coordinates i to i + 7.
+// sign bits of coordinates i to i + 7 (all below the vector's count; the
+// bits after them, which BitsAt leaves above, ByteSignMasks shifts out).
 __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline __m256
 SignedScaleEight(const uint64_t* signs, uint64_t i, __m256i value) {
-  return _mm256_castsi256_ps(
-      _mm256_xor_si256(value, ByteSignMasks(SignByte(signs, i))));
+  return _mm256_castsi256_ps(_mm256_xor_si256(
+      value, ByteSignMasks(static_cast<uint32_t>(BitsAt<8>(signs, i)))));
 }
 
 // The first coordinate from `begin` where the AVX2 loops start: a multiple

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "codec/bit_window.h"
 #include "codec/entropy/context_bit_coder.h"
 #include "codec/entropy/cpu_features.h"
 #include "codec/entropy/spread_bits_avx2.h"
@@ -30,15 +31,6 @@ inline uint8_t Advance(uint8_t context, uint64_t flip, uint8_t keep) {
   return static_cast<uint8_t>(((context << 1) | flip) & keep);
 }
 
-// Bits [i, i + 32) of `words`, bit i in bit 0; the word after i's must
-// exist when they cross into it.
-inline uint32_t Bits32At(const uint64_t* words, uint64_t i) {
-  const uint64_t shift = i & 63;
-  uint64_t bits = words[i >> 6] >> shift;
-  if (shift > 32) bits |= words[(i >> 6) + 1] << (64 - shift);
-  return static_cast<uint32_t>(bits);
-}
-
 #if defined(__x86_64__)
 // 32 contexts a step, the step's 32 flips spread to one byte each.
 // Returns the coordinates done.
@@ -50,7 +42,8 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) uint64_t AdvanceContextsAvx2(
   uint64_t done = 0;
   for (; done + 32 <= count; done += 32) {
     const uint64_t i = first + done;
-    const __m256i flip = SpreadBits(Bits32At(flips, i), one);
+    const __m256i flip =
+        SpreadBits(static_cast<uint32_t>(BitsAt<32>(flips, i)), one);
     auto* at = reinterpret_cast<__m256i*>(contexts + i);
     const __m256i context = _mm256_loadu_si256(at);
     _mm256_storeu_si256(
