@@ -101,80 +101,65 @@ absl::Status SectionPresenceError(absl::string_view what) {
   return MakeError(ErrorCode::kSectionPresence, what);
 }
 
-// A `flips` payload (spec section 11.7) against `reference`: its flips
-// into decoded.flips, the reference untouched.
-absl::Status DecodeFlips(absl::Span<const uint8_t> payload,
+// A `flips` payload (spec section 11.7) or, with `grouped`, a
+// `grouped_flips` one (11.7.2: the same after its group table) against
+// `reference`: its flips into decoded.flips, the reference untouched.
+absl::Status DecodeFlips(absl::Span<const uint8_t> payload, bool grouped,
                          const internal::SignReference& reference, uint64_t n,
                          DecodedPacket& decoded) {
+  const absl::string_view section = grouped ? "grouped_flips" : "flips";
   if (payload.empty()) {
-    return MakeError(ErrorCode::kTruncated,
-                     "the `flips` section has no `history_bits`");
-  }
-  const uint32_t history_bits = payload[0];
-  if (history_bits > internal::kMaxFlipHistory) {
-    return MakeError(ErrorCode::kInvalidField,
-                     absl::StrCat("field `history_bits` is ", history_bits,
-                                  "; it must be 0..",
-                                  internal::kMaxFlipHistory));
-  }
-  // No zeroing: a successful decode writes every word.
-  decoded.flips.resize(BitWords(n));
-  return internal::DecodeContextBitsByPlanes(
-      payload.subspan(1), reference.history.Planes(history_bits),
-      1u << history_bits, absl::MakeSpan(decoded.flips));
-}
-
-// A `grouped_flips` payload (spec section 11.7.2) against `reference`: its
-// flips into decoded.flips, the reference untouched.
-absl::Status DecodeGroupedFlips(absl::Span<const uint8_t> payload,
-                                const internal::SignReference& reference,
-                                uint64_t n, DecodedPacket& decoded) {
-  if (payload.empty()) {
-    return MakeError(ErrorCode::kTruncated,
-                     "the `grouped_flips` section has no `history_bits`");
+    return MakeError(
+        ErrorCode::kTruncated,
+        absl::StrCat("the `", section, "` section has no `history_bits`"));
   }
   const uint32_t history_bits = payload[0];
   if (history_bits > internal::kMaxFlipHistory) {
     return MakeError(
         ErrorCode::kInvalidField,
-        absl::StrCat("`grouped_flips` field `history_bits` is ", history_bits,
+        absl::StrCat("`", section, "` field `history_bits` is ", history_bits,
                      "; it must be 0..", internal::kMaxFlipHistory));
   }
   const uint32_t contexts = 1u << history_bits;
-  if (payload.size() < 2) {
-    return MakeError(ErrorCode::kTruncated,
-                     "the `grouped_flips` section has no `group_count`");
-  }
-  const uint32_t group_count = payload[1];
-  if (group_count < 1 || group_count > contexts) {
-    return MakeError(
-        ErrorCode::kInvalidField,
-        absl::StrCat("`grouped_flips` field `group_count` is ", group_count,
-                     "; it must be 1..", contexts, " (2^history_bits)"));
-  }
-  if (payload.size() < 2 + contexts) {
-    return MakeError(
-        ErrorCode::kTruncated,
-        absl::StrCat("the `grouped_flips` section ends in its `context_group` "
-                     "table: ",
-                     payload.size() - 2, " of ", contexts, " bytes"));
-  }
-  const uint8_t* const group_of = payload.data() + 2;
-  for (uint32_t c = 0; c < contexts; ++c) {
-    if (group_of[c] >= group_count) {
+  internal::ContextPlanes planes = reference.history.Planes(history_bits);
+  absl::Span<const uint8_t> bits = payload.subspan(1);
+  uint32_t context_count = contexts;
+  if (grouped) {
+    if (payload.size() < 2) {
+      return MakeError(ErrorCode::kTruncated,
+                       "the `grouped_flips` section has no `group_count`");
+    }
+    const uint32_t group_count = payload[1];
+    if (group_count < 1 || group_count > contexts) {
       return MakeError(
           ErrorCode::kInvalidField,
-          absl::StrCat("`grouped_flips` field `context_group` of context ", c,
-                       " is ", group_of[c], "; it must be below group_count ",
-                       group_count));
+          absl::StrCat("`grouped_flips` field `group_count` is ", group_count,
+                       "; it must be 1..", contexts, " (2^history_bits)"));
     }
+    if (payload.size() < 2 + contexts) {
+      return MakeError(
+          ErrorCode::kTruncated,
+          absl::StrCat("the `grouped_flips` section ends in its "
+                       "`context_group` table: ",
+                       payload.size() - 2, " of ", contexts, " bytes"));
+    }
+    const uint8_t* const group_of = payload.data() + 2;
+    for (uint32_t c = 0; c < contexts; ++c) {
+      if (group_of[c] >= group_count) {
+        return MakeError(
+            ErrorCode::kInvalidField,
+            absl::StrCat("`grouped_flips` field `context_group` of context ", c,
+                         " is ", group_of[c], "; it must be below group_count ",
+                         group_count));
+      }
+    }
+    planes.group_of = group_of;
+    bits = payload.subspan(2 + contexts);
+    context_count = group_count;
   }
-  internal::ContextPlanes planes = reference.history.Planes(history_bits);
-  planes.group_of = group_of;
   // No zeroing: a successful decode writes every word.
   decoded.flips.resize(BitWords(n));
-  return internal::DecodeContextBitsByPlanes(payload.subspan(2 + contexts),
-                                             planes, group_count,
+  return internal::DecodeContextBitsByPlanes(bits, planes, context_count,
                                              absl::MakeSpan(decoded.flips));
 }
 
@@ -441,10 +426,10 @@ absl::Status Decoder::State::DecodePacket(
                                   *decoded);
       break;
     case internal::kGroupedFlipsSection:
-      flips = DecodeGroupedFlips(bits->payload, st.reference, n, *decoded);
+      flips = DecodeFlips(bits->payload, true, st.reference, n, *decoded);
       break;
     default:
-      flips = DecodeFlips(bits->payload, st.reference, n, *decoded);
+      flips = DecodeFlips(bits->payload, false, st.reference, n, *decoded);
       break;
   }
   if (!flips.ok()) return flips;
