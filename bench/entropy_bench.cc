@@ -139,14 +139,15 @@ void SetCompressionCounters(benchmark::State& state, const BitInput& input,
 }
 
 void RunEncode(benchmark::State& state, const BitInput& input, BitCoder coder,
-               int zstd_level = 3) {
+               int zstd_level = 3,
+               const internal::FlipGroups* groups = nullptr) {
   if (input.count == 0) {
     state.SkipWithError("../shared/data/grads is absent");
     return;
   }
   std::vector<uint8_t> out;
   for (auto _ : state) {
-    out = Encode(input, coder, zstd_level);
+    out = Encode(input, coder, zstd_level, groups);
     benchmark::DoNotOptimize(out.data());
   }
   SetCompressionCounters(state, input, out.size());
@@ -242,17 +243,8 @@ void BM_FlipsFastEncode(benchmark::State& state) {
 // is what grouping costs on real flips.
 void BM_FlipsGroupedEncode(benchmark::State& state) {
   const BitInput& input = FlipInput(state.range(0));
-  if (input.count == 0) {
-    state.SkipWithError("../shared/data/grads is absent");
-    return;
-  }
   const internal::FlipGroups groups = InputGroups(input);
-  std::vector<uint8_t> out;
-  for (auto _ : state) {
-    out = Encode(input, BitCoder::kFast, 3, &groups);
-    benchmark::DoNotOptimize(out.data());
-  }
-  SetCompressionCounters(state, input, out.size());
+  RunEncode(state, input, BitCoder::kFast, 3, &groups);
   state.counters["groups"] = groups.group_count;
 }
 void BM_FlipsFastDecode(benchmark::State& state) {
