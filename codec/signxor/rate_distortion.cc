@@ -103,6 +103,8 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void AgainstMasksAvx2(
   const __m256 abs_mask =
       _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
   const __m256 vscale = _mm256_set1_ps(scale);
+  const __m256 byte_cap = _mm256_set1_ps(127.0f);
+  const __m256i unpack_order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
   // Bit 8 k + j of a 32-bit half of a word to bit 31 of lane j, for k
   // from 0 to 3 (see the sum below).
   const __m256i to_top[4] = {_mm256_setr_epi32(31, 30, 29, 28, 27, 26, 25, 24),
@@ -126,21 +128,28 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void AgainstMasksAvx2(
       favour_flip |= static_cast<uint64_t>(static_cast<uint32_t>(
                          _mm256_movemask_epi8(level)))
                      << (32 * half);
-      const __m256i limit = _mm256_and_si256(level, magnitude_bits);
-      const __m128i low = _mm256_castsi256_si128(limit);
-      const __m128i high = _mm256_extracti128_si256(limit, 1);
-      const __m128i parts[4] = {low, _mm_srli_si128(low, 8), high,
-                                _mm_srli_si128(high, 8)};
+      // |p_i| * scale < limit, limit an integer, is floor(|p_i| * scale) <
+      // limit: the products truncated to bytes (at most 127, above every
+      // limit) and compared 32 at a time with the limits as they come out
+      // of the lookup, rather than each limit widened to a float.
+      __m256i floors[4];
 #pragma GCC unroll 4
       for (int k = 0; k < 4; ++k) {
-        const __m256 bound = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(parts[k]));
         const __m256 scaled = _mm256_mul_ps(
             _mm256_and_ps(_mm256_loadu_ps(pw + 32 * half + 8 * k), abs_mask),
             vscale);
-        below |= static_cast<uint64_t>(static_cast<uint32_t>(
-                     _mm256_movemask_ps(_mm256_cmp_ps(scaled, bound, _CMP_LT_OQ))))
-                 << (32 * half + 8 * k);
+        floors[k] = _mm256_cvttps_epi32(_mm256_min_ps(scaled, byte_cap));
       }
+      // The packs interleave the 128-bit lanes: four coordinates of each
+      // vector in turn, which the permutation puts back in order.
+      const __m256i bytes = _mm256_permutevar8x32_epi32(
+          _mm256_packs_epi16(_mm256_packs_epi32(floors[0], floors[1]),
+                             _mm256_packs_epi32(floors[2], floors[3])),
+          unpack_order);
+      below |= static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(
+                   _mm256_cmpgt_epi8(_mm256_and_si256(level, magnitude_bits),
+                                     bytes))))
+               << (32 * half);
     }
     const uint64_t word = below & (raw[w] ^ reference[w] ^ favour_flip);
     against[w] = word;

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
+#include "codec/entropy/cpu_features.h"
 #include "gtest/gtest.h"
 #include "spread_rate_model.h"
 
@@ -130,39 +132,31 @@ TEST(FlipRateModelTest, ObserveStrideKeepsTheSampleNearTwoToTheEighteen) {
   }
 }
 
-// The rule as its header states it, coordinate by coordinate, against
-// Choose on every count from 0 to 200 (full words, tails, and a tail
-// past the last multiple of 8), with eight-flip contexts.
-TEST(RateDistortionRuleTest, ChooseMatchesTheStatedRule) {
-  const RateDistortionRule rule(1.25, SpreadRateModel());
-  constexpr uint64_t kMax = 200;
-  std::vector<float> p(kMax);
-  std::vector<uint8_t> contexts(kMax);
-  std::vector<uint64_t> raw(4, 0), reference(4, 0);
+// Checks Choose against the rule as its header states it, coordinate by
+// coordinate, on every count from 0 to p.size() (full words, tails, and a
+// tail past the last multiple of 8). Returns the signs it overrode in all.
+uint64_t ExpectTheStatedRule(const RateDistortionRule& rule,
+                             const std::vector<float>& p,
+                             const std::vector<uint8_t>& contexts,
+                             float factor) {
+  const uint64_t max = p.size();
+  const uint64_t words = (max + 63) / 64;
+  std::vector<uint64_t> raw(words, 0), reference(words, 0);
   uint64_t state = 12345;
-  auto next = [&state] {
+  for (uint64_t i = 0; i < max; ++i) {
     state = state * 6364136223846793005ull + 1442695040888963407ull;
-    return state >> 33;
-  };
-  for (uint64_t i = 0; i < kMax; ++i) {
-    // Magnitudes from 0 to about 2 (the factor below is 0.3125), some
-    // exactly 0, some negative.
-    const float magnitude = static_cast<float>(next() % 2000) / 1000.0f;
-    p[i] = next() % 2 == 0 ? magnitude : -magnitude;
-    contexts[i] = static_cast<uint8_t>(next() % 256);
     if (p[i] < 0) raw[i / 64] |= uint64_t{1} << (i % 64);
-    if (next() % 2 == 0) reference[i / 64] |= uint64_t{1} << (i % 64);
+    if ((state >> 40) % 2 == 0) reference[i / 64] |= uint64_t{1} << (i % 64);
   }
-  const float factor = rule.BlockFactor(1.0f);
   const float scale = static_cast<float>(kRuleLevelsPerBit) / factor;
   uint64_t overridden_somewhere = 0;
-  for (uint64_t count = 0; count <= kMax; ++count) {
-    std::vector<uint64_t> raw_count(4, 0), reference_count(4, 0);
+  for (uint64_t count = 0; count <= max; ++count) {
+    std::vector<uint64_t> raw_count(words, 0), reference_count(words, 0);
     for (uint64_t i = 0; i < count; ++i) {
       raw_count[i / 64] |= raw[i / 64] & (uint64_t{1} << (i % 64));
       reference_count[i / 64] |= reference[i / 64] & (uint64_t{1} << (i % 64));
     }
-    std::vector<uint64_t> chosen(4, ~uint64_t{0});
+    std::vector<uint64_t> chosen(words, ~uint64_t{0});
     float lanes[8] = {0.5f, 0, 0, 0, 0, 0, 0, 1.0f};  // added to
     float expected_lanes[8] = {0.5f, 0, 0, 0, 0, 0, 0, 1.0f};
     const uint64_t overridden =
@@ -177,8 +171,9 @@ TEST(RateDistortionRuleTest, ChooseMatchesTheStatedRule) {
           std::fabs(p[i]) * scale < static_cast<float>(level & 0x7F);
       const bool against = unlikely && below;
       const bool raw_bit = ((raw[i / 64] >> (i % 64)) & 1) != 0;
-      ASSERT_EQ(((chosen[i / 64] >> (i % 64)) & 1) != 0, raw_bit != against)
-          << "count " << count << " coordinate " << i;
+      EXPECT_EQ(((chosen[i / 64] >> (i % 64)) & 1) != 0, raw_bit != against)
+          << "count " << count << " coordinate " << i << " |p| " << p[i]
+          << " level " << int{level};
       if (against) {
         ++expected;
         if (i < count / 8 * 8) expected_lanes[i % 8] += std::fabs(p[i]);
@@ -191,9 +186,75 @@ TEST(RateDistortionRuleTest, ChooseMatchesTheStatedRule) {
     if (count % 64 != 0) {
       EXPECT_EQ(chosen[count / 64] >> (count % 64), 0u) << "bits past the count";
     }
+    if (::testing::Test::HasFailure()) return overridden_somewhere;
     overridden_somewhere += overridden;
   }
-  EXPECT_GT(overridden_somewhere, 1000u) << "the data must exercise the rule";
+  return overridden_somewhere;
+}
+
+// Random magnitudes from 0 to about 2 (the factor is 0.3125, so |p_i| *
+// scale reaches about 200, past every level), some exactly 0, some
+// negative, with eight-flip contexts.
+TEST(RateDistortionRuleTest, ChooseMatchesTheStatedRule) {
+  const RateDistortionRule rule(1.25, SpreadRateModel());
+  constexpr uint64_t kMax = 200;
+  std::vector<float> p(kMax);
+  std::vector<uint8_t> contexts(kMax);
+  uint64_t state = 12345;
+  auto next = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  };
+  for (uint64_t i = 0; i < kMax; ++i) {
+    const float magnitude = static_cast<float>(next() % 2000) / 1000.0f;
+    p[i] = next() % 2 == 0 ? magnitude : -magnitude;
+    contexts[i] = static_cast<uint8_t>(next() % 256);
+  }
+  for (const bool portable : {false, true}) {
+    SCOPED_TRACE(portable ? "portable" : "as dispatched");
+    std::optional<ScopedPortablePathsForTesting> scoped;
+    if (portable) scoped.emplace();
+    EXPECT_GT(ExpectTheStatedRule(rule, p, contexts, rule.BlockFactor(1.0f)),
+              1000u)
+        << "the data must exercise the rule";
+  }
+}
+
+// The comparison at its edges: with a factor of 31/32 the scale is 32, so
+// |p_i| = k / 32 makes |p_i| * scale exactly the integer k. In every
+// context, k its own level, then one either side, each exactly and a
+// float either side of it; beside them, magnitudes far past the levels.
+TEST(RateDistortionRuleTest, ChooseComparesExactlyAtTheLevels) {
+  const RateDistortionRule rule(1.25, SpreadRateModel());
+  std::vector<float> p;
+  std::vector<uint8_t> contexts;
+  for (int context = 0; context < 256; ++context) {
+    const int level = rule.level(static_cast<uint32_t>(context)) & 0x7F;
+    for (int k = std::max(0, level - 1); k <= level + 1; ++k) {
+      const float at = static_cast<float>(k) / 32;
+      for (const float magnitude :
+           {at, std::nextafter(at, 0.0f), std::nextafter(at, 1e9f)}) {
+        p.push_back(p.size() % 2 == 0 ? magnitude : -magnitude);
+        contexts.push_back(static_cast<uint8_t>(context));
+      }
+    }
+  }
+  for (const float far : {1e9f, 3e38f, -1e30f}) {
+    p.push_back(far);
+    contexts.push_back(static_cast<uint8_t>(p.size() % 256));
+  }
+  ASSERT_EQ(static_cast<float>(kRuleLevelsPerBit) / (31.0f / 32), 32.0f);
+  // The vector path where the CPU has one, then the portable one.
+  for (const bool portable : {false, true}) {
+    SCOPED_TRACE(portable ? "portable" : "as dispatched");
+    std::optional<ScopedPortablePathsForTesting> scoped;
+    if (portable) scoped.emplace();
+    EXPECT_GT(ExpectTheStatedRule(rule, p, contexts, 31.0f / 32), 1000u);
+    // A factor so small that the scale is infinite: every product of a
+    // nonzero |p| is infinite and of 0 is NaN, and neither is below a
+    // level.
+    EXPECT_EQ(ExpectTheStatedRule(rule, p, contexts, 1e-45f), 0u);
+  }
 }
 
 }  // namespace
