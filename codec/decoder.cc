@@ -53,6 +53,8 @@ struct DecodedPacket {
   absl::Span<const uint8_t> bits_payload;  // signs or flips section payload
   uint8_t bits_section = 0;                // its type
   internal::MixedModels flip_models;     // after an `adaptive_flips` section
+  // A delta's output, written while its flips were decoded (DecodePacket).
+  bool output_written = false;
   // The shifted methods: the output, and a key packet's fresh receiver.
   bool shifted = false;
   std::vector<float> shifted_out;
@@ -87,9 +89,15 @@ struct Decoder::State {
     spare_scales.swap(decoded.scales);
   }
 
-  // Decodes everything a packet says without changing the state.
+  // Decodes everything a packet says without changing the state. With
+  // `out` (Decode's, which holds unspecified values on error), a signxor
+  // delta's output is written there as its flips are merged, each block
+  // of them while it is in cache, and decoded->output_written set: the
+  // streaming stores of a large output then go on beside the merge's work
+  // instead of in a pass of their own after it.
   absl::Status DecodePacket(const internal::ParsedPacket& parsed,
-                            uint64_t out_size, DecodedPacket* decoded);
+                            uint64_t out_size, DecodedPacket* decoded,
+                            float* out = nullptr);
   // Applies a decoded packet to the state (nothing here can fail).
   // Takes the decoded signs for a signxor delta: output first.
   void Commit(const internal::ParsedPacket& parsed, DecodedPacket& decoded);
@@ -103,10 +111,12 @@ absl::Status SectionPresenceError(absl::string_view what) {
 
 // A `flips` payload (spec section 11.7) or, with `grouped`, a
 // `grouped_flips` one (11.7.2: the same after its group table) against
-// `reference`: its flips into decoded.flips, the reference untouched.
+// `reference`: its flips into decoded.flips, the reference untouched,
+// `on_merged` told of their words as they are decoded.
 absl::Status DecodeFlips(absl::Span<const uint8_t> payload, bool grouped,
                          const internal::SignReference& reference, uint64_t n,
-                         DecodedPacket& decoded) {
+                         DecodedPacket& decoded,
+                         internal::MergedWords on_merged) {
   const absl::string_view section = grouped ? "grouped_flips" : "flips";
   if (payload.empty()) {
     return MakeError(
@@ -159,8 +169,8 @@ absl::Status DecodeFlips(absl::Span<const uint8_t> payload, bool grouped,
   }
   // No zeroing: a successful decode writes every word.
   decoded.flips.resize(BitWords(n));
-  return internal::DecodeContextBitsByPlanes(bits, planes, context_count,
-                                             absl::MakeSpan(decoded.flips));
+  return internal::DecodeContextBitsByPlanes(
+      bits, planes, context_count, absl::MakeSpan(decoded.flips), on_merged);
 }
 
 // An `adaptive_flips` payload (spec section 11.7.1) against `reference`:
@@ -259,7 +269,7 @@ uint64_t Decoder::expected_sequence() const {
 
 absl::Status Decoder::State::DecodePacket(
     const internal::ParsedPacket& parsed, uint64_t out_size,
-    DecodedPacket* decoded) {
+    DecodedPacket* decoded, float* out) {
   State& st = *this;
   const PacketHeader& h = parsed.header;
   const bool key = h.packet_kind == PacketKind::kKey;
@@ -419,24 +429,39 @@ absl::Status Decoder::State::DecodePacket(
   if (!wants_flips) {
     return DecodeSigns(bits->payload, n, &decoded->signs);
   }
+  // The signs of each block of flip words as it is decoded, and with `out`
+  // their output.
+  decoded->signs.resize(BitWords(n));
+  std::optional<internal::PiecewiseReconstruction> output;
+  if (out != nullptr) {
+    output.emplace(n, packet_setup->block_starts, decoded->scales, out);
+  }
+  const auto on_merged = [&](uint64_t first, uint64_t end) {
+    for (uint64_t w = first; w < end; ++w) {
+      decoded->signs[w] = st.reference.signs[w] ^ decoded->flips[w];
+    }
+    if (output.has_value()) {
+      output->Write(decoded->signs.data(), 64 * first, 64 * end);
+    }
+  };
   absl::Status flips;
   switch (bits->type) {
     case internal::kAdaptiveFlipsSection:
       flips = DecodeAdaptiveFlips(bits->payload, st.reference, n, &st.contexts,
                                   *decoded);
+      if (flips.ok()) on_merged(0, BitWords(n));
       break;
     case internal::kGroupedFlipsSection:
-      flips = DecodeFlips(bits->payload, true, st.reference, n, *decoded);
+      flips = DecodeFlips(bits->payload, true, st.reference, n, *decoded,
+                          on_merged);
       break;
     default:
-      flips = DecodeFlips(bits->payload, false, st.reference, n, *decoded);
+      flips = DecodeFlips(bits->payload, false, st.reference, n, *decoded,
+                          on_merged);
       break;
   }
   if (!flips.ok()) return flips;
-  decoded->signs.resize(BitWords(n));
-  for (uint64_t w = 0; w < BitWords(n); ++w) {
-    decoded->signs[w] = st.reference.signs[w] ^ decoded->flips[w];
-  }
+  decoded->output_written = output.has_value();
   return absl::OkStatus();
 }
 
@@ -471,18 +496,20 @@ absl::Status Decoder::Decode(absl::Span<const uint8_t> packet,
   if (!parsed.ok()) return parsed.status();
   DecodedPacket decoded;
   state_->Lend(decoded);
-  if (absl::Status s = state_->DecodePacket(*parsed, out.size(), &decoded);
+  if (absl::Status s =
+          state_->DecodePacket(*parsed, out.size(), &decoded, out.data());
       !s.ok()) {
     state_->TakeBack(decoded);
     return s;
   }
-  // Output, then commit (neither can fail; the commit takes the signs).
+  // Output, unless written already, then commit (neither can fail; the
+  // commit takes the signs).
   const StreamSetup& setup =
       decoded.new_setup.has_value() ? *decoded.new_setup : *state_->setup;
   if (decoded.shifted) {
     std::copy(decoded.shifted_out.begin(), decoded.shifted_out.end(),
               out.begin());
-  } else {
+  } else if (!decoded.output_written) {
     internal::ReconstructSigns(decoded.signs.data(), setup.count,
                                setup.block_starts, decoded.scales, out.data());
   }

@@ -68,11 +68,13 @@ absl::Status ReadContextCount(ByteReader& reader, uint32_t context_count) {
 }
 
 // Decodes a whole payload (see DecodeContextBits), with the contexts as
-// bytes, or as planes when `planes` is set (not for the adaptive coder).
+// bytes, or as planes when `planes` is set (not for the adaptive coder;
+// the fast coder's merge then tells `on_merged` of the words it finishes).
 absl::Status Decode(absl::Span<const uint8_t> payload,
                     absl::Span<const uint8_t> contexts,
                     const ContextPlanes* planes, uint32_t context_count,
-                    uint64_t bit_count, absl::Span<uint64_t> out);
+                    uint64_t bit_count, absl::Span<uint64_t> out,
+                    MergedWords on_merged);
 
 }  // namespace
 
@@ -134,13 +136,15 @@ absl::Status DecodeContextBits(absl::Span<const uint8_t> payload,
                                   context_count, ", ", out.size(),
                                   " output words"));
   }
-  return Decode(payload, contexts, nullptr, context_count, bit_count, out);
+  return Decode(payload, contexts, nullptr, context_count, bit_count, out,
+                [](uint64_t, uint64_t) {});
 }
 
 absl::Status DecodeContextBitsByPlanes(absl::Span<const uint8_t> payload,
                                        const ContextPlanes& planes,
                                        uint32_t context_count,
-                                       absl::Span<uint64_t> out) {
+                                       absl::Span<uint64_t> out,
+                                       MergedWords on_merged) {
   if (context_count < 1 || context_count > kMaxContextCount ||
       out.size() < BitWords(planes.count)) {
     return MakeError(ErrorCode::kInvalidArgument,
@@ -148,15 +152,27 @@ absl::Status DecodeContextBitsByPlanes(absl::Span<const uint8_t> payload,
                                   " bits, contexts of ", context_count, ", ",
                                   out.size(), " output words"));
   }
+  // The words the merge has told of; the rest are told of at the end.
+  const uint64_t words = BitWords(planes.count);
+  uint64_t told = 0;
+  const auto tell = [&](uint64_t first, uint64_t end) {
+    on_merged(first, end);
+    told = end;
+  };
+  absl::Status decoded;
   // Only the adaptive coder reads a context per bit as it goes.
   if (payload.empty() ||
       payload[0] != static_cast<uint8_t>(BitCoder::kAdaptive)) {
-    return Decode(payload, {}, &planes, context_count, planes.count, out);
+    decoded = Decode(payload, {}, &planes, context_count, planes.count, out,
+                     tell);
+  } else {
+    std::vector<uint8_t> contexts(planes.count);
+    ContextsFromPlanes(planes, contexts.data());
+    decoded = DecodeContextBits(payload, contexts, context_count, planes.count,
+                                out);
   }
-  std::vector<uint8_t> contexts(planes.count);
-  ContextsFromPlanes(planes, contexts.data());
-  return DecodeContextBits(payload, contexts, context_count, planes.count,
-                           out);
+  if (decoded.ok() && told < words) on_merged(told, words);
+  return decoded;
 }
 
 namespace {
@@ -164,7 +180,8 @@ namespace {
 absl::Status Decode(absl::Span<const uint8_t> payload,
                     absl::Span<const uint8_t> contexts,
                     const ContextPlanes* planes, uint32_t context_count,
-                    uint64_t bit_count, absl::Span<uint64_t> out) {
+                    uint64_t bit_count, absl::Span<uint64_t> out,
+                    MergedWords on_merged) {
   out = out.first(BitWords(bit_count));
   ByteReader reader(payload);
   uint8_t coder = 0;
@@ -182,7 +199,7 @@ absl::Status Decode(absl::Span<const uint8_t> payload,
       if (absl::Status s =
               planes != nullptr
                   ? DecodeFastContextBitsByPlanes(reader, *planes,
-                                                  context_count, out)
+                                                  context_count, out, on_merged)
                   : DecodeFastContextBits(reader, contexts, context_count,
                                           bit_count, out);
           !s.ok()) {

@@ -986,7 +986,7 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockOfGroups(
 __attribute__((target("avx2,bmi,bmi2,popcnt")))
 absl::Status MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
                                       const ContextPlanes& planes,
-                                      uint64_t* out) {
+                                      uint64_t* out, MergedWords on_merged) {
   const bool grouped = planes.group_of != nullptr;
   const uint32_t context_count = vectors.context_count();
   // A cursor per value a coordinate's context can take: below
@@ -1017,9 +1017,11 @@ absl::Status MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
                                              &bad, m)
                      : MergeBlockOfPlanes<k>(p, first, size, s, out, &bad, m);
     });
+    if (ok) on_merged(first, first + size);
   }
   if (!ok) return ContextTooShort(bad);
   if (absl::Status st = MergeLastGroup(planes, s, out); !st.ok()) return st;
+  if (groups * 64 < planes.count) on_merged(groups, groups + 1);
   return CheckAllTaken(cursors.data(), context_count);
 }
 
@@ -1028,15 +1030,18 @@ absl::Status MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
 }  // namespace
 
 absl::Status MergeByContextPlanes(const ContextBitVectors& vectors,
-                                  const ContextPlanes& planes, uint64_t* out) {
+                                  const ContextPlanes& planes, uint64_t* out,
+                                  MergedWords on_merged) {
 #if defined(__x86_64__)
   if (CpuHasAvx2Bmi2() && planes.plane_count <= kMaxPlanePlanes) {
-    return MergeByContextPlanesAvx2(vectors, planes, out);
+    return MergeByContextPlanesAvx2(vectors, planes, out, on_merged);
   }
 #endif
   std::vector<uint8_t> contexts(planes.count);
   ContextsFromPlanes(planes, contexts.data());
-  return MergeByContext(vectors, contexts, out);
+  absl::Status merged = MergeByContext(vectors, contexts, out);
+  if (merged.ok()) on_merged(0, BitWords(planes.count));
+  return merged;
 }
 
 void SplitByContext(const uint64_t* bits, absl::Span<const uint8_t> contexts,

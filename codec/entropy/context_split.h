@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 
@@ -127,10 +128,18 @@ void ContextsFromPlanes(const ContextPlanes& planes, uint8_t* contexts);
 void PlanesFromContexts(absl::Span<const uint8_t> contexts,
                         uint32_t plane_count, uint64_t* const* planes);
 
+// Told which words of a merge's output are done: [first, end), in order
+// and without gaps, each as soon as its bits are final, so that a caller
+// can use them while they are still in cache. On a merge that then fails,
+// the words it was told of hold unspecified bits.
+using MergedWords = absl::FunctionRef<void(uint64_t first, uint64_t end)>;
+
 // MergeByContext with the contexts as planes (the same output and errors
-// as with ContextsFromPlanes' bytes).
-absl::Status MergeByContextPlanes(const ContextBitVectors& vectors,
-                                  const ContextPlanes& planes, uint64_t* out);
+// as with ContextsFromPlanes' bytes). Tells `on_merged` of every output
+// word, a block of them at a time on the AVX2 path.
+absl::Status MergeByContextPlanes(
+    const ContextBitVectors& vectors, const ContextPlanes& planes,
+    uint64_t* out, MergedWords on_merged = [](uint64_t, uint64_t) {});
 
 // The portable versions of the splits and merge, which the ones above use
 // when the CPU lacks AVX2 and BMI2 (tests compare them); `group_of`, when

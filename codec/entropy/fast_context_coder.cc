@@ -214,10 +214,12 @@ void EncodeFastContextBits(absl::Span<const uint64_t> bits, uint64_t bit_count,
 
 namespace {
 
-// Decodes with the contexts as bytes, or as planes when `planes` is set.
+// Decodes with the contexts as bytes, or as planes when `planes` is set
+// (the merge then tells `on_merged` of the words it finishes).
 absl::Status DecodeFast(ByteReader& reader, absl::Span<const uint8_t> contexts,
                         const ContextPlanes* planes, uint32_t context_count,
-                        uint64_t bit_count, absl::Span<uint64_t> out) {
+                        uint64_t bit_count, absl::Span<uint64_t> out,
+                        MergedWords on_merged) {
   std::vector<uint64_t> counts(context_count);
   uint64_t total = 0;
   for (uint64_t& count : counts) {
@@ -378,8 +380,9 @@ absl::Status DecodeFast(ByteReader& reader, absl::Span<const uint8_t> contexts,
                      "bits are not zero");
   }
   if (context_count == 1) return absl::OkStatus();
-  return planes != nullptr ? MergeByContextPlanes(split, *planes, out.data())
-                           : MergeByContext(split, contexts, out.data());
+  return planes != nullptr
+             ? MergeByContextPlanes(split, *planes, out.data(), on_merged)
+             : MergeByContext(split, contexts, out.data());
 }
 
 }  // namespace
@@ -388,14 +391,17 @@ absl::Status DecodeFastContextBits(ByteReader& reader,
                                    absl::Span<const uint8_t> contexts,
                                    uint32_t context_count, uint64_t bit_count,
                                    absl::Span<uint64_t> out) {
-  return DecodeFast(reader, contexts, nullptr, context_count, bit_count, out);
+  return DecodeFast(reader, contexts, nullptr, context_count, bit_count, out,
+                    [](uint64_t, uint64_t) {});
 }
 
 absl::Status DecodeFastContextBitsByPlanes(ByteReader& reader,
                                            const ContextPlanes& planes,
                                            uint32_t context_count,
-                                           absl::Span<uint64_t> out) {
-  return DecodeFast(reader, {}, &planes, context_count, planes.count, out);
+                                           absl::Span<uint64_t> out,
+                                           MergedWords on_merged) {
+  return DecodeFast(reader, {}, &planes, context_count, planes.count, out,
+                    on_merged);
 }
 
 }  // namespace gradcodec::internal

@@ -26,11 +26,14 @@ absl::Status DecodeFastContextBits(ByteReader& reader,
                                    uint32_t context_count, uint64_t bit_count,
                                    absl::Span<uint64_t> out);
 
-// The same with the contexts as bit planes (planes.count bits).
+// The same with the contexts as bit planes (planes.count bits), telling
+// `on_merged` of the output words as MergeByContextPlanes finishes them
+// (none when there is one context: nothing is merged).
 absl::Status DecodeFastContextBitsByPlanes(ByteReader& reader,
                                            const ContextPlanes& planes,
                                            uint32_t context_count,
-                                           absl::Span<uint64_t> out);
+                                           absl::Span<uint64_t> out,
+                                           MergedWords on_merged);
 
 }  // namespace gradcodec::internal
 

@@ -80,18 +80,35 @@ void FillSignedScale(const uint64_t* signs, uint64_t begin, uint64_t end,
   for (; i < end; ++i) one(i);
 }
 
-// Calls fill(begin, end, scale) for every block; with no blocks (method
-// sign) once for all `count` coordinates, scale 1.
+// Calls fill(begin, end, scale) for every block's part in [first, end),
+// block by block from *block (which must not start after `first`; it is
+// left at the block holding `end`, where the next range goes on); with no
+// blocks (method sign) once for the range, scale 1.
+template <typename Fill>
+void ForEachBlockIn(uint64_t first, uint64_t end,
+                    absl::Span<const uint64_t> block_starts,
+                    absl::Span<const float> scales, size_t* block, Fill fill) {
+  if (block_starts.empty()) {
+    if (first < end) fill(first, end, 1.0f);
+    return;
+  }
+  size_t b = *block;
+  while (b + 1 < block_starts.size() && block_starts[b] < end) {
+    const uint64_t from = std::max(first, block_starts[b]);
+    const uint64_t to = std::min(end, block_starts[b + 1]);
+    if (from < to) fill(from, to, scales[b]);
+    if (block_starts[b + 1] > end) break;  // the next range goes on in it
+    ++b;
+  }
+  *block = b;
+}
+
+// ForEachBlockIn over all `count` coordinates.
 template <typename Fill>
 void ForEachBlock(uint64_t count, absl::Span<const uint64_t> block_starts,
                   absl::Span<const float> scales, Fill fill) {
-  if (block_starts.empty()) {
-    fill(0, count, 1.0f);
-    return;
-  }
-  for (size_t b = 0; b + 1 < block_starts.size(); ++b) {
-    fill(block_starts[b], block_starts[b + 1], scales[b]);
-  }
+  size_t block = 0;
+  ForEachBlockIn(0, count, block_starts, scales, &block, fill);
 }
 
 // The shared loop of reconstruction and weighted sums: FillSignedScale
@@ -176,50 +193,64 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void FillBlockAvx2(
   FillSignedScale(signs, i, end, bits, write_four, write_one);
 }
 
-// ReconstructSigns on AVX2: FillBlockAvx2 over every block.
-template <bool kStream>
-void ReconstructSignsAvx2(const uint64_t* signs, uint64_t count,
-                          absl::Span<const uint64_t> block_starts,
-                          absl::Span<const float> scales, float* out) {
-  ForEachBlock(count, block_starts, scales,
-               [&](uint64_t begin, uint64_t end, float scale) {
-                 FillBlockAvx2<kStream>(signs, begin, end, scale, out);
-               });
-}
 #endif
 
 }  // namespace
 
-void ReconstructSigns(const uint64_t* signs, uint64_t count,
-                      absl::Span<const uint64_t> block_starts,
-                      absl::Span<const float> scales, float* out) {
+PiecewiseReconstruction::PiecewiseReconstruction(
+    uint64_t count, absl::Span<const uint64_t> block_starts,
+    absl::Span<const float> scales, float* out)
+    : count_(count),
+      block_starts_(block_starts),
+      scales_(scales),
+      out_(out),
+      stream_(UseStreamingStores(out, count)) {}
+
+PiecewiseReconstruction::~PiecewiseReconstruction() {
+  if (stream_) FinishStreamingStores();
+}
+
+void PiecewiseReconstruction::Write(const uint64_t* signs, uint64_t first,
+                                    uint64_t end) {
+  end = std::min(end, count_);
+  float* const out = out_;
   // Weight 1: the scale itself, with the coordinate's sign. Four (or, on
   // AVX2, eight) floats at a time from an index that is a multiple of 4
   // (or 8): aligned when `out` is.
-  const bool stream = UseStreamingStores(out, count);
 #if defined(__x86_64__)
   if (CpuHasAvx2Bmi2()) {
-    if (stream) {
-      ReconstructSignsAvx2<true>(signs, count, block_starts, scales, out);
-      FinishStreamingStores();
-    } else {
-      ReconstructSignsAvx2<false>(signs, count, block_starts, scales, out);
-    }
+    ForEachBlockIn(first, end, block_starts_, scales_, &block_,
+                   [&](uint64_t begin, uint64_t stop, float scale) {
+                     if (stream_) {
+                       FillBlockAvx2<true>(signs, begin, stop, scale, out);
+                     } else {
+                       FillBlockAvx2<false>(signs, begin, stop, scale, out);
+                     }
+                   });
     return;
   }
 #endif
-  if (stream) {
-    ForEachSignedScale(
-        signs, count, block_starts, scales, 1.0f,
-        [out](uint64_t i, auto four) { _mm_stream_ps(out + i, four); },
-        [out](uint64_t i, float value) { out[i] = value; });
-    FinishStreamingStores();
-    return;
+  const auto fill = [&](auto write_four) {
+    ForEachBlockIn(first, end, block_starts_, scales_, &block_,
+                   [&](uint64_t begin, uint64_t stop, float scale) {
+                     FillSignedScale(
+                         signs, begin, stop, std::bit_cast<uint32_t>(scale),
+                         write_four,
+                         [out](uint64_t i, float value) { out[i] = value; });
+                   });
+  };
+  if (stream_) {
+    fill([out](uint64_t i, auto four) { _mm_stream_ps(out + i, four); });
+  } else {
+    fill([out](uint64_t i, auto four) { _mm_storeu_ps(out + i, four); });
   }
-  ForEachSignedScale(
-      signs, count, block_starts, scales, 1.0f,
-      [out](uint64_t i, auto four) { _mm_storeu_ps(out + i, four); },
-      [out](uint64_t i, float value) { out[i] = value; });
+}
+
+void ReconstructSigns(const uint64_t* signs, uint64_t count,
+                      absl::Span<const uint64_t> block_starts,
+                      absl::Span<const float> scales, float* out) {
+  PiecewiseReconstruction(count, block_starts, scales, out)
+      .Write(signs, 0, count);
 }
 
 void AddWeightedSigns(const uint64_t* signs, uint64_t count,

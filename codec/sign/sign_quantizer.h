@@ -32,6 +32,36 @@ void ReconstructSigns(const uint64_t* signs, uint64_t count,
                       absl::Span<const uint64_t> block_starts,
                       absl::Span<const float> scales, float* out);
 
+// ReconstructSigns a range of coordinates at a time, the ranges in
+// increasing order: for a decoder that writes the output as it decodes the
+// signs, while they are in cache and in step with its work on them,
+// rather than in a pass of its own after (where streaming stores to memory
+// left the rest of the core idle).
+class PiecewiseReconstruction {
+ public:
+  // The output of ReconstructSigns(signs, count, block_starts, scales,
+  // out); the spans must outlive this.
+  PiecewiseReconstruction(uint64_t count,
+                          absl::Span<const uint64_t> block_starts,
+                          absl::Span<const float> scales, float* out);
+  // Orders the streaming stores, if any, before what follows.
+  ~PiecewiseReconstruction();
+  PiecewiseReconstruction(const PiecewiseReconstruction&) = delete;
+  PiecewiseReconstruction& operator=(const PiecewiseReconstruction&) = delete;
+
+  // Coordinates [first, min(end, count)) from their sign bits (bit i of
+  // signs[i / 64]); `first` at or past the end of the range before.
+  void Write(const uint64_t* signs, uint64_t first, uint64_t end);
+
+ private:
+  uint64_t count_;
+  absl::Span<const uint64_t> block_starts_;
+  absl::Span<const float> scales_;
+  float* out_;
+  bool stream_;
+  size_t block_ = 0;  // the block that holds the next range's start
+};
+
 // sum[i] += weight * Delta_i, with Delta_i as ReconstructSigns gives it
 // (weight * alpha_b with the coordinate's sign: exactly weight * Delta_i).
 void AddWeightedSigns(const uint64_t* signs, uint64_t count,

@@ -618,12 +618,16 @@ TEST(CodecTest, AdaptiveFlipsCarryTheirModelsFromPacketToPacket) {
 // Spec section 11.7.2: with the fast coder, signxor deltas of 2^16
 // coordinates or more hold `grouped_flips` (minor version 3), a valid
 // group table and flips the decoder follows bit for bit; smaller streams
-// hold `flips` (minor version 0).
+// hold `flips` (minor version 0). Blocks of 1000 coordinates end inside
+// the merge's blocks of words, which write the decoder's output as they
+// finish (PiecewiseReconstruction), and the last word is partial but for
+// 2^16.
 TEST(CodecTest, LargeFastDeltasGroupTheirFlipContexts) {
-  for (const uint64_t n : {uint64_t{1} << 16, (uint64_t{1} << 16) - 1}) {
+  for (const uint64_t n : {uint64_t{1} << 16, (uint64_t{1} << 16) - 1,
+                           (uint64_t{1} << 16) + 77}) {
     const bool large = n >= (uint64_t{1} << 16);
     EncoderOptions options;
-    options.layout.tensors = {{"w", {n}, DType::kFloat32, 512}};
+    options.layout.tensors = {{"w", {n}, DType::kFloat32, 1000}};
     options.sign_coder = SignCoder::kFast;
     const auto steps = CorrelatedSteps(n, 9, 91);
     auto encoder = MakeEncoder(options);

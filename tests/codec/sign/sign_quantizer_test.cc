@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "codec/entropy/cpu_features.h"
@@ -143,6 +144,83 @@ TEST(SignQuantizerTest, VectorAndPortableReconstructAlikeWithStreamingStores) {
                              portable_out.data + 4);
   ExpectReconstructionsAlike(signs, count, {}, {}, vector_out.data + 4,
                              portable_out.data + 4);
+}
+
+// Writes `count` coordinates through PiecewiseReconstruction in ranges of
+// word multiples (as a merge tells of its words), 0 to 5 words each, and
+// checks every float against the definition: the block's scale with the
+// coordinate's sign.
+void ExpectPiecesReconstruct(const std::vector<uint64_t>& signs,
+                             uint64_t count,
+                             const std::vector<uint64_t>& starts,
+                             const std::vector<float>& scales, float* out,
+                             uint64_t& state) {
+  std::fill(out, out + count, 0.0f);
+  {
+    PiecewiseReconstruction pieces(count, starts, scales, out);
+    uint64_t word = 0;
+    while (64 * word < count) {
+      const uint64_t next = word + Next(state) % 6;
+      pieces.Write(signs.data(), 64 * word, 64 * next);
+      word = next;
+    }
+  }
+  size_t block = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    while (!starts.empty() && starts[block + 1] <= i) ++block;
+    const float scale = starts.empty() ? 1.0f : scales[block];
+    const bool negative = ((signs[i / 64] >> (i % 64)) & 1) != 0;
+    ASSERT_EQ(std::bit_cast<uint32_t>(out[i]),
+              std::bit_cast<uint32_t>(negative ? -scale : scale))
+        << "coordinate " << i << " of " << count << ", " << starts.size()
+        << " block starts";
+  }
+}
+
+// Pieces give ReconstructSigns' floats on both paths, with blocks (some
+// empty, as an empty tensor's) that pieces start and end inside, and
+// without, for 0 to 300 coordinates.
+TEST(SignQuantizerTest, PiecewiseReconstructionWritesEveryBlockInPieces) {
+  constexpr uint64_t kMaxCount = 300;
+  uint64_t state = 11;
+  AlignedFloats out(kMaxCount);
+  for (const bool portable : {false, true}) {
+    std::optional<ScopedPortablePathsForTesting> scoped;
+    if (portable) scoped.emplace();
+    for (uint64_t count = 0; count <= kMaxCount; ++count) {
+      const std::vector<uint64_t> signs = RandomSigns(count, state);
+      std::vector<uint64_t> starts;
+      std::vector<float> scales;
+      RandomBlocks(count, state, &starts, &scales);
+      if (starts.size() > 2) {  // an empty block in the middle
+        starts.insert(starts.begin() + 1, starts[1]);
+        scales.insert(scales.begin() + 1, 99.0f);
+      }
+      ExpectPiecesReconstruct(signs, count, starts, scales, out.data, state);
+      ExpectPiecesReconstruct(signs, count, {}, {}, out.data, state);
+    }
+  }
+}
+
+// The same with streaming stores, from a 16- but not 32-byte aligned
+// `out`.
+TEST(SignQuantizerTest, PiecewiseReconstructionWithStreamingStores) {
+  const uint64_t count = kStreamingStoreFloats + 13;
+  uint64_t state = 12;
+  const std::vector<uint64_t> signs = RandomSigns(count, state);
+  std::vector<uint64_t> starts = {0};
+  std::vector<float> scales;
+  while (starts.back() < count) {
+    starts.push_back(std::min(count, starts.back() + 1 + Next(state) % 300));
+    scales.push_back(static_cast<float>(1 + Next(state) % 1000) / 256.0f);
+  }
+  AlignedFloats out(count + 4);
+  ASSERT_TRUE(UseStreamingStores(out.data + 4, count));
+  for (const bool portable : {false, true}) {
+    std::optional<ScopedPortablePathsForTesting> scoped;
+    if (portable) scoped.emplace();
+    ExpectPiecesReconstruct(signs, count, starts, scales, out.data + 4, state);
+  }
 }
 
 }  // namespace
