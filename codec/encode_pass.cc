@@ -321,26 +321,30 @@ void SettleRun(uint64_t done, bool last, const float* p, uint64_t count,
 // 4 KiB of each input ahead took codec_bench's Encode/4 from 30.9 to 29.0
 // ms (one binary, the distance from the environment, best of five
 // alternating runs; 2 KiB 29.7, 8 KiB 30.2), and as built here from 33.7
-// to 29.1 ms.
-constexpr uint64_t kPrefetchCoordinates = 1024;
+// to 29.1 ms. Into L2 only (prefetcht2) and 8 KiB ahead, since the rule
+// took its share, it went from 27.3 to 26.1 ms (4 KiB 26.3, 16 KiB 26.1,
+// 32 KiB 26.4; into L1, as before, 27.0 to 27.5; non-temporal 36.5). (One
+// stream asked for at a time between the run's steps, instead of all at
+// once, took 27.2 ms; plain stores of e instead of streaming ones, 31.8.)
+constexpr uint64_t kPrefetchCoordinates = 2048;
 
 // Asks for the inputs of coordinates [begin, begin + count) +
-// kPrefetchCoordinates that exist, a cache line of each at a time. Always
-// inlined: GCC finds a function of prefetches alone free of side effects
-// (pure) and drops its calls.
+// kPrefetchCoordinates that exist, a cache line of each at a time, into
+// L2. Always inlined: GCC finds a function of prefetches alone free of
+// side effects (pure) and drops its calls.
 __attribute__((always_inline)) inline void PrefetchAhead(
     const EncodePassInput& in, uint64_t begin, uint64_t count) {
   constexpr uint64_t kLineFloats = 16;
+  constexpr int kIntoL2 = 1;  // __builtin_prefetch's locality for prefetcht2
   const uint64_t n = in.update.size();
   const uint64_t end = std::min(n, begin + count + kPrefetchCoordinates);
   for (uint64_t i = begin + kPrefetchCoordinates; i < end; i += kLineFloats) {
-    // (Read, keep in every cache level: the pass reads them next.)
-    __builtin_prefetch(in.update.data() + i, 0, 3);
-    if (in.error != nullptr) __builtin_prefetch(in.error + i, 0, 3);
-    if (in.mu > 0) __builtin_prefetch(in.momentum + i, 0, 3);
+    __builtin_prefetch(in.update.data() + i, 0, kIntoL2);
+    if (in.error != nullptr) __builtin_prefetch(in.error + i, 0, kIntoL2);
+    if (in.mu > 0) __builtin_prefetch(in.momentum + i, 0, kIntoL2);
     // signxor's contexts, a byte a coordinate: a line for every four of g's.
     if (in.contexts != nullptr && i % 64 < kLineFloats) {
-      __builtin_prefetch(in.contexts + i, 1, 3);
+      __builtin_prefetch(in.contexts + i, 1, kIntoL2);
     }
   }
 }
