@@ -267,9 +267,9 @@ uint64_t Decoder::expected_sequence() const {
   return state_->expected_sequence;
 }
 
-absl::Status Decoder::State::DecodePacket(
-    const internal::ParsedPacket& parsed, uint64_t out_size,
-    DecodedPacket* decoded, float* out) {
+absl::Status Decoder::State::DecodePacket(const internal::ParsedPacket& parsed,
+                                          uint64_t out_size,
+                                          DecodedPacket* decoded, float* out) {
   State& st = *this;
   const PacketHeader& h = parsed.header;
   const bool key = h.packet_kind == PacketKind::kKey;

@@ -163,13 +163,13 @@ absl::Status DecodeContextBitsByPlanes(absl::Span<const uint8_t> payload,
   // Only the adaptive coder reads a context per bit as it goes.
   if (payload.empty() ||
       payload[0] != static_cast<uint8_t>(BitCoder::kAdaptive)) {
-    decoded = Decode(payload, {}, &planes, context_count, planes.count, out,
-                     tell);
+    decoded =
+        Decode(payload, {}, &planes, context_count, planes.count, out, tell);
   } else {
     std::vector<uint8_t> contexts(planes.count);
     ContextsFromPlanes(planes, contexts.data());
-    decoded = DecodeContextBits(payload, contexts, context_count, planes.count,
-                                out);
+    decoded =
+        DecodeContextBits(payload, contexts, context_count, planes.count, out);
   }
   if (decoded.ok() && told < words) on_merged(told, words);
   return decoded;

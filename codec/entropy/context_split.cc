@@ -983,10 +983,10 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockOfGroups(
 
 // MergeByContextPlanes on AVX2, by the contexts' planes or, with
 // planes.group_of, by their groups.
-__attribute__((target("avx2,bmi,bmi2,popcnt")))
-absl::Status MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
-                                      const ContextPlanes& planes,
-                                      uint64_t* out, MergedWords on_merged) {
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) absl::Status
+MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
+                         const ContextPlanes& planes, uint64_t* out,
+                         MergedWords on_merged) {
   const bool grouped = planes.group_of != nullptr;
   const uint32_t context_count = vectors.context_count();
   // A cursor per value a coordinate's context can take: below

@@ -146,9 +146,9 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void AgainstMasksAvx2(
           _mm256_packs_epi16(_mm256_packs_epi32(floors[0], floors[1]),
                              _mm256_packs_epi32(floors[2], floors[3])),
           unpack_order);
-      below |= static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(
-                   _mm256_cmpgt_epi8(_mm256_and_si256(level, magnitude_bits),
-                                     bytes))))
+      below |= static_cast<uint64_t>(
+                   static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpgt_epi8(
+                       _mm256_and_si256(level, magnitude_bits), bytes))))
                << (32 * half);
     }
     const uint64_t word = below & (raw[w] ^ reference[w] ^ favour_flip);

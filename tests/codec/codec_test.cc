@@ -623,8 +623,8 @@ TEST(CodecTest, AdaptiveFlipsCarryTheirModelsFromPacketToPacket) {
 // finish (PiecewiseReconstruction), and the last word is partial but for
 // 2^16.
 TEST(CodecTest, LargeFastDeltasGroupTheirFlipContexts) {
-  for (const uint64_t n : {uint64_t{1} << 16, (uint64_t{1} << 16) - 1,
-                           (uint64_t{1} << 16) + 77}) {
+  for (const uint64_t n :
+       {uint64_t{1} << 16, (uint64_t{1} << 16) - 1, (uint64_t{1} << 16) + 77}) {
     const bool large = n >= (uint64_t{1} << 16);
     EncoderOptions options;
     options.layout.tensors = {{"w", {n}, DType::kFloat32, 1000}};

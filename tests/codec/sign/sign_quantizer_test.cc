@@ -150,8 +150,7 @@ TEST(SignQuantizerTest, VectorAndPortableReconstructAlikeWithStreamingStores) {
 // word multiples (as a merge tells of its words), 0 to 5 words each, and
 // checks every float against the definition: the block's scale with the
 // coordinate's sign.
-void ExpectPiecesReconstruct(const std::vector<uint64_t>& signs,
-                             uint64_t count,
+void ExpectPiecesReconstruct(const std::vector<uint64_t>& signs, uint64_t count,
                              const std::vector<uint64_t>& starts,
                              const std::vector<float>& scales, float* out,
                              uint64_t& state) {
