@@ -78,14 +78,16 @@ TEST(SignQuantizerTest, VectorAndPortableSubtractAlike) {
   }
 }
 
-// Random block boundaries over `count` coordinates (blocks of 1 to 40),
-// with a scale each.
+// Random block boundaries over `count` coordinates (blocks of 1 to
+// `max_block`), with a scale each.
 void RandomBlocks(uint64_t count, uint64_t& state,
-                  std::vector<uint64_t>* starts, std::vector<float>* scales) {
+                  std::vector<uint64_t>* starts, std::vector<float>* scales,
+                  uint64_t max_block = 40) {
   starts->assign(1, 0);
   scales->clear();
   while (starts->back() < count) {
-    starts->push_back(std::min(count, starts->back() + 1 + Next(state) % 40));
+    starts->push_back(
+        std::min(count, starts->back() + 1 + Next(state) % max_block));
     scales->push_back(static_cast<float>(1 + Next(state) % 1000) / 256.0f);
   }
 }
@@ -102,48 +104,6 @@ void ExpectReconstructionsAlike(const std::vector<uint64_t>& signs,
   }
   ASSERT_EQ(Bits(vector, count), Bits(portable, count))
       << count << " coordinates, " << starts.size() << " starts";
-}
-
-// ReconstructSigns writes the same floats on both paths, with blocks and
-// without (method sign), for 0 to 300 coordinates and `out` at every
-// alignment.
-TEST(SignQuantizerTest, VectorAndPortableReconstructAlike) {
-  constexpr uint64_t kMaxCount = 300;
-  uint64_t state = 5;
-  AlignedFloats vector_out(kMaxCount + 8), portable_out(kMaxCount + 8);
-  for (uint64_t count = 0; count <= kMaxCount; ++count) {
-    const std::vector<uint64_t> signs = RandomSigns(count, state);
-    std::vector<uint64_t> starts;
-    std::vector<float> scales;
-    RandomBlocks(count, state, &starts, &scales);
-    for (uint64_t offset = 0; offset < 8; ++offset) {
-      ExpectReconstructionsAlike(signs, count, starts, scales,
-                                 vector_out.data + offset,
-                                 portable_out.data + offset);
-      ExpectReconstructionsAlike(signs, count, {}, {}, vector_out.data + offset,
-                                 portable_out.data + offset);
-    }
-  }
-}
-
-// Large enough for streaming stores, from a 16- but not 32-byte aligned
-// `out`, with blocks that start anywhere.
-TEST(SignQuantizerTest, VectorAndPortableReconstructAlikeWithStreamingStores) {
-  const uint64_t count = kStreamingStoreFloats + 13;
-  uint64_t state = 9;
-  const std::vector<uint64_t> signs = RandomSigns(count, state);
-  std::vector<uint64_t> starts = {0};
-  std::vector<float> scales;
-  while (starts.back() < count) {
-    starts.push_back(std::min(count, starts.back() + 1 + Next(state) % 70000));
-    scales.push_back(static_cast<float>(1 + Next(state) % 1000) / 256.0f);
-  }
-  AlignedFloats vector_out(count + 4), portable_out(count + 4);
-  ASSERT_TRUE(UseStreamingStores(vector_out.data + 4, count));
-  ExpectReconstructionsAlike(signs, count, starts, scales, vector_out.data + 4,
-                             portable_out.data + 4);
-  ExpectReconstructionsAlike(signs, count, {}, {}, vector_out.data + 4,
-                             portable_out.data + 4);
 }
 
 // Writes `count` coordinates through PiecewiseReconstruction in ranges of
@@ -176,6 +136,52 @@ void ExpectPiecesReconstruct(const std::vector<uint64_t>& signs, uint64_t count,
   }
 }
 
+// ReconstructSigns writes the same floats on both paths, with blocks and
+// without (method sign), for 0 to 300 coordinates and `out` at every
+// alignment.
+TEST(SignQuantizerTest, VectorAndPortableReconstructAlike) {
+  constexpr uint64_t kMaxCount = 300;
+  uint64_t state = 5;
+  AlignedFloats vector_out(kMaxCount + 8), portable_out(kMaxCount + 8);
+  for (uint64_t count = 0; count <= kMaxCount; ++count) {
+    const std::vector<uint64_t> signs = RandomSigns(count, state);
+    std::vector<uint64_t> starts;
+    std::vector<float> scales;
+    RandomBlocks(count, state, &starts, &scales);
+    for (uint64_t offset = 0; offset < 8; ++offset) {
+      ExpectReconstructionsAlike(signs, count, starts, scales,
+                                 vector_out.data + offset,
+                                 portable_out.data + offset);
+      ExpectReconstructionsAlike(signs, count, {}, {}, vector_out.data + offset,
+                                 portable_out.data + offset);
+    }
+  }
+}
+
+// Large enough for streaming stores, from a 16- but not 32-byte aligned
+// `out`, with blocks that start anywhere: ReconstructSigns alike on both
+// paths, and in pieces on each.
+TEST(SignQuantizerTest, ReconstructionsWithStreamingStores) {
+  const uint64_t count = kStreamingStoreFloats + 13;
+  uint64_t state = 9;
+  const std::vector<uint64_t> signs = RandomSigns(count, state);
+  std::vector<uint64_t> starts;
+  std::vector<float> scales;
+  RandomBlocks(count, state, &starts, &scales, 300);
+  AlignedFloats vector_out(count + 4), portable_out(count + 4);
+  ASSERT_TRUE(UseStreamingStores(vector_out.data + 4, count));
+  ExpectReconstructionsAlike(signs, count, starts, scales, vector_out.data + 4,
+                             portable_out.data + 4);
+  ExpectReconstructionsAlike(signs, count, {}, {}, vector_out.data + 4,
+                             portable_out.data + 4);
+  for (const bool portable : {false, true}) {
+    std::optional<ScopedPortablePathsForTesting> scoped;
+    if (portable) scoped.emplace();
+    ExpectPiecesReconstruct(signs, count, starts, scales, vector_out.data + 4,
+                            state);
+  }
+}
+
 // Pieces give ReconstructSigns' floats on both paths, with blocks (some
 // empty, as an empty tensor's) that pieces start and end inside, and
 // without, for 0 to 300 coordinates.
@@ -198,27 +204,6 @@ TEST(SignQuantizerTest, PiecewiseReconstructionWritesEveryBlockInPieces) {
       ExpectPiecesReconstruct(signs, count, starts, scales, out.data, state);
       ExpectPiecesReconstruct(signs, count, {}, {}, out.data, state);
     }
-  }
-}
-
-// The same with streaming stores, from a 16- but not 32-byte aligned
-// `out`.
-TEST(SignQuantizerTest, PiecewiseReconstructionWithStreamingStores) {
-  const uint64_t count = kStreamingStoreFloats + 13;
-  uint64_t state = 12;
-  const std::vector<uint64_t> signs = RandomSigns(count, state);
-  std::vector<uint64_t> starts = {0};
-  std::vector<float> scales;
-  while (starts.back() < count) {
-    starts.push_back(std::min(count, starts.back() + 1 + Next(state) % 300));
-    scales.push_back(static_cast<float>(1 + Next(state) % 1000) / 256.0f);
-  }
-  AlignedFloats out(count + 4);
-  ASSERT_TRUE(UseStreamingStores(out.data + 4, count));
-  for (const bool portable : {false, true}) {
-    std::optional<ScopedPortablePathsForTesting> scoped;
-    if (portable) scoped.emplace();
-    ExpectPiecesReconstruct(signs, count, starts, scales, out.data + 4, state);
   }
 }
 
