@@ -79,10 +79,11 @@ absl::Status DecodeContextBits(absl::Span<const uint8_t> payload,
 // The same with the contexts as bit planes (planes.count bits, contexts
 // below context_count; with planes.group_of, the groups are the contexts):
 // the fast coder merges its per-context bits by the planes directly; the
-// other coders read them as bytes. Tells `on_merged` of every word of
-// `out` (MergedWords) as soon as it is decoded: the fast coder's merge a
-// block of words at a time, the other coders all at once at the end. A
-// payload that fails may have told of some words first.
+// other coders read them as bytes. On success, tells `on_merged` of each
+// of the first BitWords(planes.count) words of `out` (MergedWords) as soon
+// as it is decoded: the fast coder's merge a block of words at a time, the
+// other coders all at once at the end. A payload that fails may have told
+// of some words first.
 absl::Status DecodeContextBitsByPlanes(
     absl::Span<const uint8_t> payload, const ContextPlanes& planes,
     uint32_t context_count, absl::Span<uint64_t> out,

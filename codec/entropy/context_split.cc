@@ -1040,7 +1040,7 @@ absl::Status MergeByContextPlanes(const ContextBitVectors& vectors,
   std::vector<uint8_t> contexts(planes.count);
   ContextsFromPlanes(planes, contexts.data());
   absl::Status merged = MergeByContext(vectors, contexts, out);
-  if (merged.ok()) on_merged(0, BitWords(planes.count));
+  if (merged.ok() && planes.count > 0) on_merged(0, BitWords(planes.count));
   return merged;
 }
 

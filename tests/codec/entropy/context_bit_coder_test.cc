@@ -1,8 +1,7 @@
 #include "codec/entropy/context_bit_coder.h"
 
-#include <cstring>
-
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -11,6 +10,7 @@
 #include "entropy_measures.h"
 #include "gradcodec/error_code.h"
 #include "gtest/gtest.h"
+#include "merged_words_checker.h"
 #include "synthetic.h"
 
 namespace gradcodec::internal {
@@ -312,6 +312,57 @@ TEST(ContextBitCoderTest, MixedModelsRefuseDamagedStreams) {
                                                 bits.count, copy,
                                                 absl::MakeSpan(out))),
             ErrorCode::kCorruptPayload);
+}
+
+// Decoding by planes tells of every word once, in order, and only once it
+// is decoded (MergedWords), whichever coder wrote the payload: the fast
+// coder's merge as it goes, the others (and the fast coder with one
+// context, which merges nothing) at the end; with and without groups.
+TEST(ContextBitCoderTest, DecodingByPlanesTellsOfEveryWordOnceDecoded) {
+  uint64_t seed = 40;
+  for (const uint64_t n :
+       {uint64_t{0}, uint64_t{1}, uint64_t{64}, uint64_t{100003}}) {
+    for (const uint32_t plane_count : {0u, 3u, 6u}) {
+      for (const bool grouped : {false, true}) {
+        if (grouped && plane_count == 0) continue;
+        const uint32_t contexts = 1u << plane_count;
+        Bits bits = RandomBits(n, 0.2, contexts, seed++);
+        bits.contexts.resize(n, 0);  // one context: all zero
+        // Planes of the contexts, and with `grouped` three groups of them.
+        std::vector<std::vector<uint64_t>> storage(
+            plane_count, std::vector<uint64_t>(BitWords(n), 0));
+        std::vector<uint64_t*> pointers;
+        for (auto& plane : storage) pointers.push_back(plane.data());
+        PlanesFromContexts(bits.contexts, plane_count, pointers.data());
+        ContextPlanes planes;
+        for (uint32_t k = 0; k < plane_count; ++k)
+          planes.planes[k] = pointers[k];
+        planes.plane_count = plane_count;
+        planes.count = n;
+        std::vector<uint8_t> group_of(kMaxGroupedContexts, 0);
+        Bits coded = bits;
+        if (grouped) {
+          for (uint32_t c = 0; c < contexts; ++c) group_of[c] = c % 3;
+          planes.group_of = group_of.data();
+          coded.context_count = 3;
+          for (uint8_t& c : coded.contexts) c = group_of[c];
+        }
+        for (BitCoder coder : kCoders) {
+          const std::string label = Name(coder) + " n=" + std::to_string(n) +
+                                    " planes=" + std::to_string(plane_count) +
+                                    (grouped ? " grouped" : "");
+          const std::vector<uint8_t> payload = Encode(coded, coder);
+          std::vector<uint64_t> out(BitWords(n), ~uint64_t{0});
+          MergedWordsChecker told(out.data(), bits.words, label);
+          const absl::Status status = DecodeContextBitsByPlanes(
+              payload, planes, coded.context_count, absl::MakeSpan(out), told);
+          ASSERT_TRUE(status.ok()) << label << ": " << status;
+          told.ExpectAllTold();
+          EXPECT_EQ(out, bits.words) << label;
+        }
+      }
+    }
+  }
 }
 
 TEST(ContextBitCoderTest, RejectsUnknownCoderAndMismatchedContextCount) {

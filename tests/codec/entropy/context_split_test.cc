@@ -1,6 +1,7 @@
 #include "codec/entropy/context_split.h"
 
 #include <algorithm>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "codec/entropy/cpu_features.h"
 #include "gradcodec/error_code.h"
 #include "gtest/gtest.h"
+#include "merged_words_checker.h"
 
 namespace gradcodec::internal {
 namespace {
@@ -300,9 +302,20 @@ TEST(ContextSplitTest, PlanesMergeLikeBytes) {
         SplitByContextPortable(c.bits.data(), c.contexts, c.context_count,
                                split);
         const ContextBitVectors vectors = ForMerge(split);
-        std::vector<uint64_t> merged(BitWords(n), ~uint64_t{0});
-        ASSERT_TRUE(MergeByContextPlanes(vectors, planes, merged.data()).ok());
-        EXPECT_EQ(merged, c.bits) << "n=" << n << " planes=" << plane_count;
+        for (const bool portable : {false, true}) {
+          const std::string label = "n=" + std::to_string(n) +
+                                    " planes=" + std::to_string(plane_count) +
+                                    (portable ? " (portable)" : "");
+          std::optional<ScopedPortablePathsForTesting> portable_paths;
+          if (portable) portable_paths.emplace();
+          std::vector<uint64_t> merged(BitWords(n), ~uint64_t{0});
+          MergedWordsChecker told(merged.data(), c.bits, label);
+          ASSERT_TRUE(
+              MergeByContextPlanes(vectors, planes, merged.data(), told).ok())
+              << label;
+          told.ExpectAllTold();
+          EXPECT_EQ(merged, c.bits) << label;
+        }
       }
     }
   }
@@ -371,10 +384,12 @@ TEST(ContextSplitTest, GroupsSplitAndMergeLikeTheirContexts) {
             ASSERT_EQ(mapped, expected.contexts) << label;
             const ContextBitVectors vectors = ForMerge(fast);
             std::vector<uint64_t> merged(BitWords(n), ~uint64_t{0});
-            ASSERT_TRUE(
-                MergeByContextPlanes(vectors, stored.planes, merged.data())
-                    .ok())
+            MergedWordsChecker told(merged.data(), c.bits, label);
+            ASSERT_TRUE(MergeByContextPlanes(vectors, stored.planes,
+                                             merged.data(), told)
+                            .ok())
                 << label;
+            told.ExpectAllTold();
             EXPECT_EQ(merged, c.bits) << label;
             // And on the portable path, which maps the planes to bytes.
             ScopedPortablePathsForTesting portable_paths;
@@ -382,10 +397,13 @@ TEST(ContextSplitTest, GroupsSplitAndMergeLikeTheirContexts) {
             ContextsFromPlanes(stored.planes, mapped_portable.data());
             ASSERT_EQ(mapped_portable, expected.contexts) << label;
             std::fill(merged.begin(), merged.end(), ~uint64_t{0});
-            ASSERT_TRUE(
-                MergeByContextPlanes(vectors, stored.planes, merged.data())
-                    .ok())
+            MergedWordsChecker told_portable(merged.data(), c.bits,
+                                             label + " (portable)");
+            ASSERT_TRUE(MergeByContextPlanes(vectors, stored.planes,
+                                             merged.data(), told_portable)
+                            .ok())
                 << label;
+            told_portable.ExpectAllTold();
             EXPECT_EQ(merged, c.bits) << label << " (portable)";
           }
         }
