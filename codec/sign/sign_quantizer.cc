@@ -81,9 +81,11 @@ void FillSignedScale(const uint64_t* signs, uint64_t begin, uint64_t end,
 }
 
 // Calls fill(begin, end, scale) for every block's part in [first, end),
-// block by block from *block (which must not start after `first`; it is
-// left at the block holding `end`, where the next range goes on); with no
-// blocks (method sign) once for the range, scale 1.
+// block by block from *block (which must not start after `first`). It is
+// left where the next range, from `end`, goes on: at the block holding
+// `end`, or where `end` is a block start, at the first block starting
+// there (possibly an empty one, or past the last block). With no blocks
+// (method sign) fill is called once for the range, scale 1.
 template <typename Fill>
 void ForEachBlockIn(uint64_t first, uint64_t end,
                     absl::Span<const uint64_t> block_starts,

@@ -8,6 +8,7 @@
 #ifndef GRADCODEC_CODEC_SIGN_SIGN_QUANTIZER_H_
 #define GRADCODEC_CODEC_SIGN_SIGN_QUANTIZER_H_
 
+#include <cstddef>
 #include <cstdint>
 
 #include "absl/types/span.h"

@@ -5,11 +5,13 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "codec/entropy/cpu_features.h"
 #include "codec/method_sections.h"
+#include "codec/sign/sign_quantizer.h"
 #include "codec/signxor/flip_groups.h"
 #include "format/checksum.h"
 #include "format/packet.h"
@@ -687,6 +689,35 @@ TEST(CodecTest, LargeFastDeltasGroupTheirFlipContexts) {
                      &packet)
             .ok());
     EXPECT_LE(packet.size(), encoder->MaxPacketSize()) << "step " << t;
+  }
+}
+
+// An output large enough for streaming stores (internal::
+// UseStreamingStores), which Decode writes while the flips are merged: the
+// decoder's output is still the encoder's Delta bit for bit, on both
+// paths, with blocks that end inside the merge's blocks of words.
+TEST(CodecTest, LargeDeltasDecodeWithStreamingStores) {
+  const uint64_t n = internal::kStreamingStoreFloats + 77;
+  EncoderOptions options;
+  options.layout.tensors = {{"w", {n - 1000}, DType::kFloat32, 1000},
+                            {"b", {1000}, DType::kFloat32, 333}};
+  const auto steps = CorrelatedSteps(n, 4, 92);
+  for (const bool portable : {false, true}) {
+    SCOPED_TRACE(portable ? "portable" : "as dispatched");
+    std::optional<internal::ScopedPortablePathsForTesting> portable_paths;
+    if (portable) portable_paths.emplace();
+    auto encoder = MakeEncoder(options);
+    auto decoder = MakeDecoder();
+    std::vector<float> delta(n), out(n);
+    ASSERT_TRUE(internal::UseStreamingStores(out.data(), n));
+    for (size_t t = 0; t < steps.size(); ++t) {
+      Packet packet;
+      ASSERT_TRUE(
+          encoder->Encode(steps[t], &packet, absl::MakeSpan(delta)).ok());
+      ASSERT_TRUE(decoder->Decode(packet, absl::MakeSpan(out)).ok())
+          << "step " << t;
+      ASSERT_TRUE(BitIdentical(out, delta)) << "step " << t;
+    }
   }
 }
 

@@ -182,9 +182,9 @@ TEST(SignQuantizerTest, ReconstructionsWithStreamingStores) {
   }
 }
 
-// Pieces give ReconstructSigns' floats on both paths, with blocks (some
-// empty, as an empty tensor's) that pieces start and end inside, and
-// without, for 0 to 300 coordinates.
+// Pieces give the reconstruction on both paths, with blocks (some empty,
+// as an empty tensor's) that pieces start and end inside, and without,
+// for 0 to 300 coordinates.
 TEST(SignQuantizerTest, PiecewiseReconstructionWritesEveryBlockInPieces) {
   constexpr uint64_t kMaxCount = 300;
   uint64_t state = 11;
@@ -197,10 +197,15 @@ TEST(SignQuantizerTest, PiecewiseReconstructionWritesEveryBlockInPieces) {
       std::vector<uint64_t> starts;
       std::vector<float> scales;
       RandomBlocks(count, state, &starts, &scales);
-      if (starts.size() > 2) {  // an empty block in the middle
+      // Empty blocks (as of empty tensors) first, in the middle and last.
+      if (starts.size() > 2) {
         starts.insert(starts.begin() + 1, starts[1]);
         scales.insert(scales.begin() + 1, 99.0f);
       }
+      starts.insert(starts.begin(), 0);
+      scales.insert(scales.begin(), 98.0f);
+      starts.push_back(count);
+      scales.push_back(97.0f);
       ExpectPiecesReconstruct(signs, count, starts, scales, out.data, state);
       ExpectPiecesReconstruct(signs, count, {}, {}, out.data, state);
     }
