@@ -321,11 +321,15 @@ void SettleRun(uint64_t done, bool last, const float* p, uint64_t count,
 // 4 KiB of each input ahead took codec_bench's Encode/4 from 30.9 to 29.0
 // ms (one binary, the distance from the environment, best of five
 // alternating runs; 2 KiB 29.7, 8 KiB 30.2), and as built here from 33.7
-// to 29.1 ms. Into L2 only (prefetcht2) and 8 KiB ahead, since the rule
-// took its share, it went from 27.3 to 26.1 ms (4 KiB 26.3, 16 KiB 26.1,
-// 32 KiB 26.4; into L1, as before, 27.0 to 27.5; non-temporal 36.5). (One
-// stream asked for at a time between the run's steps, instead of all at
-// once, took 27.2 ms; plain stores of e instead of streaming ones, 31.8.)
+// to 29.1 ms.
+//
+// Into L2 only (prefetcht2), not L1: a block asks for some 36 lines at
+// once, more than L1 has misses in flight, and into L1 the burst stalled
+// the pass (two thirds of its own cycles sat on the instructions after
+// the prefetches). Into L2 and 8 KiB ahead it went from 27.3 to 26.1 ms
+// (4 KiB 26.3, 16 KiB 26.1, 32 KiB 26.4; into L1 27.0 to 27.5; non-
+// temporal 36.5; one input at a time between the run's steps instead of
+// all at once, 27.2).
 constexpr uint64_t kPrefetchCoordinates = 2048;
 
 // Asks for the inputs of coordinates [begin, begin + count) +
@@ -342,9 +346,11 @@ __attribute__((always_inline)) inline void PrefetchAhead(
     __builtin_prefetch(in.update.data() + i, 0, kIntoL2);
     if (in.error != nullptr) __builtin_prefetch(in.error + i, 0, kIntoL2);
     if (in.mu > 0) __builtin_prefetch(in.momentum + i, 0, kIntoL2);
-    // signxor's contexts, a byte a coordinate: a line for every four of g's.
+    // signxor's contexts, a byte a coordinate: a line for every four of
+    // g's. (Asked for as a read although the pass writes them: with
+    // PRFCHW in the target, a prefetch for writing is prefetchw, into L1.)
     if (in.contexts != nullptr && i % 64 < kLineFloats) {
-      __builtin_prefetch(in.contexts + i, 1, kIntoL2);
+      __builtin_prefetch(in.contexts + i, 0, kIntoL2);
     }
   }
 }

@@ -8,6 +8,7 @@
 // Beyond "no crash, no leak, no UB": a refusal carries a listed code, never
 // INTERNAL; a refused packet leaves the decoder's layout and expected
 // sequence as they were; DecodeAndAdd and Decode agree.
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -56,6 +57,9 @@ void RunStream(const std::vector<std::vector<uint8_t>>& packets) {
       Check(decoder->expected_sequence() == sequence_before);
       Check((decoder->layout() != nullptr) == had_layout);
       if (had_layout) Check(*decoder->layout() == layout_before);
+      // DecodeAndAdd leaves the sum as it was (Decode's `out` may hold
+      // anything).
+      for (const float v : sum) Check(std::bit_cast<uint32_t>(v) == 0);
       continue;
     }
     Check(decoder->expected_sequence() == info->header.sequence + 1);

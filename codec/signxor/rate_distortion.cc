@@ -131,7 +131,10 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void AgainstMasksAvx2(
       // |p_i| * scale < limit, limit an integer, is floor(|p_i| * scale) <
       // limit: the products truncated to bytes (at most 127, above every
       // limit) and compared 32 at a time with the limits as they come out
-      // of the lookup, rather than each limit widened to a float.
+      // of the lookup, rather than each limit widened to a float. A NaN
+      // product (0 times an infinite scale) caps to 127 too, because minps
+      // returns its second operand when either is NaN: swapped, the NaN
+      // would truncate to INT_MIN and count as below every limit.
       __m256i floors[4];
 #pragma GCC unroll 4
       for (int k = 0; k < 4; ++k) {

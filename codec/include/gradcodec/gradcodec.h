@@ -184,7 +184,9 @@ void gc_decoder_destroy(gc_decoder* decoder);
 /* The coordinate count a packet carries (validates its framing). */
 gc_status gc_packet_coordinate_count(const uint8_t* packet, size_t size,
                                      uint64_t* count);
-/* Decodes into out[0..count), count being the packet's coordinate count. */
+/* Decodes into out[0..count), count being the packet's coordinate count.
+   On error out holds unspecified values and the decoder's state is
+   unchanged. */
 gc_status gc_decoder_decode(gc_decoder* decoder, const uint8_t* packet,
                             size_t size, float* out, size_t count);
 gc_status gc_decoder_save_state(gc_decoder* decoder, uint8_t* blob,
