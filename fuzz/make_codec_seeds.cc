@@ -4,7 +4,8 @@
 // carries the learned shift in its `shift` section; u16-length-prefixed
 // packets), small enough for -max_len; and a signxor stream whose deltas'
 // flips are rewritten as `grouped_flips` (which the encoder writes only
-// from 2^16 coordinates on, far above -max_len).
+// from 2^16 coordinates on, far above -max_len); and longer fast-coded
+// signxor streams, whose flips the decoder merges by planes.
 // Run: build/fuzz/make_codec_seeds fuzz/corpus/codec_decoder
 #include <cstdio>
 #include <string>
@@ -72,11 +73,12 @@ int main(int argc, char** argv) {
   }
   int written = 0;
   auto write = [&](const EncoderOptions& options, const std::string& name,
-                   bool grouped = false) {
+                   bool grouped = false, int steps = 4) {
     auto encoder = std::move(*Encoder::Create(options));
     std::vector<Packet> packets;
-    for (int t = 0; t < 4; ++t) {
-      std::vector<float> step = fuzz::SeedStep(68, t);
+    for (int t = 0; t < steps; ++t) {
+      std::vector<float> step =
+          fuzz::SeedStep(options.layout.coordinate_count(), t);
       std::vector<uint8_t> packet;
       if (!encoder->Encode(step, &packet).ok()) return false;
       packets.push_back(std::move(packet));
@@ -120,6 +122,26 @@ int main(int argc, char** argv) {
     options.method = Method::kSignXor;
     options.sign_coder = SignCoder::kFast;
     if (!write(options, "seed_method4_grouped", true)) return 1;
+  }
+  // Fast-coded signxor deltas that the decoder merges by planes (the
+  // 68-coordinate streams above store their few flips instead): enough
+  // coordinates for several of the merge's blocks of words at six planes
+  // (64 words each) and a partial last word, and enough steps for the
+  // histories to fill; as `flips`, and rewritten as `grouped_flips` with
+  // 64 groups (the dense group merge) and with 8 (the few-groups merge).
+  for (const uint32_t history : {6u, 3u}) {
+    EncoderOptions options;
+    options.layout.tensors = {{"w", {4400}, DType::kFloat32, 256},
+                              {"b", {101}, DType::kFloat32, 0}};
+    options.method = Method::kSignXor;
+    options.sign_coder = SignCoder::kFast;
+    options.flip_history = history;
+    const std::string name =
+        "seed_method4_fast_history" + std::to_string(history);
+    if (!write(options, name, false, 8) ||
+        !write(options, name + "_grouped", true, 8)) {
+      return 1;
+    }
   }
   // The shifted methods (5..11), each with every shift rule it accepts.
   for (int method = 5; method <= 11; ++method) {
