@@ -105,27 +105,21 @@ void ForEachBlockIn(uint64_t first, uint64_t end,
   *block = b;
 }
 
-// ForEachBlockIn over all `count` coordinates.
-template <typename Fill>
-void ForEachBlock(uint64_t count, absl::Span<const uint64_t> block_starts,
-                  absl::Span<const float> scales, Fill fill) {
-  size_t block = 0;
-  ForEachBlockIn(0, count, block_starts, scales, &block, fill);
-}
-
-// The shared loop of reconstruction and weighted sums: FillSignedScale
-// over every block, the scale times `weight`.
+// The shared loop of the portable reconstruction and of weighted sums:
+// FillSignedScale over the blocks' parts in [first, end) (ForEachBlockIn,
+// from *block), the scale times `weight`.
 template <typename WriteFour, typename WriteOne>
-void ForEachSignedScale(const uint64_t* signs, uint64_t count,
-                        absl::Span<const uint64_t> block_starts,
-                        absl::Span<const float> scales, float weight,
-                        WriteFour write_four, WriteOne write_one) {
-  ForEachBlock(count, block_starts, scales,
-               [&](uint64_t begin, uint64_t end, float scale) {
-                 FillSignedScale(signs, begin, end,
-                                 std::bit_cast<uint32_t>(weight * scale),
-                                 write_four, write_one);
-               });
+void ForEachSignedScaleIn(const uint64_t* signs, uint64_t first, uint64_t end,
+                          absl::Span<const uint64_t> block_starts,
+                          absl::Span<const float> scales, size_t* block,
+                          float weight, WriteFour write_four,
+                          WriteOne write_one) {
+  ForEachBlockIn(first, end, block_starts, scales, block,
+                 [&](uint64_t begin, uint64_t stop, float scale) {
+                   FillSignedScale(signs, begin, stop,
+                                   std::bit_cast<uint32_t>(weight * scale),
+                                   write_four, write_one);
+                 });
 }
 
 #if defined(__x86_64__)
@@ -232,19 +226,17 @@ void PiecewiseReconstruction::Write(const uint64_t* signs, uint64_t first,
     return;
   }
 #endif
-  const auto fill = [&](auto write_four) {
-    ForEachBlockIn(first, end, block_starts_, scales_, &block_,
-                   [&](uint64_t begin, uint64_t stop, float scale) {
-                     FillSignedScale(
-                         signs, begin, stop, std::bit_cast<uint32_t>(scale),
-                         write_four,
-                         [out](uint64_t i, float value) { out[i] = value; });
-                   });
-  };
+  const auto write_one = [out](uint64_t i, float value) { out[i] = value; };
   if (stream_) {
-    fill([out](uint64_t i, auto four) { _mm_stream_ps(out + i, four); });
+    ForEachSignedScaleIn(
+        signs, first, end, block_starts_, scales_, &block_, 1.0f,
+        [out](uint64_t i, auto four) { _mm_stream_ps(out + i, four); },
+        write_one);
   } else {
-    fill([out](uint64_t i, auto four) { _mm_storeu_ps(out + i, four); });
+    ForEachSignedScaleIn(
+        signs, first, end, block_starts_, scales_, &block_, 1.0f,
+        [out](uint64_t i, auto four) { _mm_storeu_ps(out + i, four); },
+        write_one);
   }
 }
 
@@ -259,8 +251,9 @@ void AddWeightedSigns(const uint64_t* signs, uint64_t count,
                       absl::Span<const uint64_t> block_starts,
                       absl::Span<const float> scales, float weight,
                       float* sum) {
-  ForEachSignedScale(
-      signs, count, block_starts, scales, weight,
+  size_t block = 0;
+  ForEachSignedScaleIn(
+      signs, 0, count, block_starts, scales, &block, weight,
       [sum](uint64_t i, auto four) {
         _mm_storeu_ps(sum + i, _mm_add_ps(_mm_loadu_ps(sum + i), four));
       },
