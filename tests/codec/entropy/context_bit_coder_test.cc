@@ -11,6 +11,7 @@
 #include "gradcodec/error_code.h"
 #include "gtest/gtest.h"
 #include "merged_words_checker.h"
+#include "stored_planes.h"
 #include "synthetic.h"
 
 namespace gradcodec::internal {
@@ -329,16 +330,8 @@ TEST(ContextBitCoderTest, DecodingByPlanesTellsOfEveryWordOnceDecoded) {
         Bits bits = RandomBits(n, 0.2, contexts, seed++);
         bits.contexts.resize(n, 0);  // one context: all zero
         // Planes of the contexts, and with `grouped` three groups of them.
-        std::vector<std::vector<uint64_t>> storage(
-            plane_count, std::vector<uint64_t>(BitWords(n), 0));
-        std::vector<uint64_t*> pointers;
-        for (auto& plane : storage) pointers.push_back(plane.data());
-        PlanesFromContexts(bits.contexts, plane_count, pointers.data());
-        ContextPlanes planes;
-        for (uint32_t k = 0; k < plane_count; ++k)
-          planes.planes[k] = pointers[k];
-        planes.plane_count = plane_count;
-        planes.count = n;
+        StoredPlanes stored(bits.contexts, plane_count);
+        ContextPlanes& planes = stored.planes;
         std::vector<uint8_t> group_of(kMaxGroupedContexts, 0);
         Bits coded = bits;
         if (grouped) {

@@ -11,6 +11,7 @@
 #include "gradcodec/error_code.h"
 #include "gtest/gtest.h"
 #include "merged_words_checker.h"
+#include "stored_planes.h"
 
 namespace gradcodec::internal {
 namespace {
@@ -144,24 +145,6 @@ ContextBitVectors ForMerge(const GrowingContextBitVectors& split) {
   }
   return vectors;
 }
-
-// Contexts as bit planes (PlanesFromContexts), with their storage.
-struct StoredPlanes {
-  StoredPlanes(const std::vector<uint8_t>& contexts, uint32_t plane_count)
-      : storage(plane_count,
-                std::vector<uint64_t>(BitWords(contexts.size()), 0)) {
-    std::vector<uint64_t*> pointers;
-    for (auto& plane : storage) pointers.push_back(plane.data());
-    PlanesFromContexts(contexts, plane_count, pointers.data());
-    for (uint32_t k = 0; k < plane_count; ++k) {
-      planes.planes[k] = storage[k].data();
-    }
-    planes.plane_count = plane_count;
-    planes.count = contexts.size();
-  }
-  std::vector<std::vector<uint64_t>> storage;
-  ContextPlanes planes;
-};
 
 // The dispatched (AVX2 where available) and portable paths agree and
 // invert each other, at every tail length.
