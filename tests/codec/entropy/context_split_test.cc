@@ -269,11 +269,11 @@ TEST(ContextSplitTest, ReusedVectorsSplitLikeFresh) {
 }
 
 // Contexts as bit planes: the same contexts as their bytes, and the same
-// merge, at every tail length and plane count.
+// merge, at every tail length and plane count (up to ContextPlanes::kMaxPlanes).
 TEST(ContextSplitTest, PlanesMergeLikeBytes) {
   uint64_t seed = 500;
   for (size_t n : {0, 1, 63, 64, 65, 1000, 4097, 100003}) {
-    for (uint32_t plane_count : {0u, 1u, 3u, 6u, 7u}) {
+    for (uint32_t plane_count : {0u, 1u, 3u, 6u, 7u, 8u}) {
       for (bool runs : {false, true}) {
         const Case c = MakeCase(n, 1u << plane_count, seed++, runs);
         const StoredPlanes stored(c.contexts, plane_count);
