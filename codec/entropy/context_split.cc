@@ -634,6 +634,25 @@ struct MergeCursor {
     const uint64_t shift = at & 63;
     return (word[0] >> shift) | ((word[1] << 1) << (63 - shift));
   }
+
+  // Peek for a take of `take` bits from `at`, when at least 64 bits are
+  // left from there (no clamp, no spare word). A take of at most 56 bits
+  // reads 8 bytes from the byte that holds bit `at`, which hold the 57 or
+  // more bits from it; a larger one (a context that holds most of a
+  // group) reads the two words as Peek does. Against Peek, that is 7
+  // instructions fewer per take, on the merge's innermost loop.
+  __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline uint64_t
+  PeekWithin(uint64_t at, uint64_t take) const {
+    if (take > 56) [[unlikely]] {
+      const uint64_t* const word = words + (at >> 6);
+      const uint64_t shift = at & 63;
+      return (word[0] >> shift) | ((word[1] << 1) << (63 - shift));
+    }
+    uint64_t bytes;
+    std::memcpy(&bytes, reinterpret_cast<const uint8_t*>(words) + (at >> 3),
+                sizeof(bytes));
+    return bytes >> (at & 7);
+  }
 };
 
 // Merges a block of groups whose masks (BlockMasks) are in `masks`.
@@ -651,11 +670,25 @@ MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors, uint64_t* out,
     // many contexts, most are absent from most blocks).
     if (!kDense && !AnyInBlock(masks, size, kContexts, c)) continue;
     MergeCursor cursor = cursors[c];
-    for (size_t g = 0; g < size; ++g) {
-      const uint64_t mask = masks[g * kContexts + c];
-      if (!kDense && mask == 0) continue;
-      out[first + g] |= _pdep_u64(cursor.Peek(), mask);
-      cursor.offset += static_cast<uint64_t>(_mm_popcnt_u64(mask));
+    // (The offset is at most the count here: a block that took more
+    // failed.) With a word for every group of the block left, no take
+    // can leave the context's bits.
+    if (cursor.count - cursor.offset >= 64 * size) {
+      for (size_t g = 0; g < size; ++g) {
+        const uint64_t mask = masks[g * kContexts + c];
+        if (!kDense && mask == 0) continue;
+        const auto take = static_cast<uint64_t>(_mm_popcnt_u64(mask));
+        out[first + g] |=
+            _pdep_u64(cursor.PeekWithin(cursor.offset, take), mask);
+        cursor.offset += take;
+      }
+    } else {
+      for (size_t g = 0; g < size; ++g) {
+        const uint64_t mask = masks[g * kContexts + c];
+        if (!kDense && mask == 0) continue;
+        out[first + g] |= _pdep_u64(cursor.Peek(), mask);
+        cursor.offset += static_cast<uint64_t>(_mm_popcnt_u64(mask));
+      }
     }
     cursors[c] = cursor;
     if (cursor.offset > cursor.count) {
