@@ -156,37 +156,22 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) ByteTable64 PlaneGroupTable(
 }
 
 // The contexts (groups, with groups) of the 64 coordinates of plane word
-// w, a byte each. Each plane's word is broadcast whole from memory, spread
-// to 0xFF where a bit is set by a shuffle, an AND and a compare per half,
-// and taken into the bytes Horner-wise from the top plane down (twice the
-// bytes, minus the 0xFF, adds the plane's bit). Spreading each half from
-// a register and ORing in the plane's bit value took twice the
-// instructions per plane; the grouped merge, which does this for every
-// word of a packet, took half of signxor's steady-state decode time with
-// it (codec_bench Decode/4, best of 3 alternating runs: 14.9 -> 12.6 ms).
+// w, a byte each: the planes spread to bytes (SpreadWord) and taken in
+// Horner-wise from the top one down (twice the bytes, minus the 0xFF,
+// adds a plane's bit). Spreading each half of a plane from a register and
+// ORing in the plane's bit value took twice the instructions per plane;
+// the grouped merge, which does this for every word of a packet, took
+// half of signxor's steady-state decode time with it (codec_bench
+// Decode/4, best of 3 alternating runs: 14.9 -> 12.6 ms).
 __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline GroupBytes
 PlaneWordContexts(const ContextPlanes& planes, uint64_t w,
                   const ByteTable64& groups) {
-  // Byte j of a half takes the plane word's byte j / 8 (of the half's
-  // four); the broadcast puts the whole word in each 128-bit lane.
-  const __m256i spread_low = _mm256_setr_epi8(
-      0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,  //
-      2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-  const __m256i spread_high = _mm256_setr_epi8(
-      4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5,  //
-      6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
-  const __m256i bit = _mm256_set1_epi64x(0x8040201008040201ll);
   GroupBytes bytes{_mm256_setzero_si256(), _mm256_setzero_si256()};
   for (uint32_t k = planes.plane_count; k-- > 0;) {
-    const __m256i word =
-        _mm256_set1_epi64x(static_cast<int64_t>(planes.planes[k][w]));
-    const __m256i set_low = _mm256_cmpeq_epi8(
-        _mm256_and_si256(_mm256_shuffle_epi8(word, spread_low), bit), bit);
-    const __m256i set_high = _mm256_cmpeq_epi8(
-        _mm256_and_si256(_mm256_shuffle_epi8(word, spread_high), bit), bit);
-    bytes.low = _mm256_sub_epi8(_mm256_add_epi8(bytes.low, bytes.low), set_low);
+    const SpreadBytes set = SpreadWord(planes.planes[k][w]);
+    bytes.low = _mm256_sub_epi8(_mm256_add_epi8(bytes.low, bytes.low), set.low);
     bytes.high =
-        _mm256_sub_epi8(_mm256_add_epi8(bytes.high, bytes.high), set_high);
+        _mm256_sub_epi8(_mm256_add_epi8(bytes.high, bytes.high), set.high);
   }
   if (planes.group_of != nullptr) {
     bytes.low = LookUpBytes64(groups, bytes.low);

@@ -26,7 +26,8 @@ std::vector<uint64_t> Flips(uint64_t count, uint64_t seed) {
 // planes, for every history length, over sizes with a vector part, a
 // scalar tail, and neither.
 TEST(FlipHistoryTest, AdvancedContextsEqualContextsFromThePlanes) {
-  for (uint64_t count : {0ull, 1ull, 31ull, 32ull, 63ull, 100ull, 1000ull}) {
+  for (uint64_t count : {0ull, 1ull, 31ull, 32ull, 63ull, 64ull, 65ull, 100ull,
+                         1000ull, 5000ull}) {
     for (uint32_t bits = 0; bits <= kFlipHistoryBits; ++bits) {
       FlipHistory history;
       history.Reset(count);
@@ -35,10 +36,11 @@ TEST(FlipHistoryTest, AdvancedContextsEqualContextsFromThePlanes) {
       for (uint64_t step = 0; step < 10; ++step) {
         std::vector<uint64_t> flips = Flips(count, 17 * step + bits);
         history.Push(flips);
-        // In pieces of every alignment, as the encoder's runs come.
+        // In pieces of every alignment, as the encoder's runs come, some
+        // long enough for several 64-context vector steps.
         for (uint64_t first = 0; first < count;) {
           const uint64_t piece =
-              std::min<uint64_t>(count - first, 1 + (first * 7 + step) % 97);
+              std::min<uint64_t>(count - first, 1 + (first * 7 + step) % 257);
           history.AdvanceContexts(bits, first, piece, advanced.data());
           first += piece;
         }
