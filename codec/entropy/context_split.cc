@@ -640,10 +640,44 @@ struct MergeCursor {
   }
 };
 
+// Merges context c's bits of a block of groups whose masks (BlockMasks,
+// kContexts a group) are in `masks` into out[first ..]; false if it took
+// more than its vector holds. kDense: no test of a mask for being empty
+// (see MergeMaskedBlock).
+template <uint32_t kContexts, bool kDense>
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
+MergeContextOfBlock(uint32_t c, size_t first, size_t size, MergeCursor* cursors,
+                    uint64_t* out, const uint64_t* masks) {
+  MergeCursor cursor = cursors[c];
+  // (The offset is at most the count here: a block that took more
+  // failed.) With a word for every group of the block left, no take can
+  // leave the context's bits.
+  if (cursor.count - cursor.offset >= 64 * size) {
+    for (size_t g = 0; g < size; ++g) {
+      const uint64_t mask = masks[g * kContexts + c];
+      if (!kDense && mask == 0) continue;
+      const auto take = static_cast<uint64_t>(_mm_popcnt_u64(mask));
+      out[first + g] |= _pdep_u64(cursor.PeekWithin(cursor.offset, take), mask);
+      cursor.offset += take;
+    }
+  } else {
+    for (size_t g = 0; g < size; ++g) {
+      const uint64_t mask = masks[g * kContexts + c];
+      if (!kDense && mask == 0) continue;
+      out[first + g] |= _pdep_u64(cursor.Peek(), mask);
+      cursor.offset += static_cast<uint64_t>(_mm_popcnt_u64(mask));
+    }
+  }
+  cursors[c] = cursor;
+  return cursor.offset <= cursor.count;
+}
+
 // Merges a block of groups whose masks (BlockMasks) are in `masks`.
 // kDense: for context groups, which are few and each in most groups of
 // coordinates: no test of a context or a mask for being empty (which
-// mispredicted), as taking no bits with an empty mask changes nothing.
+// mispredicted), as taking no bits with an empty mask changes nothing; and
+// two groups to a pass over the block where neither can run out, so that
+// each output word is loaded and stored half as often.
 template <int kPlanes, bool kDense = false>
 __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
 MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors, uint64_t* out,
@@ -651,32 +685,34 @@ MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors, uint64_t* out,
   constexpr uint32_t kContexts = 1u << kPlanes;
   std::fill(out + first, out + first + size, 0);
   for (uint32_t c = 0; c < kContexts; ++c) {
+    if constexpr (kDense && kContexts >= 2) {
+      // (A pair from c: after a context merged alone, c may be odd.)
+      MergeCursor a = cursors[c];
+      MergeCursor b = cursors[c + 1 < kContexts ? c + 1 : c];
+      if (c + 1 < kContexts && a.count - a.offset >= 64 * size &&
+          b.count - b.offset >= 64 * size) {
+        for (size_t g = 0; g < size; ++g) {
+          const uint64_t* const group = masks + g * kContexts + c;
+          const auto take_a = static_cast<uint64_t>(_mm_popcnt_u64(group[0]));
+          const auto take_b = static_cast<uint64_t>(_mm_popcnt_u64(group[1]));
+          out[first + g] |=
+              _pdep_u64(a.PeekWithin(a.offset, take_a), group[0]) |
+              _pdep_u64(b.PeekWithin(b.offset, take_b), group[1]);
+          a.offset += take_a;
+          b.offset += take_b;
+        }
+        // Neither can have taken more than it holds.
+        cursors[c] = a;
+        cursors[c + 1] = b;
+        ++c;
+        continue;
+      }
+    }
     // A context absent from the whole block takes nothing: skip it (with
     // many contexts, most are absent from most blocks).
     if (!kDense && !AnyInBlock(masks, size, kContexts, c)) continue;
-    MergeCursor cursor = cursors[c];
-    // (The offset is at most the count here: a block that took more
-    // failed.) With a word for every group of the block left, no take
-    // can leave the context's bits.
-    if (cursor.count - cursor.offset >= 64 * size) {
-      for (size_t g = 0; g < size; ++g) {
-        const uint64_t mask = masks[g * kContexts + c];
-        if (!kDense && mask == 0) continue;
-        const auto take = static_cast<uint64_t>(_mm_popcnt_u64(mask));
-        out[first + g] |=
-            _pdep_u64(cursor.PeekWithin(cursor.offset, take), mask);
-        cursor.offset += take;
-      }
-    } else {
-      for (size_t g = 0; g < size; ++g) {
-        const uint64_t mask = masks[g * kContexts + c];
-        if (!kDense && mask == 0) continue;
-        out[first + g] |= _pdep_u64(cursor.Peek(), mask);
-        cursor.offset += static_cast<uint64_t>(_mm_popcnt_u64(mask));
-      }
-    }
-    cursors[c] = cursor;
-    if (cursor.offset > cursor.count) {
+    if (!MergeContextOfBlock<kContexts, kDense>(c, first, size, cursors, out,
+                                                masks)) {
       *bad_context = c;
       return false;
     }
