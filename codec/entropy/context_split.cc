@@ -616,6 +616,14 @@ struct MergeCursor {
     return WordsFrom(std::min(offset, count == 0 ? 0 : count - 1));
   }
 
+  // Whether a whole word can be taken for each of `groups` groups without
+  // running out: PeekWithin's condition for a block of that many. (The
+  // offset must be at most the count, as it is between blocks: a block
+  // that took more failed.)
+  bool HasWordsFor(size_t groups) const {
+    return count - offset >= 64 * groups;
+  }
+
   // Peek for a take of `take` bits from `at`, when at least 64 bits are
   // left from there, so that no clamp is needed. A take of at most 56 bits
   // reads 8 bytes from the byte that holds bit `at`, which hold the 57 or
@@ -651,10 +659,7 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
 MergeContextOfBlock(uint32_t c, size_t first, size_t size, MergeCursor* cursors,
                     uint64_t* out, const uint64_t* masks) {
   MergeCursor cursor = cursors[c];
-  // (The offset is at most the count here: a block that took more
-  // failed.) With a word for every group of the block left, no take can
-  // leave the context's bits.
-  if (cursor.count - cursor.offset >= 64 * size) {
+  if (cursor.HasWordsFor(size)) {
     for (size_t g = 0; g < size; ++g) {
       const uint64_t mask = masks[g * kContexts + c];
       if (!kDense && mask == 0) continue;
@@ -689,10 +694,10 @@ MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors, uint64_t* out,
   for (uint32_t c = 0; c < kContexts; ++c) {
     if constexpr (kDense && kContexts >= 2) {
       // (A pair from c: after a context merged alone, c may be odd.)
-      MergeCursor a = cursors[c];
-      MergeCursor b = cursors[c + 1 < kContexts ? c + 1 : c];
-      if (c + 1 < kContexts && a.count - a.offset >= 64 * size &&
-          b.count - b.offset >= 64 * size) {
+      if (c + 1 < kContexts && cursors[c].HasWordsFor(size) &&
+          cursors[c + 1].HasWordsFor(size)) {
+        MergeCursor a = cursors[c];
+        MergeCursor b = cursors[c + 1];
         for (size_t g = 0; g < size; ++g) {
           const uint64_t* const group = masks + g * kContexts + c;
           const auto take_a = static_cast<uint64_t>(_mm_popcnt_u64(group[0]));
