@@ -14,6 +14,7 @@
 #include "codec/entropy/byte_lookup_avx2.h"
 #include "codec/entropy/context_bit_coder.h"
 #include "codec/entropy/cpu_features.h"
+#include "codec/entropy/plane_group_masks.h"
 #include "codec/entropy/spread_bits_avx2.h"
 #include "gradcodec/error_code.h"
 
@@ -159,10 +160,9 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) ByteTable64 PlaneGroupTable(
 // w, a byte each: the planes spread to bytes (SpreadWord) and taken in
 // Horner-wise from the top one down (twice the bytes, minus the 0xFF,
 // adds a plane's bit). Spreading each half of a plane from a register and
-// ORing in the plane's bit value took twice the instructions per plane;
-// the grouped merge, which does this for every word of a packet, took
-// half of signxor's steady-state decode time with it (codec_bench
-// Decode/4, best of 3 alternating runs: 14.9 -> 12.6 ms).
+// ORing in the plane's bit value took twice the instructions per plane.
+// (The grouped merge, which once took its masks from these bytes, now
+// forms them from the planes directly: plane_group_masks.h.)
 __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline GroupBytes
 PlaneWordContexts(const ContextPlanes& planes, uint64_t w,
                   const ByteTable64& groups) {
@@ -540,6 +540,14 @@ BlockMasks(const uint8_t* contexts, size_t first, size_t size,
   }
 }
 
+// Where a block of `size` groups keeps context c's mask of group g: group
+// after group, kContexts masks each (BlockMasks), or with kContextMajor
+// context after context, `size` masks each (MergeBlockOfGroups).
+template <uint32_t kContexts, bool kContextMajor>
+inline size_t MaskIndex(size_t g, uint32_t c, size_t size) {
+  return kContextMajor ? c * size + g : g * kContexts + c;
+}
+
 // Whether context c has a coordinate in any group of a block of masks.
 __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
 AnyInBlock(const uint64_t* masks, size_t size, uint32_t contexts, uint32_t c) {
@@ -654,14 +662,15 @@ struct MergeCursor {
 // kContexts a group) are in `masks` into out[first ..]; false if it took
 // more than its vector holds. kDense: no test of a mask for being empty
 // (see MergeMaskedBlock).
-template <uint32_t kContexts, bool kDense>
+template <uint32_t kContexts, bool kDense, bool kContextMajor>
 __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
 MergeContextOfBlock(uint32_t c, size_t first, size_t size, MergeCursor* cursors,
                     uint64_t* out, const uint64_t* masks) {
   MergeCursor cursor = cursors[c];
   if (cursor.HasWordsFor(size)) {
     for (size_t g = 0; g < size; ++g) {
-      const uint64_t mask = masks[g * kContexts + c];
+      const uint64_t mask =
+          masks[MaskIndex<kContexts, kContextMajor>(g, c, size)];
       if (!kDense && mask == 0) continue;
       const auto take = static_cast<uint64_t>(_mm_popcnt_u64(mask));
       out[first + g] |= _pdep_u64(cursor.PeekWithin(cursor.offset, take), mask);
@@ -669,7 +678,8 @@ MergeContextOfBlock(uint32_t c, size_t first, size_t size, MergeCursor* cursors,
     }
   } else {
     for (size_t g = 0; g < size; ++g) {
-      const uint64_t mask = masks[g * kContexts + c];
+      const uint64_t mask =
+          masks[MaskIndex<kContexts, kContextMajor>(g, c, size)];
       if (!kDense && mask == 0) continue;
       out[first + g] |= _pdep_u64(cursor.Peek(), mask);
       cursor.offset += static_cast<uint64_t>(_mm_popcnt_u64(mask));
@@ -679,17 +689,19 @@ MergeContextOfBlock(uint32_t c, size_t first, size_t size, MergeCursor* cursors,
   return cursor.offset <= cursor.count;
 }
 
-// Merges a block of groups whose masks (BlockMasks) are in `masks`.
-// kDense: for context groups, which are few and each in most groups of
-// coordinates: no test of a context or a mask for being empty (which
-// mispredicted), as taking no bits with an empty mask changes nothing; and
-// two groups to a pass over the block where neither can run out, so that
-// each output word is loaded and stored half as often.
-template <int kPlanes, bool kDense = false>
+// Merges a block of groups whose masks (BlockMasks, or with kContextMajor
+// MergeBlockOfGroups' layout: MaskIndex) are in `masks`. kDense: for
+// context groups, which are few and each in most groups of coordinates: no
+// test of a context or a mask for being empty (which mispredicted), as
+// taking no bits with an empty mask changes nothing; and two groups to a
+// pass over the block where neither can run out, so that each output word
+// is loaded and stored half as often.
+template <int kPlanes, bool kDense = false, bool kContextMajor = false>
 __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
 MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors, uint64_t* out,
                  uint32_t* bad_context, const uint64_t* masks) {
   constexpr uint32_t kContexts = 1u << kPlanes;
+  static_assert(kDense || !kContextMajor, "AnyInBlock reads group-major");
   std::fill(out + first, out + first + size, 0);
   for (uint32_t c = 0; c < kContexts; ++c) {
     if constexpr (kDense && kContexts >= 2) {
@@ -699,12 +711,14 @@ MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors, uint64_t* out,
         MergeCursor a = cursors[c];
         MergeCursor b = cursors[c + 1];
         for (size_t g = 0; g < size; ++g) {
-          const uint64_t* const group = masks + g * kContexts + c;
-          const auto take_a = static_cast<uint64_t>(_mm_popcnt_u64(group[0]));
-          const auto take_b = static_cast<uint64_t>(_mm_popcnt_u64(group[1]));
-          out[first + g] |=
-              _pdep_u64(a.PeekWithin(a.offset, take_a), group[0]) |
-              _pdep_u64(b.PeekWithin(b.offset, take_b), group[1]);
+          const uint64_t mask_a =
+              masks[MaskIndex<kContexts, kContextMajor>(g, c, size)];
+          const uint64_t mask_b =
+              masks[MaskIndex<kContexts, kContextMajor>(g, c + 1, size)];
+          const auto take_a = static_cast<uint64_t>(_mm_popcnt_u64(mask_a));
+          const auto take_b = static_cast<uint64_t>(_mm_popcnt_u64(mask_b));
+          out[first + g] |= _pdep_u64(a.PeekWithin(a.offset, take_a), mask_a) |
+                            _pdep_u64(b.PeekWithin(b.offset, take_b), mask_b);
           a.offset += take_a;
           b.offset += take_b;
         }
@@ -718,8 +732,8 @@ MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors, uint64_t* out,
     // A context absent from the whole block takes nothing: skip it (with
     // many contexts, most are absent from most blocks).
     if (!kDense && !AnyInBlock(masks, size, kContexts, c)) continue;
-    if (!MergeContextOfBlock<kContexts, kDense>(c, first, size, cursors, out,
-                                                masks)) {
+    if (!MergeContextOfBlock<kContexts, kDense, kContextMajor>(
+            c, first, size, cursors, out, masks)) {
       *bad_context = c;
       return false;
     }
@@ -1044,20 +1058,44 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) absl::Status MergeLastGroup(
 }
 
 // Merges a block of groups whose contexts are the planes' groups, below
-// 2^kPlanes: the masks from each group's bytes (PlaneWordContexts maps
-// them), then merged as context bytes are. (Each group's masks as an OR
-// of its contexts' would take a few times longer.)
+// 2^kPlanes: the masks of four words at a time from the planes, bit-sliced
+// (PlaneGroupMasks), context after context; the block's last words one at
+// a time.
 template <int kPlanes>
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockOfGroups(
-    const ContextPlanes& planes, const ByteTable64& groups, size_t first,
-    size_t size, MergeCursor* cursors, uint64_t* out, uint32_t* bad_context,
-    uint64_t* masks) {
-  for (size_t g = 0; g < size; ++g) {
-    const GroupBytes bytes = PlaneWordContexts(planes, first + g, groups);
-    ContextMasks<kPlanes>(bytes.low, bytes.high, masks + (g << kPlanes));
+    const ContextPlanes& planes, const PlaneGroupFunctions& functions,
+    size_t first, size_t size, MergeCursor* cursors, uint64_t* out,
+    uint32_t* bad_context, uint64_t* masks) {
+  constexpr int kGroups = 1 << kPlanes;
+  size_t g = 0;
+  for (; g + 4 <= size; g += 4) {
+    __m256i words[kGroupedPlanes];
+#pragma GCC unroll 6
+    for (uint32_t k = 0; k < kGroupedPlanes; ++k) {
+      words[k] = k < planes.plane_count
+                     ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+                           planes.planes[k] + first + g))
+                     : _mm256_setzero_si256();
+    }
+    __m256i group_masks[kGroups];
+    PlaneGroupMasks<kPlanes>(words, functions, group_masks);
+#pragma GCC unroll 64
+    for (int c = 0; c < kGroups; ++c) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(masks + c * size + g),
+                          group_masks[c]);
+    }
   }
-  return MergeMaskedBlock<kPlanes, true>(first, size, cursors, out, bad_context,
-                                         masks);
+  for (; g < size; ++g) {
+    uint64_t words[kGroupedPlanes] = {};
+    for (uint32_t k = 0; k < planes.plane_count; ++k) {
+      words[k] = planes.planes[k][first + g];
+    }
+    uint64_t group_masks[kGroups];
+    PlaneGroupMasks<kPlanes>(words, functions, group_masks);
+    for (int c = 0; c < kGroups; ++c) masks[c * size + g] = group_masks[c];
+  }
+  return MergeMaskedBlock<kPlanes, /*kDense=*/true, /*kContextMajor=*/true>(
+      first, size, cursors, out, bad_context, masks);
 }
 
 // MergeByContextPlanes on AVX2, by the contexts' planes or, with
@@ -1081,7 +1119,9 @@ MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
   const size_t groups = planes.count / 64;
   const size_t block = kMaskBlockBytes / (size_t{8} << mask_planes);
   std::vector<uint64_t> masks(block << mask_planes);
-  const ByteTable64 table = PlaneGroupTable(planes);
+  const PlaneGroupFunctions functions =
+      grouped ? MakePlaneGroupFunctions(planes.group_of, planes.plane_count)
+              : PlaneGroupFunctions{};
   const uint64_t* const* const p = planes.planes.data();
   MergeCursor* const s = cursors.data();
   uint64_t* const m = masks.data();
@@ -1092,8 +1132,8 @@ MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
     const int used =
         grouped ? mask_planes : BlockPlaneCount(planes, first, size);
     ok = WithPlaneCount(used, [&](auto k) {
-      return grouped ? MergeBlockOfGroups<k>(planes, table, first, size, s, out,
-                                             &bad, m)
+      return grouped ? MergeBlockOfGroups<k>(planes, functions, first, size, s,
+                                             out, &bad, m)
                      : MergeBlockOfPlanes<k>(p, first, size, s, out, &bad, m);
     });
     if (ok) on_merged(first, first + size);
