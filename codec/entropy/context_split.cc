@@ -695,18 +695,20 @@ MergeContextOfBlock(uint32_t c, size_t first, size_t size, MergeCursor* cursors,
 // test of a context or a mask for being empty (which mispredicted), as
 // taking no bits with an empty mask changes nothing; and two groups to a
 // pass over the block where neither can run out, so that each output word
-// is loaded and stored half as often.
+// is loaded and stored half as often. Contexts from `used` on (at most
+// 2^kPlanes) must have no coordinate in the block: they are not visited.
 template <int kPlanes, bool kDense = false, bool kContextMajor = false>
 __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
 MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors, uint64_t* out,
-                 uint32_t* bad_context, const uint64_t* masks) {
+                 uint32_t* bad_context, const uint64_t* masks,
+                 uint32_t used = 1u << kPlanes) {
   constexpr uint32_t kContexts = 1u << kPlanes;
   static_assert(kDense || !kContextMajor, "AnyInBlock reads group-major");
   std::fill(out + first, out + first + size, 0);
-  for (uint32_t c = 0; c < kContexts; ++c) {
+  for (uint32_t c = 0; c < std::min(used, kContexts); ++c) {
     if constexpr (kDense && kContexts >= 2) {
       // (A pair from c: after a context merged alone, c may be odd.)
-      if (c + 1 < kContexts && cursors[c].HasWordsFor(size) &&
+      if (c + 1 < used && cursors[c].HasWordsFor(size) &&
           cursors[c + 1].HasWordsFor(size)) {
         MergeCursor a = cursors[c];
         MergeCursor b = cursors[c + 1];
@@ -1060,12 +1062,12 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) absl::Status MergeLastGroup(
 // Merges a block of groups whose contexts are the planes' groups, below
 // 2^kPlanes: the masks of four words at a time from the planes, bit-sliced
 // (PlaneGroupMasks), context after context; the block's last words one at
-// a time.
+// a time. Groups from `groups_visited` on must hold no coordinate.
 template <int kPlanes>
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockOfGroups(
     const ContextPlanes& planes, const PlaneGroupFunctions& functions,
-    size_t first, size_t size, MergeCursor* cursors, uint64_t* out,
-    uint32_t* bad_context, uint64_t* masks) {
+    uint32_t groups_visited, size_t first, size_t size, MergeCursor* cursors,
+    uint64_t* out, uint32_t* bad_context, uint64_t* masks) {
   constexpr int kGroups = 1 << kPlanes;
   size_t g = 0;
   for (; g + 4 <= size; g += 4) {
@@ -1095,7 +1097,7 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockOfGroups(
     for (int c = 0; c < kGroups; ++c) masks[c * size + g] = group_masks[c];
   }
   return MergeMaskedBlock<kPlanes, /*kDense=*/true, /*kContextMajor=*/true>(
-      first, size, cursors, out, bad_context, masks);
+      first, size, cursors, out, bad_context, masks, groups_visited);
 }
 
 // MergeByContextPlanes on AVX2, by the contexts' planes or, with
@@ -1122,6 +1124,18 @@ MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
   const PlaneGroupFunctions functions =
       grouped ? MakePlaneGroupFunctions(planes.group_of, planes.plane_count)
               : PlaneGroupFunctions{};
+  // The groups the merge visits: those below the count, each table entry
+  // being below it (as a decoder has checked), so that a packet of 7
+  // groups makes 7 takes a word, not 8. Otherwise every group the masks
+  // have, and a coordinate in a group past the count fails on its take.
+  uint32_t groups_visited = context_count;
+  if (grouped) {
+    for (uint32_t c = 0; c < (1u << planes.plane_count); ++c) {
+      if (planes.group_of[c] >= context_count) {
+        groups_visited = kMaxGroupedContexts;
+      }
+    }
+  }
   const uint64_t* const* const p = planes.planes.data();
   MergeCursor* const s = cursors.data();
   uint64_t* const m = masks.data();
@@ -1132,8 +1146,8 @@ MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
     const int used =
         grouped ? mask_planes : BlockPlaneCount(planes, first, size);
     ok = WithPlaneCount(used, [&](auto k) {
-      return grouped ? MergeBlockOfGroups<k>(planes, functions, first, size, s,
-                                             out, &bad, m)
+      return grouped ? MergeBlockOfGroups<k>(planes, functions, groups_visited,
+                                             first, size, s, out, &bad, m)
                      : MergeBlockOfPlanes<k>(p, first, size, s, out, &bad, m);
     });
     if (ok) on_merged(first, first + size);

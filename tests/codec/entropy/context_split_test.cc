@@ -418,6 +418,50 @@ TEST(ContextSplitTest, GroupMergeRejectsCountsThatDoNotMatchTheGroups) {
   }
 }
 
+// A group table entry at or above the group count (which a decoder
+// refuses before merging) fails the merge where a coordinate has that
+// context, even when the vectors' counts leave its coordinates out, and
+// changes nothing where none does, on both paths: the AVX2 merge visits
+// only the groups below the count when the table allows.
+TEST(ContextSplitTest, GroupsPastTheCountFailOnlyWhereUsed) {
+  const size_t n = 70000;
+  // Contexts below 32 in six planes: contexts 32..63 hold no coordinate.
+  const Case c = MakeCase(n, 32, 79, true);
+  const std::vector<uint8_t> group_of = MakeGroups(32, 7, 80);
+  for (bool portable : {false, true}) {
+    std::optional<ScopedPortablePathsForTesting> portable_paths;
+    if (portable) portable_paths.emplace();
+    const std::string label = portable ? "portable" : "dispatched";
+    for (uint32_t stray : {40u, 31u}) {
+      std::vector<uint8_t> table = group_of;
+      table[stray] = 7;  // one past the count
+      // The vectors of the first 7 groups of a split by that table: every
+      // bit but those of the stray context's coordinates.
+      GrowingContextBitVectors split;
+      SplitByContextGroups(c.bits.data(), c.contexts, table.data(), 8, split);
+      const ContextBitVectors eight = ForMerge(split);
+      std::vector<uint64_t> counts(7);
+      for (uint32_t g = 0; g < 7; ++g) counts[g] = eight.count(g);
+      ContextBitVectors vectors(counts);
+      for (uint32_t g = 0; g < 7; ++g) {
+        std::copy(eight.words(g), eight.words(g) + BitWords(counts[g]),
+                  vectors.words(g));
+      }
+      StoredPlanes stored(c.contexts, 6);
+      stored.planes.group_of = table.data();
+      std::vector<uint64_t> merged(BitWords(n));
+      const absl::Status status =
+          MergeByContextPlanes(vectors, stored.planes, merged.data());
+      if (stray >= 32) {
+        ASSERT_TRUE(status.ok()) << label << ": " << status;
+        EXPECT_EQ(merged, c.bits) << label;
+      } else {
+        EXPECT_EQ(GetErrorCode(status), ErrorCode::kCorruptPayload) << label;
+      }
+    }
+  }
+}
+
 // Grouped merges long enough that most blocks of most groups take the
 // merge's unchecked path (a group with a block's worth of bits left, and
 // two such groups to a pass): the same bits as the contexts', with takes
