@@ -42,7 +42,8 @@ absl::Status ByteReader::ReadU64(absl::string_view field, uint64_t* value) {
   return ReadLittleEndian(field, value);
 }
 
-absl::Status ByteReader::ReadVarint(absl::string_view field, uint64_t* value) {
+absl::Status ByteReader::ReadLongVarint(absl::string_view field,
+                                        uint64_t* value) {
   const VarintDecodeResult result =
       DecodeVarint(bytes_.subspan(position_), value);
   switch (result.error) {
@@ -50,20 +51,20 @@ absl::Status ByteReader::ReadVarint(absl::string_view field, uint64_t* value) {
       position_ += result.length;
       return absl::OkStatus();
     case VarintError::kTruncated:
-      return MakeError(ErrorCode::kTruncated,
-                       absl::StrCat("varint field `", field, "` at offset ",
-                                    absolute_position(),
-                                    " runs past the end of the input"));
+      return MakeError(
+          ErrorCode::kTruncated,
+          absl::StrCat("varint field `", field, "` at offset ",
+                       absolute_position(), " runs past the end of the input"));
     case VarintError::kOverflow:
-      return MakeError(ErrorCode::kMalformedVarint,
-                       absl::StrCat("varint field `", field, "` at offset ",
-                                    absolute_position(),
-                                    " does not fit in 64 bits"));
+      return MakeError(
+          ErrorCode::kMalformedVarint,
+          absl::StrCat("varint field `", field, "` at offset ",
+                       absolute_position(), " does not fit in 64 bits"));
     case VarintError::kNotMinimal:
-      return MakeError(ErrorCode::kMalformedVarint,
-                       absl::StrCat("varint field `", field, "` at offset ",
-                                    absolute_position(),
-                                    " is not in its shortest form"));
+      return MakeError(
+          ErrorCode::kMalformedVarint,
+          absl::StrCat("varint field `", field, "` at offset ",
+                       absolute_position(), " is not in its shortest form"));
   }
   return MakeError(ErrorCode::kInternal, "unreachable varint state");
 }
@@ -142,13 +143,13 @@ absl::Status ByteReader::ReadMagic(absl::string_view structure,
   position_ -= 4;
   return MakeError(
       ErrorCode::kBadMagic,
-      absl::StrCat(structure, " field `magic` at offset ", start, " is 0x",
-                   absl::Hex(magic[0], absl::kZeroPad2),
-                   absl::Hex(magic[1], absl::kZeroPad2),
-                   absl::Hex(magic[2], absl::kZeroPad2),
-                   absl::Hex(magic[3], absl::kZeroPad2), "; expected \"",
-                   absl::string_view(reinterpret_cast<const char*>(expected), 4),
-                   "\""));
+      absl::StrCat(
+          structure, " field `magic` at offset ", start, " is 0x",
+          absl::Hex(magic[0], absl::kZeroPad2),
+          absl::Hex(magic[1], absl::kZeroPad2),
+          absl::Hex(magic[2], absl::kZeroPad2),
+          absl::Hex(magic[3], absl::kZeroPad2), "; expected \"",
+          absl::string_view(reinterpret_cast<const char*>(expected), 4), "\""));
 }
 
 absl::Status ByteReader::ExpectEnd(absl::string_view structure) const {
