@@ -705,10 +705,11 @@ MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors, uint64_t* out,
   constexpr uint32_t kContexts = 1u << kPlanes;
   static_assert(kDense || !kContextMajor, "AnyInBlock reads group-major");
   std::fill(out + first, out + first + size, 0);
-  for (uint32_t c = 0; c < std::min(used, kContexts); ++c) {
+  const uint32_t visited = std::min(used, kContexts);
+  for (uint32_t c = 0; c < visited; ++c) {
     if constexpr (kDense && kContexts >= 2) {
       // (A pair from c: after a context merged alone, c may be odd.)
-      if (c + 1 < used && cursors[c].HasWordsFor(size) &&
+      if (c + 1 < visited && cursors[c].HasWordsFor(size) &&
           cursors[c + 1].HasWordsFor(size)) {
         MergeCursor a = cursors[c];
         MergeCursor b = cursors[c + 1];
