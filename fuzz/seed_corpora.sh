@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 targets="packet_parser container_reader byte_stream_decoder
   rans_byte_stream_decoder context_bits_decoder fast_bits_decoder
-  adaptive_bits_decoder entropy_roundtrip codec_decoder"
+  adaptive_bits_decoder entropy_roundtrip codec_decoder grouped_merge"
 for target in $targets; do
   mkdir -p "fuzz/corpus/$target" "fuzz/regressions/$target"
   touch "fuzz/regressions/$target/.keep"
