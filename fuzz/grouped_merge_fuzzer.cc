@@ -24,7 +24,6 @@
 #include <vector>
 
 #include "absl/status/status.h"
-
 #include "codec/entropy/context_bit_coder.h"
 #include "codec/entropy/context_split.h"
 #include "codec/entropy/cpu_features.h"
