@@ -104,7 +104,8 @@ __attribute__((always_inline)) inline void PlaneGroupMasks(
     pair[14].value = p0 | p1;
     pair[15].value = ~V{};
     const auto* const pair_bytes = reinterpret_cast<const char*>(pair);
-    // The minterms of planes 2..5: upper[v] where they read v.
+    // The minterms of planes 2 and 3 and of planes 4 and 5: where planes
+    // 2..5 read v is low[v & 3] & high[v >> 2] (upper[v] at the top).
     const V low[4] = {~(planes[2] | planes[3]), planes[2] & ~planes[3],
                       planes[3] & ~planes[2], planes[2] & planes[3]};
     const V high[4] = {~(planes[4] | planes[5]), planes[4] & ~planes[5],
