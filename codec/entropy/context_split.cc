@@ -656,6 +656,26 @@ struct MergeCursor {
     const uint64_t shift = at & 63;
     return (word[0] >> shift) | ((word[1] << 1) << (63 - shift));
   }
+
+  // The next popcount(mask) bits, deposited on the mask's set bits, and
+  // the cursor moved past them (by Peek: the caller checks the offset
+  // against the count after).
+  __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline uint64_t
+  Take(uint64_t mask) {
+    const uint64_t bits = _pdep_u64(Peek(), mask);
+    offset += static_cast<uint64_t>(_mm_popcnt_u64(mask));
+    return bits;
+  }
+
+  // Take where the block's takes cannot run out (HasWordsFor), by
+  // PeekWithin.
+  __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline uint64_t
+  TakeWithin(uint64_t mask) {
+    const auto take = static_cast<uint64_t>(_mm_popcnt_u64(mask));
+    const uint64_t bits = _pdep_u64(PeekWithin(offset, take), mask);
+    offset += take;
+    return bits;
+  }
 };
 
 // Merges context c's bits of a block of groups whose masks (BlockMasks,
@@ -672,17 +692,14 @@ MergeContextOfBlock(uint32_t c, size_t first, size_t size, MergeCursor* cursors,
       const uint64_t mask =
           masks[MaskIndex<kContexts, kContextMajor>(g, c, size)];
       if (!kDense && mask == 0) continue;
-      const auto take = static_cast<uint64_t>(_mm_popcnt_u64(mask));
-      out[first + g] |= _pdep_u64(cursor.PeekWithin(cursor.offset, take), mask);
-      cursor.offset += take;
+      out[first + g] |= cursor.TakeWithin(mask);
     }
   } else {
     for (size_t g = 0; g < size; ++g) {
       const uint64_t mask =
           masks[MaskIndex<kContexts, kContextMajor>(g, c, size)];
       if (!kDense && mask == 0) continue;
-      out[first + g] |= _pdep_u64(cursor.Peek(), mask);
-      cursor.offset += static_cast<uint64_t>(_mm_popcnt_u64(mask));
+      out[first + g] |= cursor.Take(mask);
     }
   }
   cursors[c] = cursor;
@@ -714,16 +731,11 @@ MergeMaskedBlock(size_t first, size_t size, MergeCursor* cursors, uint64_t* out,
         MergeCursor a = cursors[c];
         MergeCursor b = cursors[c + 1];
         for (size_t g = 0; g < size; ++g) {
-          const uint64_t mask_a =
-              masks[MaskIndex<kContexts, kContextMajor>(g, c, size)];
-          const uint64_t mask_b =
-              masks[MaskIndex<kContexts, kContextMajor>(g, c + 1, size)];
-          const auto take_a = static_cast<uint64_t>(_mm_popcnt_u64(mask_a));
-          const auto take_b = static_cast<uint64_t>(_mm_popcnt_u64(mask_b));
-          out[first + g] |= _pdep_u64(a.PeekWithin(a.offset, take_a), mask_a) |
-                            _pdep_u64(b.PeekWithin(b.offset, take_b), mask_b);
-          a.offset += take_a;
-          b.offset += take_b;
+          out[first + g] |=
+              a.TakeWithin(
+                  masks[MaskIndex<kContexts, kContextMajor>(g, c, size)]) |
+              b.TakeWithin(
+                  masks[MaskIndex<kContexts, kContextMajor>(g, c + 1, size)]);
         }
         // Neither can have taken more than it holds.
         cursors[c] = a;
@@ -1129,14 +1141,12 @@ MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
   // being below it (as a decoder has checked), so that a packet of 7
   // groups makes 7 takes a word, not 8. Otherwise every group the masks
   // have, and a coordinate in a group past the count fails on its take.
-  uint32_t groups_visited = context_count;
-  if (grouped) {
-    for (uint32_t c = 0; c < (1u << planes.plane_count); ++c) {
-      if (planes.group_of[c] >= context_count) {
-        groups_visited = kMaxGroupedContexts;
-      }
-    }
-  }
+  const bool table_in_count =
+      !grouped ||
+      std::all_of(planes.group_of, planes.group_of + (1u << planes.plane_count),
+                  [&](uint8_t group) { return group < context_count; });
+  const uint32_t groups_visited =
+      table_in_count ? context_count : kMaxGroupedContexts;
   const uint64_t* const* const p = planes.planes.data();
   MergeCursor* const s = cursors.data();
   uint64_t* const m = masks.data();
