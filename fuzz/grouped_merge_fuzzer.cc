@@ -100,14 +100,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // Each group's count of coordinates (those of a group past the count in
   // none), optionally moved between two groups.
+  std::vector<uint8_t> groups(n);
+  internal::ContextsFromPlanes(planes, groups.data());
   std::vector<uint64_t> counts(group_count, 0);
-  for (uint64_t i = 0; i < n; ++i) {
-    uint32_t context = 0;
-    for (uint32_t k = 0; k < plane_count; ++k) {
-      context |= static_cast<uint32_t>((storage[k][i / 64] >> (i % 64)) & 1)
-                 << k;
-    }
-    if (group_of[context] < group_count) ++counts[group_of[context]];
+  for (const uint8_t group : groups) {
+    if (group < group_count) ++counts[group];
   }
   if ((flags & 1) != 0 && group_count > 1) {
     const uint32_t from = (flags >> 1) % group_count;

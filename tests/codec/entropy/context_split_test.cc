@@ -132,14 +132,16 @@ void ExpectSplitsAgree(const Case& c, const std::string& label,
   }
 }
 
-// The split's vectors as the merge takes them.
-ContextBitVectors ForMerge(const GrowingContextBitVectors& split) {
-  std::vector<uint64_t> counts(split.context_count());
-  for (uint32_t k = 0; k < split.context_count(); ++k) {
+// The split's vectors as the merge takes them: all of them, or those of
+// its first `contexts` contexts.
+ContextBitVectors ForMerge(const GrowingContextBitVectors& split,
+                           uint32_t contexts = ~0u) {
+  std::vector<uint64_t> counts(std::min(contexts, split.context_count()));
+  for (uint32_t k = 0; k < counts.size(); ++k) {
     counts[k] = split.count(k);
   }
   ContextBitVectors vectors(counts);
-  for (uint32_t k = 0; k < split.context_count(); ++k) {
+  for (uint32_t k = 0; k < counts.size(); ++k) {
     std::copy(split.words(k), split.words(k) + BitWords(counts[k]),
               vectors.words(k));
   }
@@ -439,14 +441,7 @@ TEST(ContextSplitTest, GroupsPastTheCountFailOnlyWhereUsed) {
       // bit but those of the stray context's coordinates.
       GrowingContextBitVectors split;
       SplitByContextGroups(c.bits.data(), c.contexts, table.data(), 8, split);
-      const ContextBitVectors eight = ForMerge(split);
-      std::vector<uint64_t> counts(7);
-      for (uint32_t g = 0; g < 7; ++g) counts[g] = eight.count(g);
-      ContextBitVectors vectors(counts);
-      for (uint32_t g = 0; g < 7; ++g) {
-        std::copy(eight.words(g), eight.words(g) + BitWords(counts[g]),
-                  vectors.words(g));
-      }
+      const ContextBitVectors vectors = ForMerge(split, 7);
       StoredPlanes stored(c.contexts, 6);
       stored.planes.group_of = table.data();
       std::vector<uint64_t> merged(BitWords(n));
