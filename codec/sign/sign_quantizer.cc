@@ -13,7 +13,6 @@
 #include <immintrin.h>
 #endif
 
-#include "codec/bit_window.h"
 #include "codec/entropy/cpu_features.h"
 
 namespace gradcodec::internal {
@@ -123,30 +122,88 @@ void ForEachSignedScaleIn(const uint64_t* signs, uint64_t first, uint64_t end,
 }
 
 #if defined(__x86_64__)
-// Lane k is the float sign bit when bit k of `byte` is set: the byte in
-// every lane, shifted so that bit k lands on bit 31 of lane k (the bits
-// above it shift out, those below are masked off). Cheaper than a table of
-// 256 32-byte entries, which would crowd the cache.
+// The sign bits of up to 64 coordinates from `at`, as float sign masks
+// eight coordinates at a time. Each 32-bit half of the window sits in
+// every lane of a vector once, and step k shifts it so that bit 8 k + j
+// lands on bit 31 of lane j (the bits above shift out, those below are
+// masked off): a shift, an AND and the caller's XOR per eight floats,
+// where extracting each step's byte from the words took some 20
+// instructions.
 //
 // The AVX2 loops here end in _mm256_zeroupper() before the portable code
 // does their ends: GCC 12 emits no vzeroupper of its own in these
 // functions, and SSE code run with the upper halves dirty took the decode
 // from 16 to 25 ms.
-__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline __m256i
-ByteSignMasks(uint32_t byte) {
-  const __m256i to_top = _mm256_setr_epi32(31, 30, 29, 28, 27, 26, 25, 24);
-  return _mm256_and_si256(
-      _mm256_sllv_epi32(_mm256_set1_epi32(static_cast<int>(byte)), to_top),
-      _mm256_set1_epi32(static_cast<int>(0x80000000u)));
+struct SignWindow {
+  __m256i halves[2];
+
+  // Bits [at, at + 64) of `signs`, of which those from `end` on (the
+  // caller's last coordinate) are not read.
+  __attribute__((target("avx2,bmi,bmi2,popcnt"),
+                 always_inline)) static inline SignWindow
+  At(const uint64_t* signs, uint64_t at, uint64_t end) {
+    const uint64_t shift = at & 63;
+    uint64_t bits = signs[at >> 6] >> shift;
+    if (shift != 0 && (at | 63) + 1 < end) {
+      bits |= signs[(at >> 6) + 1] << (64 - shift);
+    }
+    return {{_mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(bits))),
+             _mm256_set1_epi32(
+                 static_cast<int>(static_cast<uint32_t>(bits >> 32)))}};
+  }
+
+  // The float sign masks of coordinates at + 8 k .. at + 8 k + 7.
+  template <int kStep>
+  __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline __m256i
+  Masks() const {
+    constexpr int kLow = 8 * (kStep % 4);
+    const __m256i to_top =
+        _mm256_setr_epi32(31 - kLow, 30 - kLow, 29 - kLow, 28 - kLow, 27 - kLow,
+                          26 - kLow, 25 - kLow, 24 - kLow);
+    return _mm256_and_si256(_mm256_sllv_epi32(halves[kStep / 4], to_top),
+                            _mm256_set1_epi32(static_cast<int>(0x80000000u)));
+  }
+};
+
+// Calls eight(i, masks) for the coordinates i, i + 8, ... from `begin`
+// while eight of them fit before `end` (masks: their sign masks), and
+// returns the first coordinate it did not cover.
+template <typename Eight>
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline uint64_t
+ForEachEightSigns(const uint64_t* signs, uint64_t begin, uint64_t end,
+                  Eight eight) {
+  uint64_t i = begin;
+  for (; i + 64 <= end; i += 64) {
+    const SignWindow window = SignWindow::At(signs, i, end);
+    eight(i, window.Masks<0>());
+    eight(i + 8, window.Masks<1>());
+    eight(i + 16, window.Masks<2>());
+    eight(i + 24, window.Masks<3>());
+    eight(i + 32, window.Masks<4>());
+    eight(i + 40, window.Masks<5>());
+    eight(i + 48, window.Masks<6>());
+    eight(i + 56, window.Masks<7>());
+  }
+  if (i + 8 > end) return i;
+  const SignWindow window = SignWindow::At(signs, i, end);
+  const uint64_t steps = (end - i) / 8;  // 1..7
+  eight(i, window.Masks<0>());
+  if (steps > 1) eight(i + 8, window.Masks<1>());
+  if (steps > 2) eight(i + 16, window.Masks<2>());
+  if (steps > 3) eight(i + 24, window.Masks<3>());
+  if (steps > 4) eight(i + 32, window.Masks<4>());
+  if (steps > 5) eight(i + 40, window.Masks<5>());
+  if (steps > 6) eight(i + 48, window.Masks<6>());
+  return i + 8 * steps;
 }
 
-// Eight floats +-scale (`value`: the scale's bits in every lane) by the
-// sign bits of coordinates i to i + 7 (all below the vector's count; the
-// bits after them, which BitsAt leaves above, ByteSignMasks shifts out).
-__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline __m256
-SignedScaleEight(const uint64_t* signs, uint64_t i, __m256i value) {
-  return _mm256_castsi256_ps(_mm256_xor_si256(
-      value, ByteSignMasks(static_cast<uint32_t>(BitsAt<8>(signs, i)))));
+// The first coordinate at or before `end` whose float in `out` starts a
+// 64-byte line (`end` itself when `out` is not 4-byte aligned).
+inline uint64_t LineStart(const float* out, uint64_t end) {
+  const uintptr_t address = reinterpret_cast<uintptr_t>(out + end);
+  if (address % 4 != 0) return end;
+  const uint64_t into_line = address % 64 / 4;
+  return end >= into_line ? end - into_line : 0;
 }
 
 // The first coordinate from `begin` where the AVX2 loops start: a multiple
@@ -158,13 +215,45 @@ inline uint64_t EightStart(const float* out, uint64_t begin, bool stream) {
   return begin + (phase - begin % 8 + 8) % 8;
 }
 
-// ReconstructSigns' fill of one block eight floats at a time, the ends by
-// FillSignedScale.
+// The scales' bits of the blocks that hold coordinates at .. at + 7, lane
+// k coordinate at + k, with *block the block holding `at` (or one before
+// it); moves *block on to the block holding at + 8, or the last block. A
+// blend per block boundary inside the eight (mostly one): a per-lane loop
+// through memory cost a store-forwarding stall per block.
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline __m256i
+StraddlingScales(uint64_t at, absl::Span<const uint64_t> block_starts,
+                 absl::Span<const float> scales, size_t* block) {
+  const size_t blocks = scales.size();
+  size_t b = *block;
+  while (b + 1 < blocks && block_starts[b + 1] <= at) ++b;
+  const __m256i lane = _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 8);
+  __m256i values = _mm256_set1_epi32(std::bit_cast<int32_t>(scales[b]));
+  // Lanes from block b + 1's start on take its scale (an empty block's
+  // lanes are all taken again by the next).
+  while (b + 1 < blocks && block_starts[b + 1] < at + 8) {
+    ++b;
+    const auto from = static_cast<int32_t>(block_starts[b] - at);
+    values = _mm256_blendv_epi8(
+        values, _mm256_set1_epi32(std::bit_cast<int32_t>(scales[b])),
+        _mm256_cmpgt_epi32(lane, _mm256_set1_epi32(from)));
+  }
+  while (b + 1 < blocks && block_starts[b + 1] <= at + 8) ++b;
+  *block = b;
+  return values;
+}
+
+// Coordinates [begin, stop) of a reconstruction, eight floats a store:
+// the vector loop runs across block boundaries (a store that straddles
+// one takes each lane's scale), so that with streaming stores every
+// 64-byte line of `out` inside the range is written by consecutive stores
+// of 32 aligned bytes. Only the range's first and last floats, up to the
+// first 32-byte boundary and after the last, are written four or one at
+// a time. *block: as ForEachBlockIn leaves it.
 template <bool kStream>
-__attribute__((target("avx2,bmi,bmi2,popcnt"))) void FillBlockAvx2(
-    const uint64_t* signs, uint64_t begin, uint64_t end, float scale,
-    float* out) {
-  const auto bits = std::bit_cast<uint32_t>(scale);
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) void FillRangeAvx2(
+    const uint64_t* signs, uint64_t begin, uint64_t stop,
+    absl::Span<const uint64_t> block_starts, absl::Span<const float> scales,
+    size_t* block, float* out) {
   const auto write_four = [out](uint64_t i, __m128 four) {
     if constexpr (kStream) {
       _mm_stream_ps(out + i, four);
@@ -173,20 +262,45 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void FillBlockAvx2(
     }
   };
   const auto write_one = [out](uint64_t i, float value) { out[i] = value; };
-  const uint64_t start = std::min(end, EightStart(out, begin, kStream));
-  FillSignedScale(signs, begin, start, bits, write_four, write_one);
-  const __m256i value = _mm256_set1_epi32(static_cast<int>(bits));
-  uint64_t i = start;
-  for (; i + 8 <= end; i += 8) {
-    const __m256 eight = SignedScaleEight(signs, i, value);
-    if constexpr (kStream) {
-      _mm256_stream_ps(out + i, eight);
-    } else {
-      _mm256_storeu_ps(out + i, eight);
-    }
+  const uint64_t grid = std::min(stop, EightStart(out, begin, kStream));
+  ForEachSignedScaleIn(signs, begin, grid, block_starts, scales, block, 1.0f,
+                       write_four, write_one);
+  // Method sign (no blocks): scale 1 throughout.
+  const bool blocked = !scales.empty();
+  size_t b = *block;
+  uint64_t block_end = ~uint64_t{0};
+  float scale = 1.0f;
+  if (blocked) {
+    while (b + 1 < scales.size() && block_starts[b + 1] <= grid) ++b;
+    block_end = block_starts[b + 1];
+    scale = scales[b];
   }
-  _mm256_zeroupper();  // before SSE code: see ByteSignMasks
-  FillSignedScale(signs, i, end, bits, write_four, write_one);
+  __m256i value = _mm256_set1_epi32(std::bit_cast<int32_t>(scale));
+  const uint64_t i = ForEachEightSigns(
+      signs, grid, stop,
+      [&](uint64_t at, __m256i masks)
+          __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) {
+            __m256i values = value;
+            if (at + 8 > block_end) [[unlikely]] {
+              values = StraddlingScales(at, block_starts, scales, &b);
+              // The last block ends at the last coordinate: past it, any
+              // end will do.
+              block_end =
+                  b + 1 < scales.size() ? block_starts[b + 1] : ~uint64_t{0};
+              value = _mm256_set1_epi32(std::bit_cast<int32_t>(scales[b]));
+            }
+            const __m256 eight =
+                _mm256_castsi256_ps(_mm256_xor_si256(values, masks));
+            if constexpr (kStream) {
+              _mm256_stream_ps(out + at, eight);
+            } else {
+              _mm256_storeu_ps(out + at, eight);
+            }
+          });
+  _mm256_zeroupper();  // before SSE code: see SignWindow
+  if (blocked) *block = b;
+  ForEachSignedScaleIn(signs, i, stop, block_starts, scales, block, 1.0f,
+                       write_four, write_one);
 }
 
 #endif
@@ -215,14 +329,22 @@ void PiecewiseReconstruction::Write(const uint64_t* signs, uint64_t first,
   // (or 8): aligned when `out` is.
 #if defined(__x86_64__)
   if (CpuHasAvx2Bmi2()) {
-    ForEachBlockIn(first, end, block_starts_, scales_, &block_,
-                   [&](uint64_t begin, uint64_t stop, float scale) {
-                     if (stream_) {
-                       FillBlockAvx2<true>(signs, begin, stop, scale, out);
-                     } else {
-                       FillBlockAvx2<false>(signs, begin, stop, scale, out);
-                     }
-                   });
+    // Up to the last 64-byte line of `out` that the range completes; the
+    // rest waits for the next range (or the last, which ends at count_),
+    // so that no line is written in two parts with the caller's work in
+    // between. (Streaming stores of 16 bytes at each end of every block,
+    // their lines completed by the next block's, took codec_bench's
+    // Decode/4 from 9.3 to 18 ms once the loop between them was fast.)
+    const uint64_t stop =
+        end == count_ ? end : std::max(written_, LineStart(out, end));
+    if (stream_) {
+      FillRangeAvx2<true>(signs, written_, stop, block_starts_, scales_,
+                          &block_, out);
+    } else {
+      FillRangeAvx2<false>(signs, written_, stop, block_starts_, scales_,
+                           &block_, out);
+    }
+    written_ = stop;
     return;
   }
 #endif
@@ -293,6 +415,28 @@ void SubtractSignedScaleFrom(const float* p, const uint64_t* signs,
 }
 
 #if defined(__x86_64__)
+// out[i] = p[i] - the signed scale (`value` its bits) from `start`, eight
+// coordinates at a time while they fit before `count`; returns where it
+// stopped.
+template <bool kStream>
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline uint64_t
+SubtractEights(const float* p, const uint64_t* signs, uint64_t start,
+               uint64_t count, __m256i value, float* out) {
+  return ForEachEightSigns(
+      signs, start, count,
+      [&](uint64_t at, __m256i masks)
+          __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) {
+            const __m256 e = _mm256_sub_ps(
+                _mm256_loadu_ps(p + at),
+                _mm256_castsi256_ps(_mm256_xor_si256(value, masks)));
+            if constexpr (kStream) {
+              _mm256_stream_ps(out + at, e);
+            } else {
+              _mm256_storeu_ps(out + at, e);
+            }
+          });
+}
+
 // SubtractSignedScale eight coordinates at a time; with streaming stores
 // one step of four first where `out` is 16- but not 32-byte aligned.
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SubtractSignedScaleAvx2(
@@ -301,17 +445,10 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SubtractSignedScaleAvx2(
   const uint64_t start = std::min(count, EightStart(out, 0, stream));
   SubtractSignedScaleFrom(p, signs, 0, start, bits, out, stream);
   const __m256i value = _mm256_set1_epi32(static_cast<int>(bits));
-  uint64_t i = start;
-  for (; i + 8 <= count; i += 8) {
-    const __m256 e = _mm256_sub_ps(_mm256_loadu_ps(p + i),
-                                   SignedScaleEight(signs, i, value));
-    if (stream) {
-      _mm256_stream_ps(out + i, e);
-    } else {
-      _mm256_storeu_ps(out + i, e);
-    }
-  }
-  _mm256_zeroupper();  // before SSE code: see ByteSignMasks
+  const uint64_t i =
+      stream ? SubtractEights<true>(p, signs, start, count, value, out)
+             : SubtractEights<false>(p, signs, start, count, value, out);
+  _mm256_zeroupper();  // before SSE code: see SignWindow
   SubtractSignedScaleFrom(p, signs, i, count, bits, out, stream);
 }
 #endif

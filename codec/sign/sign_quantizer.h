@@ -51,7 +51,11 @@ class PiecewiseReconstruction {
   PiecewiseReconstruction& operator=(const PiecewiseReconstruction&) = delete;
 
   // Coordinates [first, min(end, count)) from their sign bits (bit i of
-  // signs[i / 64]); `first` at or past the end of the range before.
+  // signs[i / 64]); `first` the end of the range before (0 for the
+  // first). The AVX2 path may leave the range's last floats, those short
+  // of a whole 64-byte line of `out`, to the next call (reading their
+  // signs then from the same `signs`), and writes everything by the call
+  // whose range ends at `count`.
   void Write(const uint64_t* signs, uint64_t first, uint64_t end);
 
  private:
@@ -61,6 +65,7 @@ class PiecewiseReconstruction {
   float* out_;
   bool stream_;
   size_t block_ = 0;  // the block that holds the next range's start
+  uint64_t written_ = 0;  // the AVX2 path: coordinates written so far
 };
 
 // sum[i] += weight * Delta_i, with Delta_i as ReconstructSigns gives it
