@@ -525,14 +525,15 @@ struct SplitCursor {
 // most 32 KiB and stay in L1.
 constexpr size_t kMaskBlockBytes = 32 * 1024;
 
-// The grouped merge's blocks are smaller: 16 words, whose output a decoder
-// writes (MergedWords) as 4 KiB of floats with streaming stores. Stores in
+// The grouped merge's blocks are smaller: 32 words, whose output a decoder
+// writes (MergedWords) as 8 KiB of floats with streaming stores. Stores in
 // bursts that small drain to memory while the next block is merged; after
 // a block of 512 words (128 KiB of floats) the core sat waiting on them.
-// Decode/4 on codec_bench went from 9.48 to 9.14 ms (best of 7 alternating
-// runs; 24 words 9.14, 32 words 9.35, 8 words 9.7, 4 words 11.6: below 16
-// the merge's cost per block outweighs the overlap).
-constexpr size_t kGroupedBlockWords = 16;
+// Decode/4 on codec_bench, best of 7 alternating runs: 512 words 9.48 ms,
+// 16 words 9.14 (24 words 9.14, 8 words 9.7, 4 words 11.6: the merge's
+// cost per block outweighs the overlap); with the reconstruction's faster
+// fill since, 16 words 9.30, 32 words 9.01 (48 9.12, 64 9.17, 128 9.31).
+constexpr size_t kGroupedBlockWords = 32;
 
 // The masks of every context in groups [first, first + size), group after
 // group, kContexts masks each.
