@@ -108,8 +108,12 @@ ContextModel ChooseContextModel(uint64_t bit_count, uint64_t one_count) {
   // follows. Models within a whisker of the smallest differ by far less than
   // they differ in symbols (a run cap of 16 or 255 at p = 0.001 is 0.2% in
   // size but 14x in symbols), so the fewest symbols wins among candidates
-  // within kSizeTolerance of the smallest.
-  constexpr double kSizeTolerance = 1.003;
+  // within kSizeTolerance of the smallest. At 1% rather than 0.3% it takes
+  // bytes over short runs in the contexts of dense flips: on codec_bench's
+  // Decode/4 8.88 -> 8.64 ms and 0.402 -> 0.392 bits per coordinate (the
+  // estimates assume independent bits; those flips pack better as bytes),
+  // on the real gradient dumps (digits_mlp_f32, fast coder) 0.1% more bits.
+  constexpr double kSizeTolerance = 1.01;
   struct Candidate {
     ContextModel model;
     double bits;
