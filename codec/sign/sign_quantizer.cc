@@ -14,6 +14,7 @@
 #endif
 
 #include "codec/entropy/cpu_features.h"
+#include "codec/entropy/spread_bits_avx2.h"
 
 namespace gradcodec::internal {
 namespace {
@@ -122,48 +123,23 @@ void ForEachSignedScaleIn(const uint64_t* signs, uint64_t first, uint64_t end,
 }
 
 #if defined(__x86_64__)
-// The sign bits of up to 64 coordinates from `at`, as float sign masks
-// eight coordinates at a time. Each 32-bit half of the window sits in
-// every lane of a vector once, and step k shifts it so that bit 8 k + j
-// lands on bit 31 of lane j (the bits above shift out, those below are
-// masked off): a shift, an AND and the caller's XOR per eight floats,
-// where extracting each step's byte from the words took some 20
-// instructions.
+// The sign bits of up to 64 coordinates from `at` (SpreadLanes), of which
+// those from `end` on (the caller's last coordinate) are not read.
 //
 // The AVX2 loops here end in _mm256_zeroupper() before the portable code
 // does their ends: GCC 12 emits no vzeroupper of its own in these
 // functions, and SSE code run with the upper halves dirty took the decode
 // from 16 to 25 ms.
-struct SignWindow {
-  __m256i halves[2];
-
-  // Bits [at, at + 64) of `signs`, of which those from `end` on (the
-  // caller's last coordinate) are not read.
-  __attribute__((target("avx2,bmi,bmi2,popcnt"),
-                 always_inline)) static inline SignWindow
-  At(const uint64_t* signs, uint64_t at, uint64_t end) {
-    const uint64_t shift = at & 63;
-    uint64_t bits = signs[at >> 6] >> shift;
-    if (shift != 0 && (at | 63) + 1 < end) {
-      bits |= signs[(at >> 6) + 1] << (64 - shift);
-    }
-    return {{_mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(bits))),
-             _mm256_set1_epi32(
-                 static_cast<int>(static_cast<uint32_t>(bits >> 32)))}};
+__attribute__((target("avx2,bmi,bmi2,popcnt"),
+               always_inline)) inline SpreadLanes
+SignWindow(const uint64_t* signs, uint64_t at, uint64_t end) {
+  const uint64_t shift = at & 63;
+  uint64_t bits = signs[at >> 6] >> shift;
+  if (shift != 0 && (at | 63) + 1 < end) {
+    bits |= signs[(at >> 6) + 1] << (64 - shift);
   }
-
-  // The float sign masks of coordinates at + 8 k .. at + 8 k + 7.
-  template <int kStep>
-  __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline __m256i
-  Masks() const {
-    constexpr int kLow = 8 * (kStep % 4);
-    const __m256i to_top =
-        _mm256_setr_epi32(31 - kLow, 30 - kLow, 29 - kLow, 28 - kLow, 27 - kLow,
-                          26 - kLow, 25 - kLow, 24 - kLow);
-    return _mm256_and_si256(_mm256_sllv_epi32(halves[kStep / 4], to_top),
-                            _mm256_set1_epi32(static_cast<int>(0x80000000u)));
-  }
-};
+  return SpreadLanes::Of(bits);
+}
 
 // Calls eight(i, masks) for the coordinates i, i + 8, ... from `begin`
 // while eight of them fit before `end` (masks: their sign masks), and
@@ -174,27 +150,26 @@ ForEachEightSigns(const uint64_t* signs, uint64_t begin, uint64_t end,
                   Eight eight) {
   uint64_t i = begin;
   for (; i + 64 <= end; i += 64) {
-    const SignWindow window = SignWindow::At(signs, i, end);
-    eight(i, window.Masks<0>());
-    eight(i + 8, window.Masks<1>());
-    eight(i + 16, window.Masks<2>());
-    eight(i + 24, window.Masks<3>());
-    eight(i + 32, window.Masks<4>());
-    eight(i + 40, window.Masks<5>());
-    eight(i + 48, window.Masks<6>());
-    eight(i + 56, window.Masks<7>());
+    const SpreadLanes window = SignWindow(signs, i, end);
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; ++k) eight(i + 8 * k, window.SignMasks(k));
   }
   if (i + 8 > end) return i;
-  const SignWindow window = SignWindow::At(signs, i, end);
-  const uint64_t steps = (end - i) / 8;  // 1..7
-  eight(i, window.Masks<0>());
-  if (steps > 1) eight(i + 8, window.Masks<1>());
-  if (steps > 2) eight(i + 16, window.Masks<2>());
-  if (steps > 3) eight(i + 24, window.Masks<3>());
-  if (steps > 4) eight(i + 32, window.Masks<4>());
-  if (steps > 5) eight(i + 40, window.Masks<5>());
-  if (steps > 6) eight(i + 48, window.Masks<6>());
+  const SpreadLanes window = SignWindow(signs, i, end);
+  const auto steps = static_cast<int>((end - i) / 8);  // 1..7
+  for (int k = 0; k < steps; ++k) eight(i + 8 * k, window.SignMasks(k));
   return i + 8 * steps;
+}
+
+// Eight floats to `at`: streaming (`at` 32-byte aligned) or not.
+template <bool kStream>
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline void
+StoreEight(float* at, __m256 eight) {
+  if constexpr (kStream) {
+    _mm256_stream_ps(at, eight);
+  } else {
+    _mm256_storeu_ps(at, eight);
+  }
 }
 
 // The first coordinate at or before `end` whose float in `out` starts a
@@ -289,13 +264,8 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void FillRangeAvx2(
                   b + 1 < scales.size() ? block_starts[b + 1] : ~uint64_t{0};
               value = _mm256_set1_epi32(std::bit_cast<int32_t>(scales[b]));
             }
-            const __m256 eight =
-                _mm256_castsi256_ps(_mm256_xor_si256(values, masks));
-            if constexpr (kStream) {
-              _mm256_stream_ps(out + at, eight);
-            } else {
-              _mm256_storeu_ps(out + at, eight);
-            }
+            StoreEight<kStream>(
+                out + at, _mm256_castsi256_ps(_mm256_xor_si256(values, masks)));
           });
   _mm256_zeroupper();  // before SSE code: see SignWindow
   if (blocked) *block = b;
@@ -424,17 +394,13 @@ SubtractEights(const float* p, const uint64_t* signs, uint64_t start,
                uint64_t count, __m256i value, float* out) {
   return ForEachEightSigns(
       signs, start, count,
-      [&](uint64_t at, __m256i masks)
-          __attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) {
-            const __m256 e = _mm256_sub_ps(
-                _mm256_loadu_ps(p + at),
-                _mm256_castsi256_ps(_mm256_xor_si256(value, masks)));
-            if constexpr (kStream) {
-              _mm256_stream_ps(out + at, e);
-            } else {
-              _mm256_storeu_ps(out + at, e);
-            }
-          });
+      [&](uint64_t at, __m256i masks) __attribute__((
+          target("avx2,bmi,bmi2,popcnt"), always_inline)) {
+        StoreEight<kStream>(
+            out + at,
+            _mm256_sub_ps(_mm256_loadu_ps(p + at),
+                          _mm256_castsi256_ps(_mm256_xor_si256(value, masks))));
+      });
 }
 
 // SubtractSignedScale eight coordinates at a time; with streaming stores

@@ -10,6 +10,7 @@
 
 #include "codec/entropy/byte_lookup_avx2.h"
 #include "codec/entropy/cpu_features.h"
+#include "codec/entropy/spread_bits_avx2.h"
 
 namespace gradcodec::internal {
 
@@ -105,12 +106,6 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void AgainstMasksAvx2(
   const __m256 vscale = _mm256_set1_ps(scale);
   const __m256 byte_cap = _mm256_set1_ps(127.0f);
   const __m256i unpack_order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-  // Bit 8 k + j of a 32-bit half of a word to bit 31 of lane j, for k
-  // from 0 to 3 (see the sum below).
-  const __m256i to_top[4] = {_mm256_setr_epi32(31, 30, 29, 28, 27, 26, 25, 24),
-                             _mm256_setr_epi32(23, 22, 21, 20, 19, 18, 17, 16),
-                             _mm256_setr_epi32(15, 14, 13, 12, 11, 10, 9, 8),
-                             _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0)};
   const __m256 zero = _mm256_setzero_ps();
   __m256 sum = _mm256_loadu_ps(lanes);
   const uint64_t full = count / 64;
@@ -158,17 +153,12 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void AgainstMasksAvx2(
     against[w] = word;
     // The overridden magnitudes into the lanes, eight coordinates a step
     // in order, each lane's |p| kept where its coordinate's bit is set
-    // (else +0, as an AND mask gave: the same sums). Each 32-bit half of
-    // the word in every lane once, shifted so that bit 8 k + j of the word
-    // lands on bit 31 of lane j in step k, where blendv reads it (the bits
-    // above shift out): two broadcasts a word, not eight.
-    const __m256i halves[2] = {
-        _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(word))),
-        _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(word >> 32)))};
+    // (else +0, as an AND mask gave: the same sums): step k's bits on bit
+    // 31 of the lanes, where blendv reads them (SpreadLanes).
+    const SpreadLanes spread = SpreadLanes::Of(word);
 #pragma GCC unroll 8
     for (int k = 0; k < 8; ++k) {
-      const __m256 taken =
-          _mm256_castsi256_ps(_mm256_sllv_epi32(halves[k / 4], to_top[k % 4]));
+      const __m256 taken = _mm256_castsi256_ps(spread.Tops(k));
       sum = _mm256_add_ps(
           sum, _mm256_blendv_ps(
                    zero, _mm256_and_ps(_mm256_loadu_ps(pw + 8 * k), abs_mask),
