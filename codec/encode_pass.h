@@ -3,7 +3,10 @@
 // stays in L1, and read there for everything that needs it (its signs, its
 // L1 norm, the rate-distortion choice, its scale, the new error memory).
 // One pass over the input and the error memory instead of one per step:
-// at 16M coordinates the steps were each a trip through memory.
+// at 16M coordinates the steps were each a trip through memory. On AVX2,
+// a signxor delta block of whole 64-coordinate words whose rule factor is
+// known before its p (from the block's previous scale) has the rule
+// applied in the loop that forms p.
 //
 // Blocks larger than a run (kRunCoordinates) are done in three passes over
 // their runs, p formed again each time from the same inputs (so the same

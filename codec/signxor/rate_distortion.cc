@@ -10,7 +10,7 @@
 
 #include "codec/entropy/byte_lookup_avx2.h"
 #include "codec/entropy/cpu_features.h"
-#include "codec/entropy/spread_bits_avx2.h"
+#include "codec/signxor/rule_compare_avx2.h"
 
 namespace gradcodec::internal {
 
@@ -100,13 +100,9 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void AgainstMasksAvx2(
   const ByteTable64 tables = LoadByteTable64(levels);
   const __m256i rate_context_mask =
       _mm256_set1_epi8(static_cast<char>(kRateContextMask));
-  const __m256i magnitude_bits = _mm256_set1_epi8(0x7F);
   const __m256 abs_mask =
       _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
   const __m256 vscale = _mm256_set1_ps(scale);
-  const __m256 byte_cap = _mm256_set1_ps(127.0f);
-  const __m256i unpack_order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-  const __m256 zero = _mm256_setzero_ps();
   __m256 sum = _mm256_loadu_ps(lanes);
   const uint64_t full = count / 64;
   for (uint64_t w = 0; w < full; ++w) {
@@ -123,47 +119,18 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void AgainstMasksAvx2(
       favour_flip |= static_cast<uint64_t>(static_cast<uint32_t>(
                          _mm256_movemask_epi8(level)))
                      << (32 * half);
-      // |p_i| * scale < limit, limit an integer, is floor(|p_i| * scale) <
-      // limit: the products truncated to bytes (at most 127, above every
-      // limit) and compared 32 at a time with the limits as they come out
-      // of the lookup, rather than each limit widened to a float. A NaN
-      // product (0 times an infinite scale) caps to 127 too, because minps
-      // returns its second operand when either is NaN: swapped, the NaN
-      // would truncate to INT_MIN and count as below every limit.
-      __m256i floors[4];
+      __m256 magnitudes[4];
 #pragma GCC unroll 4
       for (int k = 0; k < 4; ++k) {
-        const __m256 scaled = _mm256_mul_ps(
-            _mm256_and_ps(_mm256_loadu_ps(pw + 32 * half + 8 * k), abs_mask),
-            vscale);
-        floors[k] = _mm256_cvttps_epi32(_mm256_min_ps(scaled, byte_cap));
+        magnitudes[k] =
+            _mm256_and_ps(_mm256_loadu_ps(pw + 32 * half + 8 * k), abs_mask);
       }
-      // The packs interleave the 128-bit lanes: four coordinates of each
-      // vector in turn, which the permutation puts back in order.
-      const __m256i bytes = _mm256_permutevar8x32_epi32(
-          _mm256_packs_epi16(_mm256_packs_epi32(floors[0], floors[1]),
-                             _mm256_packs_epi32(floors[2], floors[3])),
-          unpack_order);
-      below |= static_cast<uint64_t>(
-                   static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpgt_epi8(
-                       _mm256_and_si256(level, magnitude_bits), bytes))))
+      below |= static_cast<uint64_t>(BelowLevels32(magnitudes, vscale, level))
                << (32 * half);
     }
     const uint64_t word = below & (raw[w] ^ reference[w] ^ favour_flip);
     against[w] = word;
-    // The overridden magnitudes into the lanes, eight coordinates a step
-    // in order, each lane's |p| kept where its coordinate's bit is set
-    // (else +0, as an AND mask gave: the same sums): step k's bits on bit
-    // 31 of the lanes, where blendv reads them (SpreadLanes).
-    const SpreadLanes spread = SpreadLanes::Of(word);
-#pragma GCC unroll 8
-    for (int k = 0; k < 8; ++k) {
-      const __m256 taken = _mm256_castsi256_ps(spread.Tops(k));
-      sum = _mm256_add_ps(
-          sum, _mm256_blendv_ps(
-                   zero, _mm256_and_ps(_mm256_loadu_ps(pw + 8 * k), abs_mask),
-                   taken));
-    }
+    sum = AddSelectedMagnitudes(sum, word, pw);
   }
   _mm256_storeu_ps(lanes, sum);
   if (full * 64 < count) {
@@ -183,11 +150,11 @@ uint64_t RateDistortionRule::Choose(const float* p, uint64_t count,
                                     uint64_t* chosen,
                                     float* against_lanes) const {
   const uint64_t words = (count + 63) / 64;
-  if (!(lambda_ > 0 && factor > 0)) {
+  if (!Applies(factor)) {
     std::copy(raw, raw + words, chosen);
     return 0;
   }
-  const float scale = static_cast<float>(kRuleLevelsPerBit) / factor;
+  const float scale = LevelScale(factor);
   uint64_t* const against = chosen;
 #if defined(__x86_64__)
   if (CpuHasAvx2Bmi2()) {

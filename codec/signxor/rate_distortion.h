@@ -128,6 +128,18 @@ class RateDistortionRule {
   uint8_t level(uint32_t context) const {
     return levels_[context & kRateContextMask];
   }
+  // level() of contexts 0..63, for the encode pass's loop that applies the
+  // rule as it forms p (encode_pass.cc).
+  const uint8_t* levels() const { return levels_.data(); }
+
+  // Whether the rule may override signs in a block of this factor (lambda
+  // and factor > 0); it sends the raw signs of the others.
+  bool Applies(float factor) const { return lambda_ > 0 && factor > 0; }
+  // What |p_i| is multiplied by before the comparison with the levels in
+  // a block of this factor.
+  static float LevelScale(float factor) {
+    return static_cast<float>(kRuleLevelsPerBit) / factor;
+  }
 
   // For `count` coordinates of one block: `p` their values, `contexts`
   // their flip contexts, `raw` and `reference` their sign bits (bit k of

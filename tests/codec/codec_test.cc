@@ -197,46 +197,70 @@ TEST(CodecTest, SameInputAndStateGiveTheSameBytes) {
 // Every vector path writes and reads exactly what its portable twin does:
 // each method with both sign coders, on a layout whose large block spans
 // several of the pass's runs and whose flips fill several blocks of the
-// split, encoded and decoded once with the vector paths and once with the
-// portable ones forced.
+// split, with blocks of whole words that start off a word boundary (where
+// the pass forms p and applies the rule in one loop), encoded and decoded
+// once with the vector paths and once with the portable ones forced. The
+// sign methods also with momentum, and without error feedback.
 TEST(CodecTest, PortablePathsWriteAndReadTheSameBytes) {
   Layout layout;
   layout.tensors = {
       {"big", {70000}, DType::kFloat32, 9000},
       {"small", {37, 29}, DType::kFloat32, 64},
+      {"wide", {3, 1000}, DType::kFloat32, 256},
   };
   const uint64_t n = layout.coordinate_count();
-  const auto steps = CorrelatedSteps(n, 5, 50);
+  auto steps = CorrelatedSteps(n, 8, 50);
+  // Half of "wide" alternates in sign from step to step, so that some flip
+  // contexts come to favour a flip (the rule then overrides non-flips).
+  for (size_t t = 1; t < steps.size(); t += 2) {
+    for (uint64_t i = n - 3000; i < n; i += 2) steps[t][i] = -steps[t][i];
+  }
+  struct Inputs {
+    float momentum;
+    bool error_feedback;
+  };
   for (uint8_t id = 1; id <= 11; ++id) {
     const auto method = static_cast<Method>(id);
-    for (SignCoder coder : {SignCoder::kAdaptive, SignCoder::kFast}) {
-      EncoderOptions options;
-      options.layout = layout;
-      options.method = method;
-      options.sign_coder = coder;
-      options.shifted.shift = Shift::kNone;  // valid with every compressor
-      auto vector_encoder = MakeEncoder(options);
-      auto portable_encoder = MakeEncoder(options);
-      auto vector_decoder = MakeDecoder();
-      auto portable_decoder = MakeDecoder();
-      for (size_t t = 0; t < steps.size(); ++t) {
-        Packet expected, actual;
-        std::vector<float> expected_out(n), actual_out(n);
-        ASSERT_TRUE(vector_encoder->Encode(steps[t], &expected).ok());
-        ASSERT_TRUE(
-            vector_decoder->Decode(expected, absl::MakeSpan(expected_out)).ok());
-        {
-          internal::ScopedPortablePathsForTesting portable;
-          ASSERT_FALSE(internal::CpuHasAvx2Bmi2());
-          ASSERT_TRUE(portable_encoder->Encode(steps[t], &actual).ok());
+    const bool shifted = id > 4;
+    for (const Inputs inputs : {Inputs{0, true}, Inputs{0.5f, true},
+                                Inputs{0.5f, false}, Inputs{0, false}}) {
+      if (shifted && (inputs.momentum > 0 || !inputs.error_feedback)) continue;
+      for (SignCoder coder : {SignCoder::kAdaptive, SignCoder::kFast}) {
+        SCOPED_TRACE(::testing::Message()
+                     << "momentum " << inputs.momentum << " error feedback "
+                     << inputs.error_feedback);
+        EncoderOptions options;
+        options.layout = layout;
+        options.method = method;
+        options.sign_coder = coder;
+        options.momentum = inputs.momentum;
+        options.error_feedback = inputs.error_feedback;
+        options.shifted.shift = Shift::kNone;  // valid with every compressor
+        auto vector_encoder = MakeEncoder(options);
+        auto portable_encoder = MakeEncoder(options);
+        auto vector_decoder = MakeDecoder();
+        auto portable_decoder = MakeDecoder();
+        for (size_t t = 0; t < steps.size(); ++t) {
+          Packet expected, actual;
+          std::vector<float> expected_out(n), actual_out(n);
+          ASSERT_TRUE(vector_encoder->Encode(steps[t], &expected).ok());
           ASSERT_TRUE(
-              portable_decoder->Decode(actual, absl::MakeSpan(actual_out)).ok());
+              vector_decoder->Decode(expected, absl::MakeSpan(expected_out))
+                  .ok());
+          {
+            internal::ScopedPortablePathsForTesting portable;
+            ASSERT_FALSE(internal::CpuHasAvx2Bmi2());
+            ASSERT_TRUE(portable_encoder->Encode(steps[t], &actual).ok());
+            ASSERT_TRUE(
+                portable_decoder->Decode(actual, absl::MakeSpan(actual_out))
+                    .ok());
+          }
+          ASSERT_EQ(actual, expected)
+              << MethodName(method) << " coder " << static_cast<int>(coder)
+              << " step " << t;
+          ASSERT_TRUE(BitIdentical(actual_out, expected_out))
+              << MethodName(method) << " step " << t;
         }
-        ASSERT_EQ(actual, expected)
-            << MethodName(method) << " coder " << static_cast<int>(coder)
-            << " step " << t;
-        ASSERT_TRUE(BitIdentical(actual_out, expected_out))
-            << MethodName(method) << " step " << t;
       }
     }
   }
