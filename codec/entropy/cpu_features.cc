@@ -6,6 +6,7 @@ namespace gradcodec::internal {
 namespace {
 
 std::atomic<bool> portable_for_testing{false};
+std::atomic<bool> avx2_for_testing{false};
 
 }  // namespace
 
@@ -21,12 +22,34 @@ bool CpuHasAvx2Bmi2() {
 #endif
 }
 
+bool CpuHasAvx512Vbmi() {
+#if defined(__x86_64__)
+  static const bool has = __builtin_cpu_supports("avx512f") &&
+                          __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512dq") &&
+                          __builtin_cpu_supports("avx512vl") &&
+                          __builtin_cpu_supports("avx512vbmi");
+  return has && CpuHasAvx2Bmi2() &&
+         !avx2_for_testing.load(std::memory_order_relaxed);
+#else
+  return false;
+#endif
+}
+
 ScopedPortablePathsForTesting::ScopedPortablePathsForTesting() {
   portable_for_testing.store(true, std::memory_order_relaxed);
 }
 
 ScopedPortablePathsForTesting::~ScopedPortablePathsForTesting() {
   portable_for_testing.store(false, std::memory_order_relaxed);
+}
+
+ScopedAvx2PathsForTesting::ScopedAvx2PathsForTesting() {
+  avx2_for_testing.store(true, std::memory_order_relaxed);
+}
+
+ScopedAvx2PathsForTesting::~ScopedAvx2PathsForTesting() {
+  avx2_for_testing.store(false, std::memory_order_relaxed);
 }
 
 }  // namespace gradcodec::internal

@@ -12,9 +12,15 @@ namespace gradcodec::internal {
 // functions use). Cached after the first call. Always false off x86-64.
 bool CpuHasAvx2Bmi2();
 
-// For tests: while one lives, CpuHasAvx2Bmi2() says false, so that the
-// portable paths run (and can be compared with the vector ones) on
-// machines with AVX2 too. Not for concurrent use.
+// AVX-512 F, BW, DQ, VL and VBMI as well (what the `target("avx2,bmi,bmi2,
+// popcnt,avx512f,avx512bw,avx512dq,avx512vl,avx512vbmi")` functions use):
+// the few loops that have an AVX-512 path take it where this holds, their
+// AVX2 one elsewhere. Cached after the first call. Always false off x86-64.
+bool CpuHasAvx512Vbmi();
+
+// For tests: while one lives, CpuHasAvx2Bmi2() and CpuHasAvx512Vbmi() say
+// false, so that the portable paths run (and can be compared with the
+// vector ones) on machines with AVX2 too. Not for concurrent use.
 class ScopedPortablePathsForTesting {
  public:
   ScopedPortablePathsForTesting();
@@ -22,6 +28,17 @@ class ScopedPortablePathsForTesting {
   ScopedPortablePathsForTesting(const ScopedPortablePathsForTesting&) = delete;
   ScopedPortablePathsForTesting& operator=(
       const ScopedPortablePathsForTesting&) = delete;
+};
+
+// For tests: while one lives, CpuHasAvx512Vbmi() says false, so that the
+// AVX2 paths run on machines with AVX-512 too. Not for concurrent use.
+class ScopedAvx2PathsForTesting {
+ public:
+  ScopedAvx2PathsForTesting();
+  ~ScopedAvx2PathsForTesting();
+  ScopedAvx2PathsForTesting(const ScopedAvx2PathsForTesting&) = delete;
+  ScopedAvx2PathsForTesting& operator=(const ScopedAvx2PathsForTesting&) =
+      delete;
 };
 
 }  // namespace gradcodec::internal

@@ -199,7 +199,8 @@ TEST(CodecTest, SameInputAndStateGiveTheSameBytes) {
 // several of the pass's runs and whose flips fill several blocks of the
 // split, with blocks of whole words that start off a word boundary (where
 // the pass forms p and applies the rule in one loop), encoded and decoded
-// once with the vector paths and once with the portable ones forced. The
+// once with the vector paths as dispatched, once with the AVX2 paths forced
+// (on a machine with AVX-512 paths) and once with the portable ones. The
 // sign methods also with momentum, and without error feedback.
 TEST(CodecTest, PortablePathsWriteAndReadTheSameBytes) {
   Layout layout;
@@ -237,16 +238,26 @@ TEST(CodecTest, PortablePathsWriteAndReadTheSameBytes) {
         options.error_feedback = inputs.error_feedback;
         options.shifted.shift = Shift::kNone;  // valid with every compressor
         auto vector_encoder = MakeEncoder(options);
+        auto avx2_encoder = MakeEncoder(options);
         auto portable_encoder = MakeEncoder(options);
         auto vector_decoder = MakeDecoder();
+        auto avx2_decoder = MakeDecoder();
         auto portable_decoder = MakeDecoder();
         for (size_t t = 0; t < steps.size(); ++t) {
-          Packet expected, actual;
-          std::vector<float> expected_out(n), actual_out(n);
+          Packet expected, avx2, actual;
+          std::vector<float> expected_out(n), avx2_out(n), actual_out(n);
           ASSERT_TRUE(vector_encoder->Encode(steps[t], &expected).ok());
           ASSERT_TRUE(
               vector_decoder->Decode(expected, absl::MakeSpan(expected_out))
                   .ok());
+          {
+            // The AVX2 paths where the machine has AVX-512 paths too.
+            internal::ScopedAvx2PathsForTesting avx2_paths;
+            ASSERT_FALSE(internal::CpuHasAvx512Vbmi());
+            ASSERT_TRUE(avx2_encoder->Encode(steps[t], &avx2).ok());
+            ASSERT_TRUE(
+                avx2_decoder->Decode(avx2, absl::MakeSpan(avx2_out)).ok());
+          }
           {
             internal::ScopedPortablePathsForTesting portable;
             ASSERT_FALSE(internal::CpuHasAvx2Bmi2());
@@ -258,8 +269,13 @@ TEST(CodecTest, PortablePathsWriteAndReadTheSameBytes) {
           ASSERT_EQ(actual, expected)
               << MethodName(method) << " coder " << static_cast<int>(coder)
               << " step " << t;
+          ASSERT_EQ(avx2, expected)
+              << MethodName(method) << " coder " << static_cast<int>(coder)
+              << " step " << t << " (AVX2 paths)";
           ASSERT_TRUE(BitIdentical(actual_out, expected_out))
               << MethodName(method) << " step " << t;
+          ASSERT_TRUE(BitIdentical(avx2_out, expected_out))
+              << MethodName(method) << " step " << t << " (AVX2 paths)";
         }
       }
     }
