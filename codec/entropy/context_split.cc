@@ -1082,17 +1082,16 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) absl::Status MergeLastGroup(
   return absl::OkStatus();
 }
 
-// Merges a block of groups whose contexts are the planes' groups, below
-// 2^kPlanes: the masks of four words at a time from the planes, bit-sliced
-// (PlaneGroupMasks), context after context; the block's last words one at
-// a time. Groups from `groups_visited` on must hold no coordinate.
+// The group masks of words [first + from, first + size) of a block into
+// `masks`, context-major (MergeMaskedBlock's kContextMajor layout), from
+// the planes (PlaneGroupMasks): four words at a time, the last ones one
+// at a time.
 template <int kPlanes>
-__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockOfGroups(
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) void GroupMasksAvx2(
     const ContextPlanes& planes, const PlaneGroupFunctions& functions,
-    uint32_t groups_visited, size_t first, size_t size, MergeCursor* cursors,
-    uint64_t* out, uint32_t* bad_context, uint64_t* masks) {
+    size_t first, size_t from, size_t size, uint64_t* masks) {
   constexpr int kGroups = 1 << kPlanes;
-  size_t g = 0;
+  size_t g = from;
   for (; g + 4 <= size; g += 4) {
     __m256i words[kGroupedPlanes];
 #pragma GCC unroll 6
@@ -1119,9 +1118,69 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockOfGroups(
     PlaneGroupMasks<kPlanes>(words, functions, group_masks);
     for (int c = 0; c < kGroups; ++c) masks[c * size + g] = group_masks[c];
   }
+}
+
+// Merges a block of groups whose contexts are the planes' groups, below
+// 2^kPlanes: the masks of the block's words from the planes, bit-sliced
+// (GroupMasksAvx2), then the takes context after context. Groups from
+// `groups_visited` on must hold no coordinate.
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MergeBlockOfGroups(
+    const ContextPlanes& planes, const PlaneGroupFunctions& functions,
+    uint32_t groups_visited, size_t first, size_t size, MergeCursor* cursors,
+    uint64_t* out, uint32_t* bad_context, uint64_t* masks) {
+  GroupMasksAvx2<kPlanes>(planes, functions, first, 0, size, masks);
   return MergeMaskedBlock<kPlanes, /*kDense=*/true, /*kContextMajor=*/true>(
       first, size, cursors, out, bad_context, masks, groups_visited);
 }
+
+// GCC 12's AVX-512 intrinsics start from _mm512_undefined_*, which
+// -Wmaybe-uninitialized reports (a known false positive).
+#if !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+// MergeBlockOfGroups where the CPU has AVX-512 (CpuHasAvx512Vbmi): the
+// masks of eight words at a time, whose AND-OR chains the compiler makes
+// ternary-logic instructions, with `wide_functions` made for __m512i's
+// slots; the block's last words as there.
+template <int kPlanes>
+__attribute__((
+    target("avx2,bmi,bmi2,popcnt,avx512f,avx512bw,avx512dq,"
+           "avx512vl,avx512vbmi"))) bool
+MergeBlockOfGroupsAvx512(const ContextPlanes& planes,
+                         const PlaneGroupFunctions& functions,
+                         const PlaneGroupFunctions& wide_functions,
+                         uint32_t groups_visited, size_t first, size_t size,
+                         MergeCursor* cursors, uint64_t* out,
+                         uint32_t* bad_context, uint64_t* masks) {
+  constexpr int kGroups = 1 << kPlanes;
+  size_t g = 0;
+  for (; g + 8 <= size; g += 8) {
+    __m512i words[kGroupedPlanes];
+#pragma GCC unroll 6
+    for (uint32_t k = 0; k < kGroupedPlanes; ++k) {
+      words[k] = k < planes.plane_count
+                     ? _mm512_loadu_si512(planes.planes[k] + first + g)
+                     : _mm512_setzero_si512();
+    }
+    __m512i group_masks[kGroups];
+    PlaneGroupMasks<kPlanes>(words, wide_functions, group_masks);
+#pragma GCC unroll 64
+    for (int c = 0; c < kGroups; ++c) {
+      _mm512_storeu_si512(masks + c * size + g, group_masks[c]);
+    }
+  }
+  _mm256_zeroupper();  // GroupMasksAvx2 and the takes are AVX2 and scalar
+  GroupMasksAvx2<kPlanes>(planes, functions, first, g, size, masks);
+  return MergeMaskedBlock<kPlanes, /*kDense=*/true, /*kContextMajor=*/true>(
+      first, size, cursors, out, bad_context, masks, groups_visited);
+}
+
+#if !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 // MergeByContextPlanes on AVX2, by the contexts' planes or, with
 // planes.group_of, by their groups.
@@ -1148,6 +1207,11 @@ MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
   const PlaneGroupFunctions functions =
       grouped ? MakePlaneGroupFunctions(planes.group_of, planes.plane_count)
               : PlaneGroupFunctions{};
+  const bool wide = grouped && CpuHasAvx512Vbmi();
+  const PlaneGroupFunctions wide_functions =
+      wide ? MakePlaneGroupFunctions(planes.group_of, planes.plane_count,
+                                     kWidePairSlotBytes)
+           : PlaneGroupFunctions{};
   // The groups the merge visits: those below the count, each table entry
   // being below it (as a decoder has checked), so that a packet of 7
   // groups makes 7 takes a word, not 8. Otherwise every group the masks
@@ -1168,6 +1232,11 @@ MergeByContextPlanesAvx2(const ContextBitVectors& vectors,
     const int used =
         grouped ? mask_planes : BlockPlaneCount(planes, first, size);
     ok = WithPlaneCount(used, [&](auto k) {
+      if (wide) {
+        return MergeBlockOfGroupsAvx512<k>(planes, functions, wide_functions,
+                                           groups_visited, first, size, s, out,
+                                           &bad, m);
+      }
       return grouped ? MergeBlockOfGroups<k>(planes, functions, groups_visited,
                                              first, size, s, out, &bad, m)
                      : MergeBlockOfPlanes<k>(p, first, size, s, out, &bad, m);

@@ -22,6 +22,7 @@
 #define GRADCODEC_CODEC_ENTROPY_PLANE_GROUP_MASKS_H_
 
 #include <array>
+#include <cassert>
 #include <cstdint>
 
 namespace gradcodec::internal {
@@ -37,10 +38,14 @@ inline constexpr int kMaxGroupBits = 6;
 // table's address as it is: scaled by the 32 bytes of a vector, which no
 // addressing mode does, each of the 48 lookups per four words took a shift
 // more.
+// (A wider vector, __m512i, takes slots of its own size: functions made
+// with kWidePairSlotBytes.)
 inline constexpr uint32_t kPairSlotBytes = 32;
+inline constexpr uint32_t kWidePairSlotBytes = 64;
 
 template <typename V>
-struct alignas(kPairSlotBytes) PairSlot {
+struct alignas(sizeof(V) > kPairSlotBytes ? sizeof(V)
+                                          : kPairSlotBytes) PairSlot {
   V value;
 };
 
@@ -49,20 +54,23 @@ struct alignas(kPairSlotBytes) PairSlot {
 // group of the contexts whose planes 2..5 have the value v.
 struct PlaneGroupFunctions {
   std::array<std::array<uint16_t, 16>, kMaxGroupBits> offset{};
+  // sizeof(PairSlot<V>) of the V the offsets are for.
+  uint32_t slot_bytes = kPairSlotBytes;
 };
 
 // The functions of `group_of` (2^plane_count entries, plane_count at most
 // kGroupedPlanes, each entry below 2^kMaxGroupBits). Contexts of
 // 2^plane_count or more never occur (their planes are absent, read as
 // zero), so their group is immaterial.
-inline PlaneGroupFunctions MakePlaneGroupFunctions(const uint8_t* group_of,
-                                                   uint32_t plane_count) {
+inline PlaneGroupFunctions MakePlaneGroupFunctions(
+    const uint8_t* group_of, uint32_t plane_count,
+    uint32_t slot_bytes = kPairSlotBytes) {
   PlaneGroupFunctions out;
+  out.slot_bytes = slot_bytes;
   for (uint32_t c = 0; c < (1u << plane_count); ++c) {
     for (int b = 0; b < kMaxGroupBits; ++b) {
       if (((group_of[c] >> b) & 1) != 0) {
-        out.offset[b][c >> 2] +=
-            static_cast<uint16_t>(kPairSlotBytes << (c & 3));
+        out.offset[b][c >> 2] += static_cast<uint16_t>(slot_bytes << (c & 3));
       }
     }
   }
@@ -72,8 +80,9 @@ inline PlaneGroupFunctions MakePlaneGroupFunctions(const uint8_t* group_of,
 // masks[g] for every g < 2^kGroupBits: the coordinates (bits of V, a
 // uint64_t word or a vector of them) whose contexts' group is g, the
 // contexts' planes in planes[0 .. kGroupedPlanes) (absent ones zero).
-// V takes &, |, ^, ~ and V{} as zero: a uint64_t, or __m256i where the caller
-// is compiled for AVX2.
+// V takes &, |, ^, ~ and V{} as zero: a uint64_t, or __m256i (__m512i)
+// where the caller is compiled for AVX2 (AVX-512), with `functions` made
+// for sizeof(PairSlot<V>).
 template <int kGroupBits, typename V>
 __attribute__((always_inline)) inline void PlaneGroupMasks(
     const V* planes, const PlaneGroupFunctions& functions, V* masks) {
@@ -82,6 +91,7 @@ __attribute__((always_inline)) inline void PlaneGroupMasks(
     masks[0] = ~V{};
     return;
   } else {
+    assert(functions.slot_bytes == sizeof(PairSlot<V>));
     const V p0 = planes[0];
     const V p1 = planes[1];
     // Every function of planes 0 and 1, by truth table n: bit p0 + 2 p1

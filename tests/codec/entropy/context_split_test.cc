@@ -376,6 +376,19 @@ TEST(ContextSplitTest, GroupsSplitAndMergeLikeTheirContexts) {
                 << label;
             told.ExpectAllTold();
             EXPECT_EQ(merged, c.bits) << label;
+            {
+              // On the AVX2 path where the machine has the AVX-512 one.
+              ScopedAvx2PathsForTesting avx2_paths;
+              std::fill(merged.begin(), merged.end(), ~uint64_t{0});
+              MergedWordsChecker told_avx2(merged.data(), c.bits,
+                                           label + " (AVX2)");
+              ASSERT_TRUE(MergeByContextPlanes(vectors, stored.planes,
+                                               merged.data(), told_avx2)
+                              .ok())
+                  << label;
+              told_avx2.ExpectAllTold();
+              EXPECT_EQ(merged, c.bits) << label << " (AVX2)";
+            }
             // And on the portable path, which maps the planes to bytes.
             ScopedPortablePathsForTesting portable_paths;
             std::vector<uint8_t> mapped_portable(n);

@@ -155,6 +155,56 @@ TEST(PlaneGroupMasksTest, VectorLanesAreTheirWordsMasks) {
     }
   }
 }
+
+#if !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // as context_split.cc
+#endif
+__attribute__((
+    target("avx2,bmi,bmi2,popcnt,avx512f,avx512bw,avx512dq,"
+           "avx512vl,avx512vbmi"))) void
+WideVectorMasks(const std::array<Planes, 8>& words,
+                const PlaneGroupFunctions& functions,
+                uint64_t* masks /* 8 groups x 8 words */) {
+  __m512i planes[kGroupedPlanes];
+  for (int k = 0; k < kGroupedPlanes; ++k) {
+    uint64_t lanes[8];
+    for (int w = 0; w < 8; ++w) lanes[w] = words[w][k];
+    planes[k] = _mm512_loadu_si512(lanes);
+  }
+  __m512i out[8];
+  PlaneGroupMasks<3>(planes, functions, out);
+  for (int g = 0; g < 8; ++g) _mm512_storeu_si512(masks + 8 * g, out[g]);
+}
+#if !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+// On vectors of eight words, as the AVX-512 merge evaluates them with
+// functions for their wider slots, each lane gets its own word's masks.
+TEST(PlaneGroupMasksTest, WideVectorLanesAreTheirWordsMasks) {
+  if (!CpuHasAvx512Vbmi()) GTEST_SKIP() << "no AVX-512 VBMI on this CPU";
+  std::mt19937_64 rng(43);
+  for (int trial = 0; trial < 100; ++trial) {
+    const Case first = MakeCase(kGroupedPlanes, 3, rng);
+    std::array<Planes, 8> words{};
+    for (Planes& word : words) {
+      for (uint64_t& plane : word) plane = rng();
+    }
+    const PlaneGroupFunctions functions = MakePlaneGroupFunctions(
+        first.group_of.data(), kGroupedPlanes, kWidePairSlotBytes);
+    uint64_t masks[64];
+    WideVectorMasks(words, functions, masks);
+    for (int lane = 0; lane < 8; ++lane) {
+      const std::vector<uint64_t> expected =
+          ReferenceMasks(words[lane], first.group_of, 3);
+      for (int g = 0; g < 8; ++g) {
+        EXPECT_EQ(masks[8 * g + lane], expected[g])
+            << "trial " << trial << " lane " << lane << " group " << g;
+      }
+    }
+  }
+}
 #endif
 
 }  // namespace
