@@ -734,18 +734,23 @@ TEST(CodecTest, LargeFastDeltasGroupTheirFlipContexts) {
 
 // An output large enough for streaming stores (internal::
 // UseStreamingStores), which Decode writes while the flips are merged: the
-// decoder's output is still the encoder's Delta bit for bit, on both
-// paths, with blocks that end inside the merge's blocks of words.
+// decoder's output is still the encoder's Delta bit for bit, on every
+// path (as dispatched, AVX2 forced, portable), with blocks that end inside
+// the merge's blocks of words.
 TEST(CodecTest, LargeDeltasDecodeWithStreamingStores) {
   const uint64_t n = internal::kStreamingStoreFloats + 77;
   EncoderOptions options;
   options.layout.tensors = {{"w", {n - 1000}, DType::kFloat32, 1000},
                             {"b", {1000}, DType::kFloat32, 333}};
   const auto steps = CorrelatedSteps(n, 4, 92);
-  for (const bool portable : {false, true}) {
-    SCOPED_TRACE(portable ? "portable" : "as dispatched");
+  for (const int paths : {0, 1, 2}) {
+    SCOPED_TRACE(paths == 2   ? "portable"
+                 : paths == 1 ? "AVX2 forced"
+                              : "as dispatched");
+    std::optional<internal::ScopedAvx2PathsForTesting> avx2_paths;
     std::optional<internal::ScopedPortablePathsForTesting> portable_paths;
-    if (portable) portable_paths.emplace();
+    if (paths == 1) avx2_paths.emplace();
+    if (paths == 2) portable_paths.emplace();
     auto encoder = MakeEncoder(options);
     auto decoder = MakeDecoder();
     std::vector<float> delta(n), out(n);

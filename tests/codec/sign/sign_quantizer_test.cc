@@ -92,19 +92,44 @@ void RandomBlocks(uint64_t count, uint64_t& state,
   }
 }
 
+// The vector paths as dispatched and, where the machine has AVX-512 ones,
+// the AVX2 paths forced, each against the portable one.
 void ExpectReconstructionsAlike(const std::vector<uint64_t>& signs,
                                 uint64_t count,
                                 const std::vector<uint64_t>& starts,
                                 const std::vector<float>& scales, float* vector,
                                 float* portable) {
-  ReconstructSigns(signs.data(), count, starts, scales, vector);
   {
     ScopedPortablePathsForTesting portable_paths;
     ReconstructSigns(signs.data(), count, starts, scales, portable);
   }
-  ASSERT_EQ(Bits(vector, count), Bits(portable, count))
-      << count << " coordinates, " << starts.size() << " starts";
+  for (const bool avx2 : {false, true}) {
+    std::optional<ScopedAvx2PathsForTesting> avx2_paths;
+    if (avx2) avx2_paths.emplace();
+    ReconstructSigns(signs.data(), count, starts, scales, vector);
+    ASSERT_EQ(Bits(vector, count), Bits(portable, count))
+        << count << " coordinates, " << starts.size() << " starts"
+        << (avx2 ? " (AVX2)" : "");
+  }
 }
+
+// The code paths a test runs: as dispatched, the AVX2 ones forced (on a
+// machine with AVX-512 ones), the portable ones forced.
+enum class Paths { kDispatched, kAvx2, kPortable };
+constexpr Paths kEveryPaths[] = {Paths::kDispatched, Paths::kAvx2,
+                                 Paths::kPortable};
+
+class ScopedPaths {
+ public:
+  explicit ScopedPaths(Paths paths) {
+    if (paths == Paths::kAvx2) avx2_.emplace();
+    if (paths == Paths::kPortable) portable_.emplace();
+  }
+
+ private:
+  std::optional<ScopedAvx2PathsForTesting> avx2_;
+  std::optional<ScopedPortablePathsForTesting> portable_;
+};
 
 // Writes `count` coordinates through PiecewiseReconstruction in ranges of
 // word multiples (as a merge tells of its words), 0 to 5 words each, and
@@ -174,9 +199,8 @@ TEST(SignQuantizerTest, ReconstructionsWithStreamingStores) {
                              portable_out.data + 4);
   ExpectReconstructionsAlike(signs, count, {}, {}, vector_out.data + 4,
                              portable_out.data + 4);
-  for (const bool portable : {false, true}) {
-    std::optional<ScopedPortablePathsForTesting> scoped;
-    if (portable) scoped.emplace();
+  for (const Paths paths : kEveryPaths) {
+    const ScopedPaths scoped(paths);
     ExpectPiecesReconstruct(signs, count, starts, scales, vector_out.data + 4,
                             state);
   }
@@ -189,9 +213,8 @@ TEST(SignQuantizerTest, PiecewiseReconstructionWritesEveryBlockInPieces) {
   constexpr uint64_t kMaxCount = 300;
   uint64_t state = 11;
   AlignedFloats out(kMaxCount);
-  for (const bool portable : {false, true}) {
-    std::optional<ScopedPortablePathsForTesting> scoped;
-    if (portable) scoped.emplace();
+  for (const Paths paths : kEveryPaths) {
+    const ScopedPaths scoped(paths);
     for (uint64_t count = 0; count <= kMaxCount; ++count) {
       const std::vector<uint64_t> signs = RandomSigns(count, state);
       std::vector<uint64_t> starts;
