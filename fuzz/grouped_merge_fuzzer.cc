@@ -1,10 +1,12 @@
 // Fuzz target: the merge of a grouped_flips section's group vectors by the
 // flip histories' planes (MergeByContextPlanes with a group table, which a
-// signxor decoder runs on every delta), differentially: the AVX2 merge,
-// which forms the group masks bit-sliced from the planes
-// (codec/entropy/plane_group_masks.h), against the portable one, which
-// maps the planes to bytes. codec_decoder reaches this merge only behind a
-// valid packet, and rarely with other than 3 or 6 mask planes.
+// signxor decoder runs on every delta), differentially: the vector merges,
+// which form the group masks bit-sliced from the planes
+// (codec/entropy/plane_group_masks.h) eight words at a time on AVX-512
+// and four on AVX2 (both run where the machine has AVX-512), against the
+// portable one, which maps the planes to bytes. codec_decoder reaches this
+// merge only behind a valid packet, and rarely with other than 3 or 6 mask
+// planes.
 //
 // Input: u8 plane_count (mod 7), u8 group_count - 1 (mod 64), u16
 // coordinate count, u8 flags, then 2^plane_count table bytes (each mod
@@ -14,8 +16,8 @@
 // coordinates, unless flag bit 0 moves a seeded number of bits between two
 // groups (which both merges must refuse).
 //
-// Aborts when the two merges disagree on success, on the error code or on
-// a bit; when one tells of its words out of order, with a gap, or not all
+// Aborts when the merges disagree on success, on the error code or on a
+// bit; when one tells of its words out of order, with a gap, or not all
 // of them; or when a bit past the count is set.
 #include <algorithm>
 #include <cstddef>
@@ -123,10 +125,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   const Merged dispatched = Merge(vectors, planes);
-  Merged portable;
+  Merged avx2, portable;
+  {
+    internal::ScopedAvx2PathsForTesting avx2_paths;
+    avx2 = Merge(vectors, planes);
+  }
   {
     internal::ScopedPortablePathsForTesting portable_paths;
     portable = Merge(vectors, planes);
+  }
+  // (A failed merge leaves its words unspecified.)
+  if (avx2.status.ok() != dispatched.status.ok() ||
+      GetErrorCode(avx2.status) != GetErrorCode(dispatched.status) ||
+      (avx2.status.ok() && avx2.words != dispatched.words)) {
+    std::abort();
   }
   if (dispatched.status.ok() != portable.status.ok()) std::abort();
   if (!dispatched.status.ok()) {
