@@ -5,6 +5,13 @@ target_compile_options(gradcodec_compile_options INTERFACE
 # The x86-64 baseline lacks POPCNT, which the bit coders use in every word;
 # x86-64-v2 (any x86-64 CPU since 2009) has it. Paths that want AVX2/BMI2
 # choose them at run time instead (see codec/entropy/cpu_features.h).
+# No fused multiply-adds the code does not ask for: the encoder's error
+# memory and the decoder's output are specified bit for bit, and GCC (whose
+# default for C++ is -ffp-contract=fast) fuses a product and a sum into one
+# rounding wherever the target has FMA, as the AVX-512 paths' and a
+# -march=native build's do. (It made signxor's error memory with momentum
+# 0.9 differ from the portable path's on the AVX-512 path.)
+target_compile_options(gradcodec_compile_options INTERFACE -ffp-contract=off)
 set(GRADCODEC_MARCH "x86-64-v2" CACHE STRING
     "-march for x86-64 builds (empty: the compiler's default)")
 if(GRADCODEC_MARCH AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
