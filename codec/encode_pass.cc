@@ -687,8 +687,10 @@ bool RunEncodePass(const EncodePassInput& in, EncodePassOutput& out) {
     const uint64_t size = end - begin;
     const bool one_run = size <= kRunCoordinates;
 
+    // ||p_b||_1, and the sum of |p| over the coordinates whose sign the
+    // rule sends against p, both in the lane order of kFlush.
     double abs_sum = 0;
-    double against_abs = 0;  // see below
+    double against_abs = 0;
     Lanes against_lanes;
     // A delta block of whole words in one run whose rule factor comes
     // from its previous scale: p formed and the rule applied in one loop.
