@@ -24,7 +24,7 @@ namespace gradcodec::internal {
 
 // Coordinates of p held at once: 16 KiB, so they stay in L1; it divides
 // 2^16, where a block's L1 norm moves its float lanes into the double sum
-// (encode_pass.cc).
+// (kFlush, form_run.h).
 inline constexpr uint64_t kRunCoordinates = 4096;
 
 struct EncodePassInput {

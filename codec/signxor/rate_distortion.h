@@ -129,7 +129,7 @@ class RateDistortionRule {
     return levels_[context & kRateContextMask];
   }
   // level() of contexts 0..63, for the encode pass's loop that applies the
-  // rule as it forms p (encode_pass.cc).
+  // rule as it forms p (form_run.h).
   const uint8_t* levels() const { return levels_.data(); }
 
   // Whether the rule may override signs in a block of this factor (lambda
@@ -148,7 +148,7 @@ class RateDistortionRule {
   // raw ones. Adds |p_i| of those among the first count / 8 * 8 to
   // against_lanes[i mod 8], in coordinate order: the caller sums the
   // block's <p_b, s_b> = ||p_b||_1 - 2 sum(|p_i| against) in the order it
-  // sums ||p_b||_1 (encode_pass.cc), so that every build comes out alike.
+  // sums ||p_b||_1 (form_run.h), so that every build comes out alike.
   uint64_t Choose(const float* p, uint64_t count, const uint64_t* raw,
                   const uint64_t* reference, const uint8_t* contexts,
                   float factor, uint64_t* chosen,

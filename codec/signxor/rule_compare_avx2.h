@@ -1,7 +1,7 @@
 // The rate-distortion rule's comparison and its sums with AVX2
 // (rate_distortion.h), shared by the rule's own pass over a run
 // (RateDistortionRule::Choose) and the encode pass's loop that forms p and
-// applies the rule while p is still in registers (encode_pass.cc). Both
+// applies the rule while p is still in registers (form_run.h). Both
 // must override the same signs and add the same floats in the same order:
 // the error memory depends on them bit for bit.
 //
