@@ -221,6 +221,40 @@ StraddlingScales(uint64_t at, absl::Span<const uint64_t> block_starts,
   return values;
 }
 
+// The ends of a fill's range that its vector loop leaves, [first, end):
+// four floats or one at a time (ForEachSignedScaleIn), streaming or not.
+template <bool kStream>
+void FillEdge(const uint64_t* signs, uint64_t first, uint64_t end,
+              absl::Span<const uint64_t> block_starts,
+              absl::Span<const float> scales, size_t* block, float* out) {
+  ForEachSignedScaleIn(
+      signs, first, end, block_starts, scales, block, 1.0f,
+      [out](uint64_t i, __m128 four) {
+        if constexpr (kStream) {
+          _mm_stream_ps(out + i, four);
+        } else {
+          _mm_storeu_ps(out + i, four);
+        }
+      },
+      [out](uint64_t i, float value) { out[i] = value; });
+}
+
+// Where a fill's vector loop starts: the block holding coordinate `at`
+// (from `block` on), where it ends and its scale; for method sign (no
+// blocks) scale 1 throughout.
+struct FillBlock {
+  size_t block;
+  uint64_t end;
+  float scale;
+};
+inline FillBlock FillBlockAt(uint64_t at,
+                             absl::Span<const uint64_t> block_starts,
+                             absl::Span<const float> scales, size_t block) {
+  if (scales.empty()) return {block, ~uint64_t{0}, 1.0f};
+  while (block + 1 < scales.size() && block_starts[block + 1] <= at) ++block;
+  return {block, block_starts[block + 1], scales[block]};
+}
+
 // Coordinates [begin, stop) of a reconstruction, eight floats a store:
 // the vector loop runs across block boundaries (a store that straddles
 // one takes each lane's scale), so that with streaming stores every
@@ -233,28 +267,12 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void FillRangeAvx2(
     const uint64_t* signs, uint64_t begin, uint64_t stop,
     absl::Span<const uint64_t> block_starts, absl::Span<const float> scales,
     size_t* block, float* out) {
-  const auto write_four = [out](uint64_t i, __m128 four) {
-    if constexpr (kStream) {
-      _mm_stream_ps(out + i, four);
-    } else {
-      _mm_storeu_ps(out + i, four);
-    }
-  };
-  const auto write_one = [out](uint64_t i, float value) { out[i] = value; };
   const uint64_t grid = std::min(stop, EightStart(out, begin, kStream));
-  ForEachSignedScaleIn(signs, begin, grid, block_starts, scales, block, 1.0f,
-                       write_four, write_one);
-  // Method sign (no blocks): scale 1 throughout.
-  const bool blocked = !scales.empty();
-  size_t b = *block;
-  uint64_t block_end = ~uint64_t{0};
-  float scale = 1.0f;
-  if (blocked) {
-    while (b + 1 < scales.size() && block_starts[b + 1] <= grid) ++b;
-    block_end = block_starts[b + 1];
-    scale = scales[b];
-  }
-  __m256i value = _mm256_set1_epi32(std::bit_cast<int32_t>(scale));
+  FillEdge<kStream>(signs, begin, grid, block_starts, scales, block, out);
+  const FillBlock start = FillBlockAt(grid, block_starts, scales, *block);
+  size_t b = start.block;
+  uint64_t block_end = start.end;
+  __m256i value = _mm256_set1_epi32(std::bit_cast<int32_t>(start.scale));
   const uint64_t i = ForEachEightSigns(
       signs, grid, stop,
       [&](uint64_t at, __m256i masks)
@@ -272,9 +290,8 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void FillRangeAvx2(
                 out + at, _mm256_castsi256_ps(_mm256_xor_si256(values, masks)));
           });
   _mm256_zeroupper();  // before SSE code: see SignWindow
-  if (blocked) *block = b;
-  ForEachSignedScaleIn(signs, i, stop, block_starts, scales, block, 1.0f,
-                       write_four, write_one);
+  if (!scales.empty()) *block = b;
+  FillEdge<kStream>(signs, i, stop, block_starts, scales, block, out);
 }
 
 // The AVX-512 twin of the fill (CpuHasAvx512Vbmi): sixteen floats, one
@@ -359,27 +376,12 @@ __attribute__((
 FillRangeAvx512(const uint64_t* signs, uint64_t begin, uint64_t stop,
                 absl::Span<const uint64_t> block_starts,
                 absl::Span<const float> scales, size_t* block, float* out) {
-  const auto write_four = [out](uint64_t i, __m128 four) {
-    if constexpr (kStream) {
-      _mm_stream_ps(out + i, four);
-    } else {
-      _mm_storeu_ps(out + i, four);
-    }
-  };
-  const auto write_one = [out](uint64_t i, float value) { out[i] = value; };
   const uint64_t grid = std::min(stop, SixteenStart(out, begin, kStream));
-  ForEachSignedScaleIn(signs, begin, grid, block_starts, scales, block, 1.0f,
-                       write_four, write_one);
-  const bool blocked = !scales.empty();
-  size_t b = *block;
-  uint64_t block_end = ~uint64_t{0};
-  float scale = 1.0f;
-  if (blocked) {
-    while (b + 1 < scales.size() && block_starts[b + 1] <= grid) ++b;
-    block_end = block_starts[b + 1];
-    scale = scales[b];
-  }
-  __m512i value = _mm512_set1_epi32(std::bit_cast<int32_t>(scale));
+  FillEdge<kStream>(signs, begin, grid, block_starts, scales, block, out);
+  const FillBlock start = FillBlockAt(grid, block_starts, scales, *block);
+  size_t b = start.block;
+  uint64_t block_end = start.end;
+  __m512i value = _mm512_set1_epi32(std::bit_cast<int32_t>(start.scale));
   const __m512i sign_bit = _mm512_set1_epi32(static_cast<int>(0x80000000u));
   const uint64_t i = ForEachSixteenSigns(
       signs, grid, stop,
@@ -403,9 +405,8 @@ FillRangeAvx512(const uint64_t* signs, uint64_t begin, uint64_t stop,
         }
       });
   _mm256_zeroupper();  // before SSE code: see SignWindow
-  if (blocked) *block = b;
-  ForEachSignedScaleIn(signs, i, stop, block_starts, scales, block, 1.0f,
-                       write_four, write_one);
+  if (!scales.empty()) *block = b;
+  FillEdge<kStream>(signs, i, stop, block_starts, scales, block, out);
 }
 
 #if !defined(__clang__)
