@@ -938,13 +938,70 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitBlockOfFewGroups(
 
 // The split of a block of words into `group_count` groups, of `planes`
 // planes.
+#if !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // as GroupMasksAvx512
+#endif
+// SplitBlockOfFewGroups where the CPU has AVX-512 (CpuHasAvx512Vbmi): one
+// vpermb maps a word's 64 contexts to their groups (the table is
+// group_of's 64 bytes), and a test per plane gives that plane's mask,
+// where the AVX2 lookup took four shuffles and three blends per 32
+// contexts and a shift and a movemask per plane and half. The same
+// appends. codec_bench Encode/4 on a Xeon with AVX-512: 20.8 -> 19.7 ms
+// and 20.5 -> 19.9 ms (best of seven alternating runs, twice).
+template <int kPlanes, int kGroups>
+__attribute__((
+    target("avx2,bmi,bmi2,popcnt,avx512f,avx512bw,avx512dq,"
+           "avx512vl,avx512vbmi"))) void
+SplitBlockOfFewGroupsAvx512(const uint64_t* bits, const uint8_t* contexts,
+                            size_t first, size_t size, SplitCursor* cursors,
+                            const uint8_t* group_of) {
+  static_assert(kPlanes <= 3 && kGroups <= (1 << kPlanes));
+  const __m512i table = _mm512_loadu_si512(group_of);
+  SplitCursor local[kGroups];
+  for (int g = 0; g < kGroups; ++g) local[g] = cursors[g];
+  for (size_t i = first; i < first + size; ++i) {
+    const __m512i group =
+        _mm512_permutexvar_epi8(_mm512_loadu_si512(contexts + i * 64), table);
+    uint64_t masks[1 << kPlanes];
+    masks[0] = ~uint64_t{0};
+#pragma GCC unroll 3
+    for (int k = 0; k < kPlanes; ++k) {
+      const uint64_t plane = _mm512_test_epi8_mask(
+          group, _mm512_set1_epi8(static_cast<char>(1 << k)));
+      const int width = 1 << k;
+#pragma GCC unroll 8
+      for (int c = width - 1; c >= 0; --c) {
+        masks[c + width] = masks[c] & plane;
+        masks[c] &= ~plane;
+      }
+    }
+    const uint64_t word = bits[i];
+#pragma GCC unroll 8
+    for (int g = 0; g < kGroups; ++g) {
+      local[g].Append(_pext_u64(word, masks[g]),
+                      static_cast<uint64_t>(_mm_popcnt_u64(masks[g])));
+    }
+  }
+  for (int g = 0; g < kGroups; ++g) cursors[g] = local[g];
+}
+#if !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupedBlock(
     int planes, uint32_t group_count, const uint64_t* bits,
     const uint8_t* contexts, size_t first, size_t size, SplitCursor* cursors,
-    const ByteTable64& groups) {
+    const ByteTable64& groups, const uint8_t* group_of) {
+  const bool wide = CpuHasAvx512Vbmi();
   auto few = [&](auto k, auto count) {
-    SplitBlockOfFewGroups<k, count>(bits, contexts, first, size, cursors,
-                                    groups);
+    if (wide) {
+      SplitBlockOfFewGroupsAvx512<k, count>(bits, contexts, first, size,
+                                            cursors, group_of);
+    } else {
+      SplitBlockOfFewGroups<k, count>(bits, contexts, first, size, cursors,
+                                      groups);
+    }
   };
   using std::integral_constant;
   switch (group_count) {
@@ -1000,7 +1057,7 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitByContextAvx2(
     if (group_of != nullptr) {
       MakeRoom(context_count, 64 * size, s, vectors);
       SplitGroupedBlock(group_planes, context_count, bits, c, first, size, s,
-                        table);
+                        table, group_of);
       continue;
     }
     if (context_count > kMaxPlaneContexts) {

@@ -358,6 +358,14 @@ TEST(ContextSplitTest, GroupsSplitAndMergeLikeTheirContexts) {
             SplitByContextGroups(c.bits.data(), c.contexts, group_of.data(),
                                  groups, fast);
             ExpectSplitLikeReference(fast, expected, label + " (dispatched)");
+            {
+              // The AVX2 split where the machine has the AVX-512 one.
+              ScopedAvx2PathsForTesting avx2_paths;
+              GrowingContextBitVectors avx2;
+              SplitByContextGroups(c.bits.data(), c.contexts, group_of.data(),
+                                   groups, avx2);
+              ExpectSplitLikeReference(avx2, expected, label + " (AVX2)");
+            }
             SplitByContextPortable(c.bits.data(), c.contexts, groups, portable,
                                    group_of.data());
             ExpectSplitLikeReference(portable, expected, label + " (portable)");
