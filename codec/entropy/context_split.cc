@@ -369,23 +369,33 @@ GroupPlane(__m256i low, __m256i high, int k) {
   return (static_cast<uint64_t>(plane_high) << 32) | plane_low;
 }
 
-// masks[c] = the coordinates of the 64-coordinate group whose context is c,
-// for every c < 2^kPlanes.
+// masks[c] = the coordinates of a 64-coordinate group whose context is c,
+// for every c < 2^kPlanes, from planes[k]: the coordinates whose context
+// has bit k set.
 template <int kPlanes>
-__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline void
-ContextMasks(__m256i low, __m256i high, uint64_t* masks) {
+__attribute__((always_inline)) inline void MasksOfPlanes(const uint64_t* planes,
+                                                         uint64_t* masks) {
   masks[0] = ~uint64_t{0};
 #pragma GCC unroll 8
   for (int k = 0; k < kPlanes; ++k) {
-    const uint64_t plane = GroupPlane(low, high, k);
     // Contexts c and c + 2^k split the coordinates that agree on bits < k.
     const int width = 1 << k;
 #pragma GCC unroll 64
     for (int c = width - 1; c >= 0; --c) {
-      masks[c + width] = masks[c] & plane;
-      masks[c] &= ~plane;
+      masks[c + width] = masks[c] & planes[k];
+      masks[c] &= ~planes[k];
     }
   }
+}
+
+// MasksOfPlanes of a group's context bytes (GroupBytes' two halves).
+template <int kPlanes>
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline void
+ContextMasks(__m256i low, __m256i high, uint64_t* masks) {
+  uint64_t planes[kPlanes > 0 ? kPlanes : 1];
+#pragma GCC unroll 8
+  for (int k = 0; k < kPlanes; ++k) planes[k] = GroupPlane(low, high, k);
+  MasksOfPlanes<kPlanes>(planes, masks);
 }
 
 // ContextMasks four contexts to an instruction (kPlanes >= 2): lane i of
@@ -906,6 +916,17 @@ void MakeRoom(uint32_t limit, uint64_t bits, SplitCursor* cursors,
   }
 }
 
+// Each group's bits of `word` (under masks[g]) appended to its cursor.
+template <int kGroups>
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline void
+AppendToGroups(uint64_t word, const uint64_t* masks, SplitCursor* cursors) {
+#pragma GCC unroll 8
+  for (int g = 0; g < kGroups; ++g) {
+    cursors[g].Append(_pext_u64(word, masks[g]),
+                      static_cast<uint64_t>(_mm_popcnt_u64(masks[g])));
+  }
+}
+
 // Few groups (kPlanes <= 3, at most 8 of them) each take bits from most
 // 64-coordinate groups: every group appends in every one (an append of no
 // bits changes nothing), the cursors held in registers, with no test of
@@ -926,18 +947,11 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitBlockOfFewGroups(
     const GroupBytes bytes = LoadGroupBytes<true>(contexts + i * 64, groups);
     uint64_t masks[1 << kPlanes];
     ContextMasks<kPlanes>(bytes.low, bytes.high, masks);
-    const uint64_t word = bits[i];
-#pragma GCC unroll 8
-    for (int g = 0; g < kGroups; ++g) {
-      local[g].Append(_pext_u64(word, masks[g]),
-                      static_cast<uint64_t>(_mm_popcnt_u64(masks[g])));
-    }
+    AppendToGroups<kGroups>(bits[i], masks, local);
   }
   for (int g = 0; g < kGroups; ++g) cursors[g] = local[g];
 }
 
-// The split of a block of words into `group_count` groups, of `planes`
-// planes.
 #if !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // as GroupMasksAvx512
@@ -963,25 +977,15 @@ SplitBlockOfFewGroupsAvx512(const uint64_t* bits, const uint8_t* contexts,
   for (size_t i = first; i < first + size; ++i) {
     const __m512i group =
         _mm512_permutexvar_epi8(_mm512_loadu_si512(contexts + i * 64), table);
-    uint64_t masks[1 << kPlanes];
-    masks[0] = ~uint64_t{0};
+    uint64_t planes[kPlanes > 0 ? kPlanes : 1];
 #pragma GCC unroll 3
     for (int k = 0; k < kPlanes; ++k) {
-      const uint64_t plane = _mm512_test_epi8_mask(
+      planes[k] = _mm512_test_epi8_mask(
           group, _mm512_set1_epi8(static_cast<char>(1 << k)));
-      const int width = 1 << k;
-#pragma GCC unroll 8
-      for (int c = width - 1; c >= 0; --c) {
-        masks[c + width] = masks[c] & plane;
-        masks[c] &= ~plane;
-      }
     }
-    const uint64_t word = bits[i];
-#pragma GCC unroll 8
-    for (int g = 0; g < kGroups; ++g) {
-      local[g].Append(_pext_u64(word, masks[g]),
-                      static_cast<uint64_t>(_mm_popcnt_u64(masks[g])));
-    }
+    uint64_t masks[1 << kPlanes];
+    MasksOfPlanes<kPlanes>(planes, masks);
+    AppendToGroups<kGroups>(bits[i], masks, local);
   }
   for (int g = 0; g < kGroups; ++g) cursors[g] = local[g];
 }
@@ -989,6 +993,8 @@ SplitBlockOfFewGroupsAvx512(const uint64_t* bits, const uint8_t* contexts,
 #pragma GCC diagnostic pop
 #endif
 
+// The split of a block of words into `group_count` groups, of `planes`
+// planes.
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupedBlock(
     int planes, uint32_t group_count, const uint64_t* bits,
     const uint8_t* contexts, size_t first, size_t size, SplitCursor* cursors,
