@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -425,24 +426,31 @@ FormAndChooseRunFn FormAndChooseRunForCpu() {
   return nullptr;
 }
 
+// f(momentum, error): whether the inputs have momentum and an error memory,
+// as std::bool_constant, for choosing a template instantiation.
+template <typename F>
+auto WithInputs(const EncodePassInput& in, F f) {
+  using std::bool_constant;
+  const bool momentum = in.mu > 0;
+  const bool error = in.error != nullptr;
+  if (momentum && error) return f(bool_constant<true>(), bool_constant<true>());
+  if (momentum) return f(bool_constant<true>(), bool_constant<false>());
+  if (error) return f(bool_constant<false>(), bool_constant<true>());
+  return f(bool_constant<false>(), bool_constant<false>());
+}
+
 }  // namespace
 
 FormAndChooseRunFn ChooseFormAndChooseRun(const EncodePassInput& in) {
-  const bool momentum = in.mu > 0;
-  const bool error = in.error != nullptr;
-  if (momentum && error) return FormAndChooseRunForCpu<true, true>();
-  if (momentum) return FormAndChooseRunForCpu<true, false>();
-  if (error) return FormAndChooseRunForCpu<false, true>();
-  return FormAndChooseRunForCpu<false, false>();
+  return WithInputs(in, [](auto momentum, auto error) {
+    return FormAndChooseRunForCpu<momentum, error>();
+  });
 }
 
 FormRunFn ChooseFormRun(const EncodePassInput& in) {
-  const bool momentum = in.mu > 0;
-  const bool error = in.error != nullptr;
-  if (momentum && error) return FormRunForCpu<true, true>();
-  if (momentum) return FormRunForCpu<true, false>();
-  if (error) return FormRunForCpu<false, true>();
-  return FormRunForCpu<false, false>();
+  return WithInputs(in, [](auto momentum, auto error) {
+    return FormRunForCpu<momentum, error>();
+  });
 }
 
 bool FormRunForTesting(const EncodePassInput& in, uint64_t begin,
@@ -456,17 +464,10 @@ bool FormRunForTesting(const EncodePassInput& in, uint64_t begin,
 }
 
 float FormOneP(const EncodePassInput& in, uint64_t i) {
-  const float* g = in.update.data();
-  if (in.mu > 0 && in.error != nullptr) {
-    return FormScalar<true, true>(g, in.momentum, in.error, in.mu, i);
-  }
-  if (in.mu > 0) {
-    return FormScalar<true, false>(g, in.momentum, in.error, in.mu, i);
-  }
-  if (in.error != nullptr) {
-    return FormScalar<false, true>(g, in.momentum, in.error, in.mu, i);
-  }
-  return g[i];
+  return WithInputs(in, [&](auto momentum, auto error) {
+    return FormScalar<momentum, error>(in.update.data(), in.momentum, in.error,
+                                       in.mu, i);
+  });
 }
 
 }  // namespace gradcodec::internal
