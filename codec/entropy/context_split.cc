@@ -994,12 +994,11 @@ SplitBlockOfFewGroupsAvx512(const uint64_t* bits, const uint8_t* contexts,
 #endif
 
 // The split of a block of words into `group_count` groups, of `planes`
-// planes.
+// planes; `wide` where the CPU has AVX-512 (CpuHasAvx512Vbmi).
 __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitGroupedBlock(
     int planes, uint32_t group_count, const uint64_t* bits,
     const uint8_t* contexts, size_t first, size_t size, SplitCursor* cursors,
-    const ByteTable64& groups, const uint8_t* group_of) {
-  const bool wide = CpuHasAvx512Vbmi();
+    const ByteTable64& groups, const uint8_t* group_of, bool wide) {
   auto few = [&](auto k, auto count) {
     if (wide) {
       SplitBlockOfFewGroupsAvx512<k, count>(bits, contexts, first, size,
@@ -1058,12 +1057,13 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitByContextAvx2(
   const uint8_t* const c = contexts.data();
   SplitCursor* const s = cursors.data();
   const size_t groups = contexts.size() / 64;
+  const bool wide = group_of != nullptr && CpuHasAvx512Vbmi();
   for (size_t first = 0; first < groups; first += kSplitBlockGroups) {
     const size_t size = std::min(kSplitBlockGroups, groups - first);
     if (group_of != nullptr) {
       MakeRoom(context_count, 64 * size, s, vectors);
       SplitGroupedBlock(group_planes, context_count, bits, c, first, size, s,
-                        table, group_of);
+                        table, group_of, wide);
       continue;
     }
     if (context_count > kMaxPlaneContexts) {

@@ -239,9 +239,10 @@ void FillEdge(const uint64_t* signs, uint64_t first, uint64_t end,
       [out](uint64_t i, float value) { out[i] = value; });
 }
 
-// Where a fill's vector loop starts: the block holding coordinate `at`
-// (from `block` on), where it ends and its scale; for method sign (no
-// blocks) scale 1 throughout.
+// Where a fill's vector loop starts, or goes on after a straddling store:
+// the block holding coordinate `at` (from `block` on), where it ends (the
+// last block at the last coordinate, which the loop never passes) and its
+// scale; for method sign (no blocks) scale 1 throughout.
 struct FillBlock {
   size_t block;
   uint64_t end;
@@ -280,11 +281,10 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void FillRangeAvx2(
             __m256i values = value;
             if (at + 8 > block_end) [[unlikely]] {
               values = StraddlingScales(at, block_starts, scales, &b);
-              // The last block ends at the last coordinate: past it, any
-              // end will do.
-              block_end =
-                  b + 1 < scales.size() ? block_starts[b + 1] : ~uint64_t{0};
-              value = _mm256_set1_epi32(std::bit_cast<int32_t>(scales[b]));
+              const FillBlock next =
+                  FillBlockAt(at + 8, block_starts, scales, b);
+              block_end = next.end;
+              value = _mm256_set1_epi32(std::bit_cast<int32_t>(next.scale));
             }
             StoreEight<kStream>(
                 out + at, _mm256_castsi256_ps(_mm256_xor_si256(values, masks)));
@@ -392,9 +392,9 @@ FillRangeAvx512(const uint64_t* signs, uint64_t begin, uint64_t stop,
         __m512i values = value;
         if (at + 16 > block_end) [[unlikely]] {
           values = StraddlingScales16(at, block_starts, scales, &b);
-          block_end =
-              b + 1 < scales.size() ? block_starts[b + 1] : ~uint64_t{0};
-          value = _mm512_set1_epi32(std::bit_cast<int32_t>(scales[b]));
+          const FillBlock next = FillBlockAt(at + 16, block_starts, scales, b);
+          block_end = next.end;
+          value = _mm512_set1_epi32(std::bit_cast<int32_t>(next.scale));
         }
         const __m512 floats = _mm512_castsi512_ps(
             _mm512_mask_xor_epi32(values, negative, values, sign_bit));
