@@ -67,6 +67,12 @@ void BM_StreamingRead(benchmark::State& state) {
   bench::RunStreamingRead(state, Steps()[0]);
 }
 
+// Not a target: the error memory's traffic alone (reference.h), the most
+// an encoder with one could do.
+void BM_ErrorFeedbackFloor(benchmark::State& state) {
+  bench::RunErrorFeedbackFloor(state, Steps()[0]);
+}
+
 void BM_Encode(benchmark::State& state) {
   const auto method = static_cast<Method>(state.range(0));
   const EncoderOptions options = Options(method);
@@ -150,6 +156,7 @@ void Methods(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(BM_StreamingRead)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ErrorFeedbackFloor)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Encode)->Apply(Methods)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Decode)->Apply(Methods)->Unit(benchmark::kMillisecond);
 

@@ -1,6 +1,12 @@
 #include "reference.h"
 
 #include <cstring>
+#include <memory>
+#include <utility>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace gradcodec::bench {
 
@@ -37,6 +43,52 @@ void RunMemcpy(benchmark::State& state, const std::vector<float>& data) {
                           static_cast<int64_t>(data.size()));
   state.SetBytesProcessed(state.iterations() *
                           static_cast<int64_t>(data.size() * sizeof(float)));
+}
+
+namespace {
+
+// Cache-line-aligned floats, zeroed (an error memory before any step).
+struct AlignedFloats {
+  explicit AlignedFloats(size_t count)
+      : data(static_cast<float*>(
+                 ::operator new[](count * sizeof(float), std::align_val_t{64})),
+             Free{}) {
+    std::memset(data.get(), 0, count * sizeof(float));
+  }
+  struct Free {
+    void operator()(float* p) const {
+      ::operator delete[](p, std::align_val_t{64});
+    }
+  };
+  std::unique_ptr<float, Free> data;
+};
+
+// out = g + e, with streaming stores where the target has them.
+void AddStreaming(const float* g, const float* e, size_t count, float* out) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 4 <= count; i += 4) {
+    _mm_stream_ps(out + i, _mm_add_ps(_mm_loadu_ps(g + i), _mm_load_ps(e + i)));
+  }
+  _mm_sfence();
+#endif
+  for (; i < count; ++i) out[i] = g[i] + e[i];
+}
+
+}  // namespace
+
+void RunErrorFeedbackFloor(benchmark::State& state,
+                           const std::vector<float>& g) {
+  AlignedFloats error(g.size());
+  AlignedFloats next_error(g.size());
+  for (auto _ : state) {
+    AddStreaming(g.data(), error.data.get(), g.size(), next_error.data.get());
+    std::swap(error.data, next_error.data);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(g.size()));
+  state.SetBytesProcessed(state.iterations() *
+                          static_cast<int64_t>(3 * g.size() * sizeof(float)));
 }
 
 void RunStreamingReadBytes(benchmark::State& state,

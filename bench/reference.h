@@ -24,6 +24,16 @@ void RunStreamingRead(benchmark::State& state, const std::vector<float>& data);
 // Items = floats, bytes = float bytes, for one memcpy per iteration.
 void RunMemcpy(benchmark::State& state, const std::vector<float>& data);
 
+// The memory traffic of error feedback alone, for comparison with an
+// encoder that keeps an error memory: per iteration e' = g + e over
+// `g`'s floats, g and e read and e' written with streaming stores (as
+// the encoders write theirs), then e' becomes e. Three times the
+// streaming read's bytes, and no other work: how fast such an encoder
+// could be if nothing but its memory traffic took time. Items = floats of
+// g.
+void RunErrorFeedbackFloor(benchmark::State& state,
+                           const std::vector<float>& g);
+
 // The same for an arbitrary byte buffer (items = bytes).
 void RunStreamingReadBytes(benchmark::State& state,
                            const std::vector<uint8_t>& data);
