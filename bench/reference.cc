@@ -1,12 +1,13 @@
 #include "reference.h"
 
 #include <cstring>
-#include <memory>
 #include <utility>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+
+#include "codec/cache_aligned_vector.h"
 
 namespace gradcodec::bench {
 
@@ -47,22 +48,6 @@ void RunMemcpy(benchmark::State& state, const std::vector<float>& data) {
 
 namespace {
 
-// Cache-line-aligned floats, zeroed (an error memory before any step).
-struct AlignedFloats {
-  explicit AlignedFloats(size_t count)
-      : data(static_cast<float*>(
-                 ::operator new[](count * sizeof(float), std::align_val_t{64})),
-             Free{}) {
-    std::memset(data.get(), 0, count * sizeof(float));
-  }
-  struct Free {
-    void operator()(float* p) const {
-      ::operator delete[](p, std::align_val_t{64});
-    }
-  };
-  std::unique_ptr<float, Free> data;
-};
-
 // out = g + e, with streaming stores where the target has them.
 void AddStreaming(const float* g, const float* e, size_t count, float* out) {
   size_t i = 0;
@@ -79,11 +64,12 @@ void AddStreaming(const float* g, const float* e, size_t count, float* out) {
 
 void RunErrorFeedbackFloor(benchmark::State& state,
                            const std::vector<float>& g) {
-  AlignedFloats error(g.size());
-  AlignedFloats next_error(g.size());
+  // Cache-line aligned, as the encoders' (and zero: no step yet).
+  internal::CacheAlignedVector<float> error(g.size());
+  internal::CacheAlignedVector<float> next_error(g.size());
   for (auto _ : state) {
-    AddStreaming(g.data(), error.data.get(), g.size(), next_error.data.get());
-    std::swap(error.data, next_error.data);
+    AddStreaming(g.data(), error.data(), g.size(), next_error.data());
+    std::swap(error, next_error);
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(g.size()));
