@@ -42,16 +42,22 @@ FlipGroups ChooseFlipGroups(const FlipRateModel::StepCounts& flips,
     return ra != rb ? ra < rb : a < b;
   });
 
-  // cost[i][j]: bits of the contexts order[i .. j) as one group, from
-  // prefix sums in sorted order.
+  // Prefix sums of the sampled flips and totals in sorted order.
   std::array<double, kFlipContexts + 1> flipped{}, total{};
   for (uint32_t k = 0; k < n; ++k) {
     flipped[k + 1] = flipped[k] + static_cast<double>(flips[order[k]]);
     total[k + 1] = total[k] + static_cast<double>(totals[order[k]]);
   }
-  auto cost = [&](uint32_t i, uint32_t j) {
-    return SequenceBits(flipped[j] - flipped[i], total[j] - total[i]);
-  };
+  // cost[i][j]: bits of the contexts order[i .. j) as one group, each
+  // pair's two logarithms taken once rather than once per group count
+  // (the search below asks for every pair up to kMaxFlipGroups times; the
+  // logarithms were a third of a 64K-coordinate step's encode).
+  std::array<std::array<double, kFlipContexts + 1>, kFlipContexts + 1> cost;
+  for (uint32_t i = 0; i <= n; ++i) {
+    for (uint32_t j = i; j <= n; ++j) {
+      cost[i][j] = SequenceBits(flipped[j] - flipped[i], total[j] - total[i]);
+    }
+  }
 
   // best[g][j]: the fewest bits for order[0 .. j) in g + 1 groups, and
   // where its last group starts. Then the fewest groups within 0.25% of
@@ -63,12 +69,12 @@ FlipGroups ChooseFlipGroups(const FlipRateModel::StepCounts& flips,
   // (Clamped as well as asserted: the tables below hold kMaxFlipGroups.)
   const uint32_t groups_max =
       std::min({std::max(max_groups, 1u), kMaxFlipGroups, n});
-  for (uint32_t j = 0; j <= n; ++j) best[0][j] = cost(0, j);
+  for (uint32_t j = 0; j <= n; ++j) best[0][j] = cost[0][j];
   for (uint32_t g = 1; g < groups_max; ++g) {
     for (uint32_t j = 0; j <= n; ++j) {
       best[g][j] = kInfinity;
       for (uint32_t i = g; i <= j; ++i) {
-        const double bits = best[g - 1][i] + cost(i, j);
+        const double bits = best[g - 1][i] + cost[i][j];
         if (bits < best[g][j]) {
           best[g][j] = bits;
           start[g][j] = i;

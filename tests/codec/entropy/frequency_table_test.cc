@@ -4,6 +4,7 @@
 #include <random>
 #include <vector>
 
+#include "absl/numeric/int128.h"
 #include "codec/entropy/binary_models.h"
 #include "format/byte_reader.h"
 #include "gradcodec/error_code.h"
@@ -45,6 +46,40 @@ TEST(FrequencyTableTest, NormalizationKeepsEverySymbolAndSumsToScale) {
     EXPECT_EQ(Sum(table), kRansScale);
     for (size_t s = 0; s < 256; ++s) {
       EXPECT_EQ(table[s] == 0, weights[s] == 0) << s;
+    }
+  }
+}
+
+// Every symbol but the most likely, which takes the rounding's surplus,
+// gets floor(w * scale / total) (at least 1): the quotients by one
+// reciprocal must equal true division, down to totals of 1 and up to the
+// widest weights the 64-bit form takes (and past them, the 128-bit form).
+TEST(FrequencyTableTest, NormalizationQuotientsAreExact) {
+  std::mt19937_64 rng(7);
+  for (int trial = 0; trial < 2000; ++trial) {
+    const int used = 1 + static_cast<int>(rng() % 16);
+    const int width = 1 + static_cast<int>(rng() % 56);  // weights < 2^width
+    std::vector<uint64_t> weights(used);
+    for (uint64_t& w : weights) w = 1 + rng() % ((uint64_t{1} << width) - 1);
+    if (trial == 0) weights = {1};
+    absl::uint128 total = 0;
+    size_t largest = 0;
+    for (size_t s = 0; s < weights.size(); ++s) {
+      total += weights[s];
+      if (weights[s] > weights[largest]) largest = s;
+    }
+    const FrequencyTable table = NormalizeFrequencies(weights);
+    ASSERT_EQ(Sum(table), kRansScale);
+    uint64_t raised = 0;  // symbols lifted to 1, which may force a give-back
+    for (size_t s = 0; s < weights.size(); ++s) {
+      raised += absl::uint128(weights[s]) * kRansScale / total == 0;
+    }
+    if (raised > 0) continue;
+    for (size_t s = 0; s < weights.size(); ++s) {
+      if (s == largest) continue;
+      EXPECT_EQ(table[s], absl::Uint128Low64(absl::uint128(weights[s]) *
+                                             kRansScale / total))
+          << "trial " << trial << " symbol " << s;
     }
   }
 }
