@@ -15,24 +15,33 @@
 
 namespace gradcodec::bench {
 
-// Sums `values` with four independent accumulators (so the loop is bound by
-// memory, not by the latency of one dependency chain).
+// Sums `values` with independent vector accumulators, so that the loop is
+// bound by where the floats come from (memory or cache), not by the
+// latency of one chain of adds.
 float StreamingSum(const float* values, size_t count);
 
 // Items = floats, bytes = float bytes, for one streaming read per iteration.
 void RunStreamingRead(benchmark::State& state, const std::vector<float>& data);
+// The same over several buffers of one size, one per iteration in turn: the
+// reference for a benchmark that takes its inputs in turn, so that the
+// read finds its floats where the codec finds its own. (Read again and
+// again, one buffer stays in a last-level cache larger than it, while
+// inputs taken in turn come from memory.)
+void RunStreamingRead(benchmark::State& state,
+                      const std::vector<const std::vector<float>*>& buffers);
 // Items = floats, bytes = float bytes, for one memcpy per iteration.
 void RunMemcpy(benchmark::State& state, const std::vector<float>& data);
 
 // The memory traffic of error feedback alone, for comparison with an
 // encoder that keeps an error memory: per iteration e' = g + e over
-// `g`'s floats, g and e read and e' written with streaming stores (as
-// the encoders write theirs), then e' becomes e. Three times the
+// each g's floats, the buffers of `g` in turn as RunStreamingRead's, g
+// and e read and e' written with streaming stores (as the encoders write
+// theirs), then e' becomes e. Three times the
 // streaming read's bytes, and no other work: how fast such an encoder
 // could be if nothing but its memory traffic took time. Items = floats of
 // g.
 void RunErrorFeedbackFloor(benchmark::State& state,
-                           const std::vector<float>& g);
+                           const std::vector<const std::vector<float>*>& g);
 
 // The same for an arbitrary byte buffer (items = bytes).
 void RunStreamingReadBytes(benchmark::State& state,
