@@ -51,8 +51,12 @@ inline bool IsShiftedMethod(Method method) {
 enum class SignCoder : uint8_t {
   // kAdaptive for streams of up to kAutoAdaptiveCoordinates coordinates,
   // where the fast coder's per-context tables (a few bytes for each of up
-  // to 64 contexts) are a sizeable share of the packet and the adaptive
-  // coder's speed does not matter; kFast above.
+  // to 64 contexts) are a sizeable share of the packet; kFast above. The
+  // adaptive coder codes bit by bit: on codec_bench's EncodeTensor,
+  // signxor at 64K and 1M coordinates takes 2.2x and 6.4x the fast
+  // coder's time for 12% and 7% fewer bits. An application that keeps
+  // one encoder per layer of a large model, where those times add up,
+  // may prefer kFast.
   kAuto = 0,
   kFast = 1,      // static per-context models, byte-symbol speed
   // Adaptive binary range coder, the smallest output. signxor deltas code
