@@ -32,9 +32,7 @@ const std::array<uint32_t, kRansScale + 1>& CostTable() {
 // Quotients x / d for many x < 2^64 and one d >= 1, without a division
 // each: floor((2^64 - 1) / d) * x / 2^64 falls short of x / d by less
 // than one, so the estimate is the quotient or one below it, which the
-// remainder tells apart. (The model choice normalises a thousand weights
-// per context each step; a 64-bit division apiece was a fifth of a
-// 64K-coordinate step's encode.)
+// remainder tells apart (and cannot overflow: q * d <= x).
 class ExactDivider {
  public:
   explicit ExactDivider(uint64_t d) : d_(d), reciprocal_(~uint64_t{0} / d) {}
@@ -79,11 +77,14 @@ FrequencyTable NormalizeFrequencies(absl::Span<const uint64_t> weights) {
   }
   assert(total > 0);
   // The same quotients in 64 bits when they fit (every caller's weights
-  // do): a 128-bit division is a library call, and the encoder's model
-  // choice normalises thousands of weights per context.
+  // do), by one reciprocal: the encoder's model choice normalises some
+  // 1,200 weights per context each step, and a 64-bit division apiece was
+  // a fifth of a 64K-coordinate step's encode (a 128-bit one is a library
+  // call). (A zero total, which callers must not pass, divides nothing.)
   const bool narrow =
       absl::Uint128High64(total) == 0 && weights[largest] < (uint64_t{1} << 52);
-  const ExactDivider by_total(narrow ? absl::Uint128Low64(total) : 1);
+  const ExactDivider by_total(narrow && total != 0 ? absl::Uint128Low64(total)
+                                                   : 1);
   int64_t sum = 0;
   for (size_t s = 0; s < weights.size(); ++s) {
     if (weights[s] == 0) continue;

@@ -49,9 +49,9 @@ FlipGroups ChooseFlipGroups(const FlipRateModel::StepCounts& flips,
     total[k + 1] = total[k] + static_cast<double>(totals[order[k]]);
   }
   // cost[i][j]: bits of the contexts order[i .. j) as one group, each
-  // pair's two logarithms taken once rather than once per group count
-  // (the search below asks for every pair up to kMaxFlipGroups times; the
-  // logarithms were a third of a 64K-coordinate step's encode).
+  // pair's two logarithms taken once (the search below asks for a pair
+  // once per group count; the logarithms were a third of a 64K-coordinate
+  // step's encode).
   std::array<std::array<double, kFlipContexts + 1>, kFlipContexts + 1> cost;
   for (uint32_t i = 0; i <= n; ++i) {
     for (uint32_t j = i; j <= n; ++j) {
