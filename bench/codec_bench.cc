@@ -1,8 +1,9 @@
 // The stateful codec at 16M coordinates, one thread, beside the streaming
-// read of the same number of floats (DESIGN.md section 6). Issue 4's
+// read of its inputs (DESIGN.md section 6, reference.h). Issue 4's
 // targets: signxor at default settings encodes at >= 0.2x and decodes at
 // >= 0.4x the streaming read. The shifted methods (arguments 5..11) run
-// beside them for comparison.
+// beside them for comparison. Last, signxor on one smaller tensor with
+// each bit coder (EncodeTensor), beside a streaming read of its own inputs.
 //
 //   build/release/bench/codec_bench --benchmark_repetitions=3
 //
@@ -29,19 +30,30 @@ namespace {
 constexpr uint64_t kCoordinates = uint64_t{1} << 24;
 constexpr int kSteps = 6;
 
+// kSteps momentum-like steps of `count` coordinates.
+std::vector<std::vector<float>> MakeSteps(uint64_t count) {
+  std::vector<std::vector<float>> out;
+  std::vector<float> v(count, 0.0f);
+  for (int t = 0; t < kSteps; ++t) {
+    const std::vector<float> g = testing::SyntheticGradient(count, 100 + t);
+    for (uint64_t i = 0; i < count; ++i) v[i] = 0.9f * v[i] + g[i];
+    out.push_back(v);
+  }
+  return out;
+}
+
 const std::vector<std::vector<float>>& Steps() {
-  static const std::vector<std::vector<float>> steps = [] {
-    std::vector<std::vector<float>> out;
-    std::vector<float> v(kCoordinates, 0.0f);
-    for (int t = 0; t < kSteps; ++t) {
-      const std::vector<float> g =
-          testing::SyntheticGradient(kCoordinates, 100 + t);
-      for (uint64_t i = 0; i < kCoordinates; ++i) v[i] = 0.9f * v[i] + g[i];
-      out.push_back(v);
-    }
-    return out;
-  }();
+  static const std::vector<std::vector<float>> steps = MakeSteps(kCoordinates);
   return steps;
+}
+
+// The steps an encoder takes in turn after its key (steps[0]), as the
+// benchmarks' streaming reads take them.
+std::vector<const std::vector<float>*> DeltaSteps(
+    const std::vector<std::vector<float>>& steps) {
+  std::vector<const std::vector<float>*> out;
+  for (size_t t = 1; t < steps.size(); ++t) out.push_back(&steps[t]);
+  return out;
 }
 
 EncoderOptions Options(Method method) {
@@ -63,29 +75,27 @@ EncoderOptions Options(Method method) {
   return options;
 }
 
-// The steps BM_Encode takes in turn after its key: 320 MiB, more than a
-// last-level cache holds, so that they come from memory.
-std::vector<const std::vector<float>*> EncodedSteps() {
-  std::vector<const std::vector<float>*> out;
-  for (int t = 1; t < kSteps; ++t) out.push_back(&Steps()[t]);
-  return out;
+// The reference reads BM_Encode's inputs as BM_Encode takes them, in turn:
+// 320 MiB, more than the 260 MiB L3 of the Xeons here, so that both find
+// them in memory (reference.h).
+void BM_StreamingRead(benchmark::State& state) {
+  bench::RunStreamingRead(state, DeltaSteps(Steps()));
 }
 
-// The reference reads BM_Encode's inputs as BM_Encode does, in turn. Read
-// again and again, one 64 MiB step stays in a last-level cache of more
-// than that (260 MiB on the Xeons here, where it took 3.3 to 8.0 ms from
-// process to process, by how much of it other tenants left there), while
-// the encoder finds its input in memory.
-void BM_StreamingRead(benchmark::State& state) {
-  bench::RunStreamingRead(state, EncodedSteps());
+// DESIGN.md section 6's other reference: memcpy of the same inputs.
+void BM_Memcpy(benchmark::State& state) {
+  bench::RunMemcpy(state, DeltaSteps(Steps()));
 }
 
 // Not a target: the error memory's traffic alone (reference.h), the most
 // an encoder with one could do.
 void BM_ErrorFeedbackFloor(benchmark::State& state) {
-  bench::RunErrorFeedbackFloor(state, EncodedSteps());
+  bench::RunErrorFeedbackFloor(state, DeltaSteps(Steps()));
 }
 
+// bits_per_coord counts the packets of the timed steps, so it follows how
+// many the timing loop runs (a stream's bits still fall over its first
+// hundred steps); EncodeTensor's counts a fixed stretch.
 void BM_Encode(benchmark::State& state) {
   const auto method = static_cast<Method>(state.range(0));
   const EncoderOptions options = Options(method);
@@ -159,25 +169,37 @@ void BM_Decode(benchmark::State& state) {
                           static_cast<int64_t>(kCoordinates));
 }
 
-// signxor's encoder on one smaller tensor, with each coder (kAuto takes
-// the adaptive one up to kAutoAdaptiveCoordinates, the fast one above):
-// what one encoder per layer costs. With the fast coder the work done once
-// a step (the flip groups and the context models chosen from the step's
-// counts) weighs against fewer coordinates; the adaptive coder codes bit
-// by bit. The input: the same momentum-like steps at the tensor's size.
-// Throughput per coordinate, as above, timed after kWarmDeltas +
-// kTimedDeltas deltas; bits_per_coord over the last kTimedDeltas of those,
-// a fixed stretch of the stream, since a stream's bits still fall over its
-// first hundred steps and the timing loop's length varies.
+// signxor's encoder on one smaller tensor, with each bit coder (kAuto
+// takes the adaptive one up to kAutoAdaptiveCoordinates, the fast one
+// above): what one encoder per layer costs. With the fast coder the work
+// done once a step (the flip groups and the context models chosen from
+// the step's counts) weighs against fewer coordinates; the adaptive coder
+// codes bit by bit. Each size has its own streaming read of its inputs
+// (StreamingReadTensor), which its rows' ratios are taken against.
+//
+// Timed after kTensorWarmDeltas + kTensorBitsDeltas deltas of a fresh
+// stream; bits_per_coord over the last kTensorBitsDeltas of them (four
+// turns of the steps), a fixed stretch of the stream, since its bits still
+// fall over its first hundred steps and the timing loop's length varies.
+constexpr int kTensorWarmDeltas = 8;
+constexpr int kTensorBitsDeltas = 4 * (kSteps - 1);
+
+// MakeSteps(count), made once per size.
+const std::vector<std::vector<float>>& TensorSteps(uint64_t count) {
+  static std::map<uint64_t, std::vector<std::vector<float>>> steps;
+  auto it = steps.find(count);
+  if (it == steps.end()) it = steps.emplace(count, MakeSteps(count)).first;
+  return it->second;
+}
+
+void BM_StreamingReadTensor(benchmark::State& state) {
+  bench::RunStreamingRead(
+      state, DeltaSteps(TensorSteps(static_cast<uint64_t>(state.range(0)))));
+}
+
 void BM_EncodeTensor(benchmark::State& state) {
   const auto count = static_cast<uint64_t>(state.range(0));
-  std::vector<std::vector<float>> steps;
-  std::vector<float> v(count, 0.0f);
-  for (int t = 0; t < kSteps; ++t) {
-    const std::vector<float> g = testing::SyntheticGradient(count, 100 + t);
-    for (uint64_t i = 0; i < count; ++i) v[i] = 0.9f * v[i] + g[i];
-    steps.push_back(v);
-  }
+  const std::vector<std::vector<float>>& steps = TensorSteps(count);
   EncoderOptions options;
   options.method = Method::kSignXor;
   options.sign_coder = static_cast<SignCoder>(state.range(1));
@@ -187,19 +209,31 @@ void BM_EncodeTensor(benchmark::State& state) {
   benchmark::DoNotOptimize(encoder->Encode(steps[0], &packet));  // the key
   uint64_t bytes = 0;
   int t = 1;
-  for (int delta = 1; delta <= kWarmDeltas + kTimedDeltas; ++delta) {
+  for (int delta = 1; delta <= kTensorWarmDeltas + kTensorBitsDeltas; ++delta) {
     benchmark::DoNotOptimize(encoder->Encode(steps[t], &packet));
-    if (delta > kWarmDeltas) bytes += packet.size();
+    if (delta > kTensorWarmDeltas) bytes += packet.size();
     t = t + 1 == kSteps ? 1 : t + 1;
   }
   state.counters["bits_per_coord"] =
       8.0 * static_cast<double>(bytes) /
-      (static_cast<double>(kTimedDeltas) * static_cast<double>(count));
+      (static_cast<double>(kTensorBitsDeltas) * static_cast<double>(count));
   for (auto _ : state) {
     benchmark::DoNotOptimize(encoder->Encode(steps[t], &packet));
     t = t + 1 == kSteps ? 1 : t + 1;
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(count));
+}
+
+// Each tensor size's streaming read, then its rows (one per coder).
+void TensorRows(int64_t count) {
+  benchmark::RegisterBenchmark("BM_StreamingReadTensor", BM_StreamingReadTensor)
+      ->Arg(count)
+      ->Unit(benchmark::kMicrosecond);
+  for (SignCoder coder : {SignCoder::kFast, SignCoder::kAdaptive}) {
+    benchmark::RegisterBenchmark("BM_EncodeTensor", BM_EncodeTensor)
+        ->Args({count, static_cast<int64_t>(coder)})
+        ->Unit(benchmark::kMicrosecond);
+  }
 }
 
 void Methods(benchmark::internal::Benchmark* b) {
@@ -212,14 +246,15 @@ void Methods(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(BM_StreamingRead)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Memcpy)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ErrorFeedbackFloor)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Encode)->Apply(Methods)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Decode)->Apply(Methods)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_EncodeTensor)
-    ->ArgsProduct({{int64_t{1} << 16, int64_t{1} << 20},
-                   {static_cast<int64_t>(SignCoder::kFast),
-                    static_cast<int64_t>(SignCoder::kAdaptive)}})
-    ->Unit(benchmark::kMicrosecond);
+const bool kTensorRowsRegistered = [] {
+  TensorRows(int64_t{1} << 16);
+  TensorRows(int64_t{1} << 20);
+  return true;
+}();
 
 }  // namespace
 }  // namespace gradcodec

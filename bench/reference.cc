@@ -1,5 +1,6 @@
 #include "reference.h"
 
+#include <cassert>
 #include <cstring>
 #include <utility>
 
@@ -10,69 +11,22 @@
 #include "codec/cache_aligned_vector.h"
 
 namespace gradcodec::bench {
-
-float StreamingSum(const float* values, size_t count) {
-  size_t i = 0;
-  float sum = 0;
-#if defined(__SSE2__)
-  // Eight vector accumulators, eight chains of adds. One chain (what GCC
-  // made of four float accumulators: one vector) held the read back on
-  // the Xeons here: codec_bench's inputs from memory at 2.1 floats/ns
-  // against 2.9 for eight chains, and a 64 MiB buffer in cache at 4.7 to
-  // 5.3 against 5.9.
-  constexpr size_t kChains = 8;
-  __m128 chain[kChains];
-#pragma GCC unroll 8
-  for (__m128& c : chain) c = _mm_setzero_ps();
-  for (; i + 4 * kChains <= count; i += 4 * kChains) {
-#pragma GCC unroll 8
-    for (size_t k = 0; k < kChains; ++k) {
-      chain[k] = _mm_add_ps(chain[k], _mm_loadu_ps(values + i + 4 * k));
-    }
-  }
-#pragma GCC unroll 8
-  for (size_t k = 1; k < kChains; ++k) {
-    chain[0] = _mm_add_ps(chain[0], chain[k]);
-  }
-  alignas(16) float lanes[4];
-  _mm_store_ps(lanes, chain[0]);
-  sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-#endif
-  for (; i < count; ++i) sum += values[i];
-  return sum;
-}
-
-void RunStreamingRead(benchmark::State& state,
-                      const std::vector<const std::vector<float>*>& buffers) {
-  size_t next = 0;
-  for (auto _ : state) {
-    const std::vector<float>& data = *buffers[next];
-    benchmark::DoNotOptimize(StreamingSum(data.data(), data.size()));
-    next = next + 1 == buffers.size() ? 0 : next + 1;
-  }
-  const auto floats = static_cast<int64_t>(buffers.front()->size());
-  state.SetItemsProcessed(state.iterations() * floats);
-  state.SetBytesProcessed(state.iterations() * floats *
-                          static_cast<int64_t>(sizeof(float)));
-}
-
-void RunStreamingRead(benchmark::State& state, const std::vector<float>& data) {
-  RunStreamingRead(state, {&data});
-}
-
-void RunMemcpy(benchmark::State& state, const std::vector<float>& data) {
-  std::vector<float> copy(data.size());
-  for (auto _ : state) {
-    std::memcpy(copy.data(), data.data(), data.size() * sizeof(float));
-    benchmark::ClobberMemory();
-  }
-  state.SetItemsProcessed(state.iterations() *
-                          static_cast<int64_t>(data.size()));
-  state.SetBytesProcessed(state.iterations() *
-                          static_cast<int64_t>(data.size() * sizeof(float)));
-}
-
 namespace {
+
+// Four floats, in GCC's (and Clang's) vector extension: vector adds on
+// every target, SSE on x86-64.
+typedef float Floats4 __attribute__((vector_size(16)));
+
+// The size of every buffer in `buffers`, of which there must be at least
+// one, all of one size (asserted).
+size_t CommonSize(const std::vector<const std::vector<float>*>& buffers) {
+  assert(!buffers.empty());
+  for (const std::vector<float>* buffer : buffers) {
+    assert(buffer->size() == buffers.front()->size());
+    (void)buffer;
+  }
+  return buffers.front()->size();
+}
 
 // out = g + e, with streaming stores where the target has them.
 void AddStreaming(const float* g, const float* e, size_t count, float* out) {
@@ -88,18 +42,79 @@ void AddStreaming(const float* g, const float* e, size_t count, float* out) {
 
 }  // namespace
 
-void RunErrorFeedbackFloor(benchmark::State& state,
-                           const std::vector<const std::vector<float>*>& g) {
-  const size_t count = g.front()->size();
+float StreamingSum(const float* values, size_t count) {
+  // Eight chains of adds. One chain (what GCC made of four float
+  // accumulators: one vector) held the read back on the Xeons here:
+  // codec_bench's inputs from memory at 2.1 floats/ns against 2.9 for
+  // eight chains, a 64 MiB buffer in cache at 4.7 to 5.3 against 5.9.
+  constexpr size_t kChains = 8;
+  Floats4 chain[kChains] = {};
+  size_t i = 0;
+  for (; i + 4 * kChains <= count; i += 4 * kChains) {
+#pragma GCC unroll 8
+    for (size_t k = 0; k < kChains; ++k) {
+      Floats4 four;
+      std::memcpy(&four, values + i + 4 * k, sizeof(four));
+      chain[k] += four;
+    }
+  }
+#pragma GCC unroll 8
+  for (size_t k = 1; k < kChains; ++k) chain[0] += chain[k];
+  float sum = (chain[0][0] + chain[0][1]) + (chain[0][2] + chain[0][3]);
+  for (; i < count; ++i) sum += values[i];
+  return sum;
+}
+
+void RunStreamingRead(benchmark::State& state,
+                      const std::vector<const std::vector<float>*>& buffers) {
+  const auto floats = static_cast<int64_t>(CommonSize(buffers));
+  size_t next = 0;
+  for (auto _ : state) {
+    const std::vector<float>& data = *buffers[next];
+    benchmark::DoNotOptimize(StreamingSum(data.data(), data.size()));
+    next = next + 1 == buffers.size() ? 0 : next + 1;
+  }
+  state.SetItemsProcessed(state.iterations() * floats);
+  state.SetBytesProcessed(state.iterations() * floats *
+                          static_cast<int64_t>(sizeof(float)));
+}
+
+void RunStreamingRead(benchmark::State& state, const std::vector<float>& data) {
+  RunStreamingRead(state, {&data});
+}
+
+void RunMemcpy(benchmark::State& state,
+               const std::vector<const std::vector<float>*>& buffers) {
+  const size_t floats = CommonSize(buffers);
+  std::vector<float> copy(floats);
+  size_t next = 0;
+  for (auto _ : state) {
+    std::memcpy(copy.data(), buffers[next]->data(), floats * sizeof(float));
+    benchmark::ClobberMemory();
+    next = next + 1 == buffers.size() ? 0 : next + 1;
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(floats));
+  state.SetBytesProcessed(state.iterations() *
+                          static_cast<int64_t>(floats * sizeof(float)));
+}
+
+void RunMemcpy(benchmark::State& state, const std::vector<float>& data) {
+  RunMemcpy(state, {&data});
+}
+
+void RunErrorFeedbackFloor(
+    benchmark::State& state,
+    const std::vector<const std::vector<float>*>& steps) {
+  const size_t count = CommonSize(steps);
   // Cache-line aligned, as the encoders' (and zero: no step yet).
   internal::CacheAlignedVector<float> error(count);
   internal::CacheAlignedVector<float> next_error(count);
   size_t next = 0;
   for (auto _ : state) {
-    AddStreaming(g[next]->data(), error.data(), count, next_error.data());
+    AddStreaming(steps[next]->data(), error.data(), count, next_error.data());
     std::swap(error, next_error);
     benchmark::ClobberMemory();
-    next = next + 1 == g.size() ? 0 : next + 1;
+    next = next + 1 == steps.size() ? 0 : next + 1;
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(count));
   state.SetBytesProcessed(state.iterations() *

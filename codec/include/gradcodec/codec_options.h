@@ -52,13 +52,12 @@ enum class SignCoder : uint8_t {
   // kAdaptive for streams of up to kAutoAdaptiveCoordinates coordinates,
   // where the fast coder's per-context tables (a few bytes for each of up
   // to 64 contexts) are a sizeable share of the packet; kFast above. The
-  // adaptive coder codes bit by bit: on codec_bench's EncodeTensor,
-  // signxor at 64K and 1M coordinates takes 2.2x and 6.4x the fast
-  // coder's time for 12% and 7% fewer bits. An application that keeps
-  // one encoder per layer of a large model, where those times add up,
-  // may prefer kFast.
+  // adaptive coder codes bit by bit, several times slower than the fast
+  // one for some 10% fewer bits (bench/codec_bench's EncodeTensor rows
+  // measure both): an application that keeps one encoder per layer of a
+  // large model, where those times add up, may prefer kFast.
   kAuto = 0,
-  kFast = 1,      // static per-context models, byte-symbol speed
+  kFast = 1,  // static per-context models, byte-symbol speed
   // Adaptive binary range coder, the smallest output. signxor deltas code
   // their flips in an `adaptive_flips` section, whose models carry from
   // packet to packet (spec section 11.7.1).
