@@ -988,7 +988,9 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) void SplitBlockOfFewGroups(
 // their appends, where eight in general registers pushed the cursors out
 // to the stack: 3.7% fewer cycles in the flips section (medians over some
 // 160 steps, alternating in one process: 12.4 -> 11.9 and 12.5 -> 12.0
-// million).
+// million). The appends are AppendToGroups' written out: passing it the
+// masks as an array (made generic over the mask type) had GCC 12 keep
+// the array on a realigned stack and spill the loop bound.
 template <int kGroups>
 __attribute__((
     target("avx2,bmi,bmi2,popcnt,avx512f,avx512bw,avx512dq,"
